@@ -1,0 +1,30 @@
+package dev.burrow.vmm;
+
+import dev.burrow.vmm.agent.Identity;
+import java.nio.file.Path;
+
+/**
+ * The VMM SPI. QEMU's microvm machine implements it today; a Firecracker backend would too
+ * (its own kernel build, vsock instead of virtio-serial, an HTTP API instead of QMP): nothing
+ * here names a QEMU concept.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    /** What templates made here record and restores here must match. */
+    HostProfile profile();
+
+    /** Cold-boots a root disk (raw ext4) until its agent answers HELLO. */
+    MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity) throws VmmException;
+
+    /**
+     * Snapshots a booted microVM into {@code templateDir} and ends it. The template's memory and
+     * disk never change afterwards; every restore runs on a private view of them.
+     */
+    Template snapshot(MicroVm vm, Path templateDir) throws VmmException;
+
+    /** A new microVM from a template, with its own identity applied before this returns. */
+    MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;
+
+    @Override
+    void close();
+}

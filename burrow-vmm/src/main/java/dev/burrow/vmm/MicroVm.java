@@ -1,0 +1,27 @@
+package dev.burrow.vmm;
+
+import dev.burrow.vmm.agent.AgentConnection;
+import java.nio.file.Path;
+
+/** A running VMM and its agent channel. Closing it destroys the VMM and every file it had. */
+public interface MicroVm extends AutoCloseable {
+
+    String id();
+
+    MachineSpec machine();
+
+    /** The agent channel; ready for streams (HELLO acknowledged). */
+    AgentConnection agent();
+
+    /** Host pid of the VMM process. */
+    long pid();
+
+    boolean isAlive();
+
+    /** This microVM's own files (overlay disk, console log, VMM output). */
+    Path dir();
+
+    /** Kills the VMM and removes its files and sockets. Idempotent. */
+    @Override
+    void close() throws VmmException;
+}

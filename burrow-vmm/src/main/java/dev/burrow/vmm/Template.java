@@ -1,0 +1,55 @@
+package dev.burrow.vmm;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+
+/**
+ * A template snapshot: guest memory (a file that never changes after the snapshot), device
+ * state, and the frozen disk every microVM's overlay sits on — plus the host profile it was made
+ * under, which a restore must match. Stored as {@code template.json} in its directory.
+ */
+public record Template(String id, MachineSpec machine, HostProfile profile, Instant createdAt,
+                       String memoryFile, String stateFile, String diskFile, String pristineOverlayFile,
+                       @JsonIgnore Path dir) {
+
+    static final String MANIFEST = "template.json";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public Path memory() {
+        return dir.resolve(memoryFile);
+    }
+
+    public Path state() {
+        return dir.resolve(stateFile);
+    }
+
+    public Path disk() {
+        return dir.resolve(diskFile);
+    }
+
+    public Path pristineOverlay() {
+        return dir.resolve(pristineOverlayFile);
+    }
+
+    public void save() throws IOException {
+        Path tmp = dir.resolve(MANIFEST + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    public static Template load(Path dir) throws IOException {
+        Template t = JSON.readValue(dir.resolve(MANIFEST).toFile(), Template.class);
+        return new Template(t.id, t.machine, t.profile, t.createdAt, t.memoryFile, t.stateFile, t.diskFile,
+                t.pristineOverlayFile, dir);
+    }
+}

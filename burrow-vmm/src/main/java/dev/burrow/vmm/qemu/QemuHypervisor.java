@@ -1,0 +1,386 @@
+package dev.burrow.vmm.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.burrow.vmm.Accelerator;
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.HostProfile;
+import dev.burrow.vmm.Hypervisor;
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.Template;
+import dev.burrow.vmm.TemplateMismatchException;
+import dev.burrow.vmm.VmmException;
+import dev.burrow.vmm.agent.AgentConnection;
+import dev.burrow.vmm.agent.AgentEvents;
+import dev.burrow.vmm.agent.AgentException;
+import dev.burrow.vmm.agent.HelloAck;
+import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.internal.Commands;
+import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.internal.GuestBinaries;
+import dev.burrow.vmm.internal.UnixSockets;
+import dev.burrow.vmm.kernel.GuestKernel;
+import dev.burrow.vmm.kernel.InitramfsBuilder;
+import dev.burrow.vmm.kernel.KernelCache;
+import dev.burrow.vmm.qemu.internal.QemuArgs;
+import dev.burrow.vmm.qemu.internal.Qmp;
+import dev.burrow.vmm.qemu.internal.VmmProcess;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs microVMs as QEMU {@code microvm} processes, each started through burrow-jailer. Templates
+ * keep guest memory in a file (saved with {@code x-ignore-shared}, so only ~50 KB of device state
+ * travels through the migration socket); restores map that file privately ({@code share=off}),
+ * so all microVMs of a template share its page cache and own only the pages they dirty
+ * (docs/adr/0002-memory-model.md).
+ */
+public final class QemuHypervisor implements Hypervisor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QemuHypervisor.class);
+    private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\S+)");
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final EngineConfig config;
+    private final Accelerator accel;
+    private final HostProfile profile;
+    private final GuestKernel kernel;
+    private final Path initramfs;
+    private final Path jailer;
+
+    private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer) {
+        this.config = config;
+        this.accel = accel;
+        this.profile = profile;
+        this.kernel = kernel;
+        this.initramfs = initramfs;
+        this.jailer = jailer;
+    }
+
+    /** Prepares everything a VMM needs: kernel (fetched once into the cache), initramfs, guest binaries. */
+    public static QemuHypervisor start(EngineConfig config) throws VmmException {
+        try {
+            Files.createDirectories(config.dataDir());
+            Files.createDirectories(config.runDir());
+        } catch (IOException e) {
+            throw new VmmException("cannot create " + config.dataDir() + " or " + config.runDir() + ": " + e.getMessage(), e);
+        }
+        Accelerator accel = Accelerator.resolve(config.accelerator());
+        if (accel == Accelerator.TCG) {
+            LOG.warn("accelerator: TCG (software emulation). This host has no usable hardware virtualisation (no vmx/svm). "
+                    + "Guests run correctly but slower, and TCG is NOT a security boundary per QEMU's security policy: "
+                    + "do not run untrusted code on a TCG host in production.");
+        }
+        String version = qemuVersion(config.qemuBinary());
+        GuestKernel kernel;
+        Path initramfs;
+        Path bin = config.dataDir().resolve("bin");
+        Path agent = GuestBinaries.extract(GuestBinaries.AGENT, bin);
+        Path jailer = GuestBinaries.extract(GuestBinaries.JAILER, bin);
+        try {
+            kernel = new KernelCache(config.cacheDir()).ensure();
+            initramfs = new InitramfsBuilder().ensure(kernel, agent, InitramfsBuilder.DEFAULT_MODULES, config.cacheDir());
+        } catch (IOException e) {
+            throw new VmmException("guest kernel: " + e.getMessage(), e);
+        }
+        HostProfile profile = new HostProfile("qemu", version, QemuArgs.MACHINE, QemuArgs.cpuModel(accel) + hostCpu(accel),
+                accel, kernel.packageName() + " " + kernel.packageVersion(), AgentConnection.PROTOCOL_VERSION);
+        LOG.info("engine ready: QEMU {} ({}), kernel {} {}, instance {}", version, accel.qemuName(),
+                kernel.packageName(), kernel.packageVersion(), config.instanceId());
+        return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer);
+    }
+
+    @Override
+    public HostProfile profile() {
+        return profile;
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    public Accelerator accelerator() {
+        return accel;
+    }
+
+    @Override
+    public MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity) throws VmmException {
+        Layout l = layout(vmId);
+        Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
+                l.dir.resolve("disk.qcow2").toString()), 30);
+        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, l.dir.resolve("memory"), true,
+                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), null);
+        VmmProcess p = launch(vmId, machine, files, l);
+        QemuMicroVm vm = null;
+        try {
+            AgentConnection agent = connectAgent(vmId, l, p, config.bootTimeout());
+            vm = new QemuMicroVm(vmId, machine, p, l.dir, l.sockets, agent);
+            vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
+            agent.awaitAnnounce(config.bootTimeout());
+            checkHello(vmId, agent.hello(identity, config.bootTimeout()));
+            return vm;
+        } catch (AgentException | VmmException e) {
+            closeQuietly(vm, p, l);
+            throw new VmmException("boot of " + vmId + " failed: " + e.getMessage() + consoleTail(l), e);
+        }
+    }
+
+    @Override
+    public Template snapshot(MicroVm microVm, Path templateDir) throws VmmException {
+        QemuMicroVm vm = (QemuMicroVm) microVm;
+        try {
+            Files.createDirectories(templateDir);
+            // quiesce the channel: nothing in flight when the guest is frozen
+            vm.agent().close();
+            Qmp qmp = vm.qmp();
+            qmp.execute("stop", QMP_TIMEOUT);
+            Path sock = vm.socketDir().resolve("migrate.sock");
+            Files.deleteIfExists(sock);
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(sock));
+                CompletableFuture<Long> saved = CompletableFuture.supplyAsync(() -> receive(server, templateDir.resolve("state")),
+                        r -> Thread.ofVirtual().start(r));
+                qmp.execute("migrate", Map.of("uri", "unix:" + sock), QMP_TIMEOUT);
+                awaitMigration(qmp);
+                saved.get(30, TimeUnit.SECONDS);
+            }
+            qmp.execute("quit", QMP_TIMEOUT);
+            vm.process().awaitExit(Duration.ofSeconds(10));
+            Files.move(vm.dir().resolve("memory"), templateDir.resolve("memory"), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
+            Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                    templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
+            Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
+                    "memory", "state", "disk.qcow2", "overlay.qcow2", templateDir.toAbsolutePath());
+            t.save();
+            return t;
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            throw new VmmException("snapshot of " + vm.id() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted", e);
+        } finally {
+            vm.close();
+        }
+    }
+
+    @Override
+    public MicroVm restore(Template t, String vmId, Identity identity) throws VmmException {
+        List<String> mismatches = profile.mismatches(t.profile());
+        if (!mismatches.isEmpty()) {
+            throw new TemplateMismatchException("template " + t.id() + " cannot be restored on this host: "
+                    + String.join("; ", mismatches) + ". Rebuild the image version on this host.");
+        }
+        Layout l = layout(vmId);
+        Path disk = l.dir.resolve("disk.qcow2");
+        try {
+            Files.copy(t.pristineOverlay(), disk);
+        } catch (IOException e) {
+            throw new VmmException("cannot create the disk of " + vmId + ": " + e.getMessage(), e);
+        }
+        Path incoming = l.sockets.resolve("migrate.sock");
+        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, t.memory(), false, disk,
+                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), incoming);
+        VmmProcess p = launch(vmId, t.machine(), files, l);
+        AgentConnection agent = null;
+        try {
+            try (SocketChannel in = UnixSockets.connect(incoming, config.restoreTimeout(), p::isAlive);
+                 FileChannel state = FileChannel.open(t.state(), StandardOpenOption.READ)) {
+                long size = state.size();
+                for (long sent = 0; sent < size; ) {
+                    sent += state.transferTo(sent, size - sent, in);
+                }
+            }
+            agent = connectAgent(vmId, l, p, config.restoreTimeout());
+            checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
+            return new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent);
+        } catch (IOException | VmmException e) {
+            if (agent != null) {
+                agent.close();
+            }
+            closeQuietly(null, p, l);
+            throw new VmmException("restore of " + vmId + " from template " + t.id() + " failed: " + e.getMessage() + consoleTail(l), e);
+        }
+    }
+
+    private AgentConnection connectAgent(String vmId, Layout l, VmmProcess p, Duration timeout) throws VmmException {
+        try {
+            SocketChannel ch = UnixSockets.connect(l.sockets.resolve("agent.sock"), timeout, p::isAlive);
+            return new AgentConnection(ch, vmId, new LoggingEvents(vmId), config.corruptFramesPerMinute(), Duration.ofSeconds(10));
+        } catch (IOException e) {
+            throw new VmmException("agent socket: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkHello(String vmId, HelloAck ack) throws VmmException {
+        if (ack.protocolVersion() != AgentConnection.PROTOCOL_VERSION) {
+            throw new VmmException("agent of " + vmId + " speaks protocol " + ack.protocolVersion());
+        }
+        if ((ack.problems() & (HelloAck.PROBLEM_RNG | HelloAck.PROBLEM_MACHINE_ID | HelloAck.PROBLEM_HOSTNAME)) != 0) {
+            // a restored VM that kept the template's identity must never serve traffic
+            throw new VmmException("agent of " + vmId + " could not apply its identity: " + ack.detail());
+        }
+        if (!ack.clean()) {
+            LOG.warn("{}: {}", vmId, ack.detail());
+        }
+    }
+
+    private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l) throws VmmException {
+        String name = config.instanceId() + "/" + vmId;
+        List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), machine, files);
+        try {
+            return VmmProcess.launch(jailer, name, l.dir, argv, Duration.ofSeconds(10));
+        } catch (VmmException e) {
+            FileTrees.deleteQuietly(l.sockets);
+            FileTrees.deleteQuietly(l.dir);
+            throw e;
+        }
+    }
+
+    private static long receive(ServerSocketChannel server, Path target) {
+        try (SocketChannel c = server.accept();
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            long total = 0;
+            long n;
+            while ((n = out.transferFrom(c, total, 1 << 20)) > 0) {
+                total += n;
+            }
+            out.force(true);
+            return total;
+        } catch (IOException e) {
+            throw new IllegalStateException("receiving device state: " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitMigration(Qmp qmp) throws VmmException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            JsonNode r = qmp.execute("query-migrate", QMP_TIMEOUT);
+            String status = r.path("status").asText();
+            if (status.equals("completed")) {
+                return;
+            }
+            if (status.equals("failed") || status.equals("cancelled")) {
+                throw new VmmException("migration " + status + ": " + r.path("error-desc").asText());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new VmmException("migration did not complete within 60 s (status " + status + ")");
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private record Layout(Path dir, Path sockets) {}
+
+    private Layout layout(String vmId) throws VmmException {
+        if (!vmId.matches("[a-z0-9][a-z0-9-]{0,39}")) {
+            throw new IllegalArgumentException("vmId must be a DNS label of at most 40 chars: " + vmId);
+        }
+        Layout l = new Layout(config.dataDir().resolve("vms").resolve(vmId), config.runDir().resolve(vmId));
+        try {
+            if (Files.exists(l.dir)) {
+                throw new VmmException("microVM " + vmId + " already exists in " + l.dir);
+            }
+            Files.createDirectories(l.dir);
+            Files.createDirectories(l.sockets);
+        } catch (IOException e) {
+            throw new VmmException("cannot create directories for " + vmId + ": " + e.getMessage(), e);
+        }
+        return l;
+    }
+
+    private static void closeQuietly(QemuMicroVm vm, VmmProcess p, Layout l) {
+        try {
+            if (vm != null) {
+                vm.close();
+            } else {
+                p.kill(Duration.ofSeconds(10));
+            }
+        } catch (VmmException e) {
+            LOG.warn("cleanup: {}", e.getMessage());
+        }
+        FileTrees.deleteQuietly(l.sockets);
+        FileTrees.deleteQuietly(l.dir);
+    }
+
+    private static String consoleTail(Layout l) {
+        StringBuilder sb = new StringBuilder();
+        for (String f : List.of("vmm.stderr", "console.log")) {
+            try {
+                String s = Files.readString(l.dir.resolve(f));
+                if (!s.isBlank()) {
+                    sb.append("\n--- ").append(f).append(" ---\n").append(Commands.tail(s));
+                }
+            } catch (IOException ignored) {
+                // not there
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String qemuVersion(String qemu) throws VmmException {
+        String out = Commands.run(List.of(qemu, "--version"), 10);
+        Matcher m = VERSION.matcher(out);
+        if (!m.find()) {
+            throw new VmmException("cannot read the version of " + qemu + ": " + out);
+        }
+        return m.group(1);
+    }
+
+    private static String hostCpu(Accelerator accel) {
+        if (accel != Accelerator.KVM) {
+            return "";
+        }
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(s -> s.startsWith("model name"))
+                    .findFirst().map(s -> " (" + s.substring(s.indexOf(':') + 1).trim() + ")").orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private record LoggingEvents(String vmId) implements AgentEvents {
+        @Override
+        public void corrupt(String what) {
+            LOG.warn("{}: agent channel: {}", vmId, what);
+        }
+
+        @Override
+        public void log(String line) {
+            LOG.info("{}: agent: {}", vmId, line);
+        }
+
+        @Override
+        public void closed(String reason, boolean violation) {
+            if (violation) {
+                LOG.error("{}: agent broke the protocol: {}", vmId, reason);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        // VMMs outlive the engine object on purpose (a daemon restart adopts them)
+    }
+}

@@ -1,0 +1,190 @@
+package dev.burrow.vmm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.burrow.vmm.agent.ExecEvent;
+import dev.burrow.vmm.agent.ExecRequest;
+import dev.burrow.vmm.agent.ExecResult;
+import dev.burrow.vmm.agent.ExecSession;
+import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.testing.EngineFixture;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The engine against real QEMU, a real Debian kernel and a busybox ext4 root. */
+class EngineTest {
+
+    private static final Duration T = Duration.ofSeconds(30);
+    private static EngineFixture fx;
+    private final List<MicroVm> vms = new ArrayList<>();
+
+    @BeforeAll
+    static void template() throws Exception {
+        fx = EngineFixture.get();
+    }
+
+    @AfterEach
+    void destroy() throws Exception {
+        for (MicroVm vm : vms) {
+            vm.close();
+        }
+    }
+
+    private MicroVm restore() throws Exception {
+        MicroVm vm = fx.restore();
+        vms.add(vm);
+        return vm;
+    }
+
+    private static ExecResult run(MicroVm vm, String... argv) throws Exception {
+        return vm.agent().run(ExecRequest.of(argv), T);
+    }
+
+    @Test
+    void twoMicroVmsRestoredFromOneTemplateRunCommandsIndependently() throws Exception {
+        MicroVm a = restore();
+        MicroVm b = restore();
+
+        ExecResult echo = run(a, "echo", "hello from a");
+        assertThat(echo.exitCode()).isZero();
+        assertThat(echo.stdoutText()).isEqualTo("hello from a\n");
+        assertThat(run(b, "echo", "hello from b").stdoutText()).isEqualTo("hello from b\n");
+
+        ExecResult split = run(a, "sh", "-c", "echo to-out; echo to-err >&2; exit 3");
+        assertThat(split.stdoutText()).isEqualTo("to-out\n");
+        assertThat(split.stderrText()).isEqualTo("to-err\n");
+        assertThat(split.exitCode()).isEqualTo(3);
+
+        ExecResult missing = run(b, "no-such-command", "x");
+        assertThat(missing.exitCode()).isEqualTo(127);
+        assertThat(missing.stderrText()).contains("no-such-command");
+        assertThat(missing.stdout()).isEmpty();
+
+        assertThat(run(a, "sh", "-c", "echo secret > /root/only-in-a && sync").exitCode()).isZero();
+        assertThat(run(a, "cat", "/root/only-in-a").stdoutText()).isEqualTo("secret\n");
+        assertThat(run(b, "test", "-e", "/root/only-in-a").exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void stdinIsDeliveredToTheCommand() throws Exception {
+        MicroVm vm = restore();
+        ExecSession s = vm.agent().exec(ExecRequest.of("sh", "-c", "tr a-z A-Z; echo done").withStdin());
+        byte[] input = "ping through stdin\n".getBytes(StandardCharsets.UTF_8);
+        s.writeStdin(input, 0, input.length, T);
+        s.closeStdin();
+        ExecResult r = s.await(T);
+        assertThat(r.stdoutText()).isEqualTo("PING THROUGH STDIN\ndone\n");
+        assertThat(r.exitCode()).isZero();
+    }
+
+    @Test
+    void everyRestoreGetsItsOwnHostnameMachineIdAndRandomness() throws Exception {
+        MicroVm a = restore();
+        MicroVm b = restore();
+        assertThat(run(a, "hostname").stdoutText().strip()).isEqualTo(a.id());
+        assertThat(run(b, "hostname").stdoutText().strip()).isEqualTo(b.id());
+
+        String idA = run(a, "cat", "/etc/machine-id").stdoutText().strip();
+        String idB = run(b, "cat", "/etc/machine-id").stdoutText().strip();
+        assertThat(idA).matches("[0-9a-f]{32}").isNotEqualTo(idB).isNotEqualTo("0".repeat(32));
+
+        // the template's CRNG state was copied into both; only the forced reseed separates them
+        String rndA = run(a, "sh", "-c", "head -c 32 /dev/urandom | od -An -tx1").stdoutText();
+        String rndB = run(b, "sh", "-c", "head -c 32 /dev/urandom | od -An -tx1").stdoutText();
+        assertThat(rndA).isNotBlank().isNotEqualTo(rndB);
+
+        long guestSeconds = Long.parseLong(run(a, "date", "+%s").stdoutText().strip());
+        assertThat(Math.abs(guestSeconds - System.currentTimeMillis() / 1000)).isLessThan(30);
+    }
+
+    @Test
+    void aBackgroundProcessOutlivesItsExecAndTheExecEndsWithItsMainProcess() throws Exception {
+        MicroVm vm = restore();
+        // the background sleep keeps the exec's stdout and stderr open; the exec must end anyway
+        ExecResult started = vm.agent().run(ExecRequest.of("sh", "-c", "sleep 1000 & echo started"), Duration.ofSeconds(10));
+        assertThat(started.stdoutText()).isEqualTo("started\n");
+        assertThat(started.exitCode()).isZero();
+
+        ExecResult ps = run(vm, "pidof", "sleep");
+        assertThat(ps.exitCode()).isZero();
+        assertThat(ps.stdoutText().strip()).matches("\\d+");
+    }
+
+    @Test
+    void aSignalEndsTheExecAndIsReported() throws Exception {
+        MicroVm vm = restore();
+        ExecSession s = vm.agent().exec(ExecRequest.of("sleep", "1000"));
+        assertThat(s.next(T)).isInstanceOf(ExecEvent.Started.class);
+        s.signal(15);
+        ExecResult r = s.await(T);
+        assertThat(r.signal()).isEqualTo(15);
+        assertThat(r.exitCode()).isEqualTo(128 + 15);
+    }
+
+    @Test
+    void aDestroyedMicroVmLeavesNoProcessSocketOrFileBehind() throws Exception {
+        MicroVm vm = fx.restore();
+        long pid = vm.pid();
+        Path dir = vm.dir();
+        Path sockets = fx.engine.config().runDir().resolve(vm.id());
+        assertThat(vm.isAlive()).isTrue();
+        assertThat(sockets.resolve("agent.sock")).exists();
+
+        vm.close();
+
+        assertThat(vm.isAlive()).isFalse();
+        assertThat(Path.of("/proc", Long.toString(pid))).doesNotExist();
+        assertThat(dir).doesNotExist();
+        assertThat(sockets).doesNotExist();
+        assertThat(processesNamed(fx.engine.config().instanceId() + "/" + vm.id())).isEmpty();
+    }
+
+    @Test
+    void aTemplateFromAnotherHostIsRefusedWithTheReason() {
+        Template t = fx.template;
+        HostProfile p = t.profile();
+        Template foreign = new Template(t.id(), t.machine(),
+                new HostProfile(p.vmm(), "1.0.0", p.machine(), p.cpuModel(), p.accelerator(), p.kernel(), p.agentProtocol()),
+                t.createdAt(), t.memoryFile(), t.stateFile(), t.diskFile(), t.pristineOverlayFile(), t.dir());
+        assertThatThrownBy(() -> fx.engine.restore(foreign, "foreign1", Identity.fresh("foreign1")))
+                .isInstanceOf(TemplateMismatchException.class)
+                .hasMessageContaining("VMM version was 1.0.0");
+        assertThat(fx.dataDir.resolve("vms/foreign1")).doesNotExist();
+    }
+
+    @Test
+    void theTemplateRecordsWhatARestoreNeeds() throws Exception {
+        Template loaded = Template.load(fx.template.dir());
+        assertThat(loaded.profile()).isEqualTo(fx.engine.profile());
+        assertThat(loaded.profile().vmmVersion()).matches("\\d+\\.\\d+.*");
+        assertThat(loaded.profile().kernel()).startsWith("linux-image-");
+        assertThat(Files.size(loaded.state())).isLessThan(1 << 20);
+    }
+
+    static List<String> processesNamed(String needle) throws Exception {
+        List<String> found = new ArrayList<>();
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmd = new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                    String stat = Files.readString(d.resolve("stat"));
+                    boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+                    if (cmd.contains(needle) && !zombie) {
+                        found.add(d.getFileName() + ": " + cmd);
+                    }
+                } catch (Exception gone) {
+                    // raced with exit
+                }
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.burrow.vmm.testing;
+
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.Template;
+import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.kernel.KernelCache;
+import dev.burrow.vmm.qemu.QemuHypervisor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One engine and one busybox template per test JVM: the cold boot (seconds under TCG) happens
+ * once, every test restores from it. Everything lives in a fresh data directory (own instance
+ * id), removed when the JVM exits.
+ */
+public final class EngineFixture {
+
+    private static EngineFixture shared;
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    public final Path dataDir;
+    public final QemuHypervisor engine;
+    public final Template template;
+    public final long coldBootMillis;
+
+    private EngineFixture(Path dataDir, QemuHypervisor engine, Template template, long coldBootMillis) {
+        this.dataDir = dataDir;
+        this.engine = engine;
+        this.template = template;
+        this.coldBootMillis = coldBootMillis;
+    }
+
+    public static synchronized EngineFixture get() throws Exception {
+        if (shared == null) {
+            shared = create(MachineSpec.DEFAULT);
+        }
+        return shared;
+    }
+
+    public static EngineFixture create(MachineSpec machine) throws Exception {
+        Path dataDir = Files.createTempDirectory("burrow-test-");
+        EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            FileTrees.deleteQuietly(dataDir);
+            FileTrees.deleteQuietly(config.runDir());
+        }));
+        QemuHypervisor engine = QemuHypervisor.start(config);
+        Path rootfs = BusyboxRootfs.build(dataDir.resolve("image"), 1024);
+        long t0 = System.nanoTime();
+        MicroVm builder = engine.boot("template-builder", machine, rootfs, Identity.fresh("template"));
+        long coldBoot = (System.nanoTime() - t0) / 1_000_000;
+        Template t = engine.snapshot(builder, dataDir.resolve("templates").resolve("busybox"));
+        return new EngineFixture(dataDir, engine, t, coldBoot);
+    }
+
+    /** A restored microVM with a unique id and hostname. */
+    public MicroVm restore() throws Exception {
+        String id = "vm" + COUNTER.incrementAndGet() + "x" + Long.toString(System.nanoTime() % 100000, 36);
+        return engine.restore(template, id, Identity.fresh(id));
+    }
+}
