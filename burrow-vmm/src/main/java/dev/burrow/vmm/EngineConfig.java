@@ -45,6 +45,10 @@ public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String inst
         return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, value, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute);
     }
 
+    public EngineConfig withQemuBinary(String value) {
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, value, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute);
+    }
+
     public EngineConfig withTbSizeMiB(int value) {
         return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, value, bootTimeout, restoreTimeout, corruptFramesPerMinute);
     }

@@ -92,6 +92,7 @@ public final class QemuHypervisor implements Hypervisor {
                     + "Guests run correctly but slower, and TCG is NOT a security boundary per QEMU's security policy: "
                     + "do not run untrusted code on a TCG host in production.");
         }
+        config = config.withQemuBinary(resolveExecutable(config.qemuBinary()));
         String version = qemuVersion(config.qemuBinary());
         GuestKernel kernel;
         Path initramfs;
@@ -130,7 +131,7 @@ public final class QemuHypervisor implements Hypervisor {
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, l.dir.resolve("memory"), true,
-                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), null);
+                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false);
         VmmProcess p = launch(vmId, machine, files, l);
         QemuMicroVm vm = null;
         try {
@@ -141,8 +142,9 @@ public final class QemuHypervisor implements Hypervisor {
             checkHello(vmId, agent.hello(identity, config.bootTimeout()));
             return vm;
         } catch (AgentException | VmmException e) {
+            String tail = consoleTail(l);
             closeQuietly(vm, p, l);
-            throw new VmmException("boot of " + vmId + " failed: " + e.getMessage() + consoleTail(l), e);
+            throw new VmmException("boot of " + vmId + " failed: " + e.getMessage() + tail, e);
         }
     }
 
@@ -155,6 +157,7 @@ public final class QemuHypervisor implements Hypervisor {
             vm.agent().close();
             Qmp qmp = vm.qmp();
             qmp.execute("stop", QMP_TIMEOUT);
+            qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
             Path sock = vm.socketDir().resolve("migrate.sock");
             Files.deleteIfExists(sock);
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -201,10 +204,17 @@ public final class QemuHypervisor implements Hypervisor {
         }
         Path incoming = l.sockets.resolve("migrate.sock");
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, t.memory(), false, disk,
-                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), incoming);
+                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true);
         VmmProcess p = launch(vmId, t.machine(), files, l);
         AgentConnection agent = null;
+        QemuMicroVm vm = null;
         try {
+            // connect the agent first: HELLO waits in the socket until the guest runs
+            agent = connectAgent(vmId, l, p, config.restoreTimeout());
+            vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent);
+            Qmp qmp = vm.qmp();
+            qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
+            qmp.execute("migrate-incoming", Map.of("uri", "unix:" + incoming), QMP_TIMEOUT);
             try (SocketChannel in = UnixSockets.connect(incoming, config.restoreTimeout(), p::isAlive);
                  FileChannel state = FileChannel.open(t.state(), StandardOpenOption.READ)) {
                 long size = state.size();
@@ -212,15 +222,15 @@ public final class QemuHypervisor implements Hypervisor {
                     sent += state.transferTo(sent, size - sent, in);
                 }
             }
-            agent = connectAgent(vmId, l, p, config.restoreTimeout());
             checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
-            return new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent);
+            return vm;
         } catch (IOException | VmmException e) {
             if (agent != null) {
                 agent.close();
             }
-            closeQuietly(null, p, l);
-            throw new VmmException("restore of " + vmId + " from template " + t.id() + " failed: " + e.getMessage() + consoleTail(l), e);
+            String tail = consoleTail(l);
+            closeQuietly(vm, p, l);
+            throw new VmmException("restore of " + vmId + " from template " + t.id() + " failed: " + e.getMessage() + tail, e);
         }
     }
 
@@ -312,21 +322,28 @@ public final class QemuHypervisor implements Hypervisor {
 
     private static void closeQuietly(QemuMicroVm vm, VmmProcess p, Layout l) {
         try {
-            if (vm != null) {
+            if (vm != null && System.getenv("BURROW_KEEP_FAILED") == null) {
                 vm.close();
             } else {
+                if (vm != null) {
+                    vm.agent().close();
+                }
                 p.kill(Duration.ofSeconds(10));
             }
         } catch (VmmException e) {
             LOG.warn("cleanup: {}", e.getMessage());
         }
         FileTrees.deleteQuietly(l.sockets);
-        FileTrees.deleteQuietly(l.dir);
+        if (System.getenv("BURROW_KEEP_FAILED") != null) {
+            LOG.warn("BURROW_KEEP_FAILED is set: keeping {} for a post-mortem", l.dir);
+        } else {
+            FileTrees.deleteQuietly(l.dir);
+        }
     }
 
     private static String consoleTail(Layout l) {
         StringBuilder sb = new StringBuilder();
-        for (String f : List.of("vmm.stderr", "console.log")) {
+        for (String f : List.of("vmm.stderr", "jailer.log", "console.log")) {
             try {
                 String s = Files.readString(l.dir.resolve(f));
                 if (!s.isBlank()) {
@@ -337,6 +354,20 @@ public final class QemuHypervisor implements Hypervisor {
             }
         }
         return sb.toString();
+    }
+
+    /** The jailer execs without a PATH search: give it an absolute path. */
+    private static String resolveExecutable(String name) throws VmmException {
+        if (name.contains("/")) {
+            return name;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isExecutable(p)) {
+                return p.toAbsolutePath().toString();
+            }
+        }
+        throw new VmmException(name + " was not found on PATH: install qemu-system-x86 (`./burrow up` or .ci/run does)");
     }
 
     private static String qemuVersion(String qemu) throws VmmException {

@@ -19,9 +19,13 @@ public final class QemuArgs {
 
     private QemuArgs() {}
 
-    /** Paths one VMM uses. {@code incoming} is null for a cold boot. */
+    /** Paths one VMM uses; {@code incoming} for a restore (false: cold boot). */
     public record Files(Path kernel, Path initramfs, Path memory, boolean memoryShared, Path disk,
-                        Path console, Path qmpSocket, Path agentSocket, Path incoming) {}
+                        Path console, Path qmpSocket, Path agentSocket, boolean incoming) {}
+
+    /** The migration capability both ends need: guest RAM stays in its file, only device state travels. */
+    public static final java.util.Map<String, Object> IGNORE_SHARED = java.util.Map.of("capabilities",
+            List.of(java.util.Map.of("capability", "x-ignore-shared", "state", true)));
 
     public static String cpuModel(Accelerator accel) {
         return accel == Accelerator.KVM ? "host" : "max";
@@ -33,8 +37,10 @@ public final class QemuArgs {
         a.addAll(List.of("-name", name, "-M", MACHINE, "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
         a.addAll(List.of("-accel", accel == Accelerator.KVM ? "kvm" : "tcg,tb-size=" + tbSizeMiB));
         a.addAll(List.of("-cpu", cpuModel(accel), "-smp", Integer.toString(m.vcpus()), "-m", m.memoryMiB() + "M"));
+        // restores map the template privately (copy-on-write). Not readonly=on: before QEMU 8.2
+        // that also makes guest RAM read-only and the guest hangs.
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
-                + (f.memoryShared() ? ",share=on" : ",share=off,readonly=on")));
+                + (f.memoryShared() ? ",share=on" : ",share=off")));
         a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", KERNEL_CMDLINE));
         a.addAll(List.of("-serial", "file:" + f.console()));
         a.addAll(List.of("-blockdev", "driver=file,node-name=rootfile,filename=" + f.disk(),
@@ -49,9 +55,10 @@ public final class QemuArgs {
         // seccomp: no spawning (why snapshots travel over unix: sockets, never exec:)
         a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
         // the source is stopped before it is saved; without this the restored VM would stay paused
-        a.addAll(List.of("-global", "migration.store-global-state=off", "-global", "migration.x-ignore-shared=on"));
-        if (f.incoming() != null) {
-            a.addAll(List.of("-incoming", "unix:" + f.incoming()));
+        a.addAll(List.of("-global", "migration.store-global-state=off"));
+        if (f.incoming()) {
+            // x-ignore-shared has no command-line property before QEMU 8: set over QMP, then migrate-incoming
+            a.addAll(List.of("-incoming", "defer"));
         }
         return a;
     }
