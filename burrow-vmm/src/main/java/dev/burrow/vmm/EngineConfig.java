@@ -21,11 +21,12 @@ import java.util.Objects;
  */
 public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String instanceId, String qemuBinary,
                            String accelerator, int tbSizeMiB, Duration bootTimeout, Duration restoreTimeout,
-                           int corruptFramesPerMinute) {
+                           int corruptFramesPerMinute, MemoryModel memoryModel) {
 
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(memoryModel, "memoryModel");
         if (!instanceId.matches("[a-z0-9]{4,16}")) {
             throw new IllegalArgumentException("instanceId must match [a-z0-9]{4,16}: " + instanceId);
         }
@@ -38,19 +39,23 @@ public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String inst
         Path data = dataDir.toAbsolutePath().normalize();
         String instance = instanceIdFor(data);
         return new EngineConfig(data, cacheDir.toAbsolutePath().normalize(), Path.of("/run/burrow", instance), instance,
-                "qemu-system-x86_64", "auto", 64, Duration.ofSeconds(120), Duration.ofSeconds(30), 100);
+                "qemu-system-x86_64", "auto", 64, Duration.ofSeconds(120), Duration.ofSeconds(30), 100, MemoryModel.PRIVATE);
     }
 
     public EngineConfig withAccelerator(String value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, value, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, value, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
     }
 
     public EngineConfig withQemuBinary(String value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, value, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, value, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
+    }
+
+    public EngineConfig withMemoryModel(MemoryModel value) {
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, value);
     }
 
     public EngineConfig withTbSizeMiB(int value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, value, bootTimeout, restoreTimeout, corruptFramesPerMinute);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, value, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
     }
 
     /** First 12 hex digits of the SHA-256 of the absolute data directory path. */

@@ -11,8 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 /**
- * A template snapshot: guest memory (a file that never changes after the snapshot), device
- * state, and the frozen disk every microVM's overlay sits on — plus the host profile it was made
+ * A snapshot: guest memory (a file that never changes after the snapshot, or — when
+ * {@code memoryFile} is null — inside the state stream), device state, and the frozen disk every microVM's overlay sits on — plus the host profile it was made
  * under, which a restore must match. Stored as {@code template.json} in its directory.
  */
 public record Template(String id, MachineSpec machine, HostProfile profile, Instant createdAt,
@@ -25,8 +25,9 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** The memory file, or null when the guest RAM travels inside the state file (a snapshot of a privately mapped microVM). */
     public Path memory() {
-        return dir.resolve(memoryFile);
+        return memoryFile == null ? null : dir.resolve(memoryFile);
     }
 
     public Path state() {

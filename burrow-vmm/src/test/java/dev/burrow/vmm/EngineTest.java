@@ -148,6 +148,24 @@ class EngineTest {
     }
 
     @Test
+    void aRestoredMicroVmSnapshotsAndRestoresWithItsFilesAndProcesses() throws Exception {
+        MicroVm vm = fx.restore();
+        assertThat(run(vm, "sh", "-c", "echo kept > /root/state && sleep 1000 & echo $!").exitCode()).isZero();
+        String pid = run(vm, "pidof", "sleep").stdoutText().strip();
+        Path saved = fx.dataDir.resolve("templates").resolve("saved-" + vm.id());
+        Template t = fx.engine.snapshot(vm, saved);
+        assertThat(vm.isAlive()).isFalse();
+        // a privately mapped microVM carries its RAM in the state stream
+        assertThat(t.memory()).isNull();
+
+        MicroVm back = fx.engine.restore(t, vm.id() + "b", Identity.fresh(vm.id() + "b"));
+        vms.add(back);
+        assertThat(run(back, "cat", "/root/state").stdoutText()).isEqualTo("kept\n");
+        assertThat(run(back, "pidof", "sleep").stdoutText().strip()).isEqualTo(pid);
+        assertThat(run(back, "hostname").stdoutText().strip()).isEqualTo(back.id());
+    }
+
+    @Test
     void aTemplateFromAnotherHostIsRefusedWithTheReason() {
         Template t = fx.template;
         HostProfile p = t.profile();

@@ -6,6 +6,7 @@ import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.HostProfile;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.TemplateMismatchException;
@@ -136,7 +137,7 @@ public final class QemuHypervisor implements Hypervisor {
         QemuMicroVm vm = null;
         try {
             AgentConnection agent = connectAgent(vmId, l, p, config.bootTimeout());
-            vm = new QemuMicroVm(vmId, machine, p, l.dir, l.sockets, agent);
+            vm = new QemuMicroVm(vmId, machine, p, l.dir, l.sockets, agent, true);
             vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
             agent.awaitAnnounce(config.bootTimeout());
             checkHello(vmId, agent.hello(identity, config.bootTimeout()));
@@ -170,12 +171,20 @@ public final class QemuHypervisor implements Hypervisor {
             }
             qmp.execute("quit", QMP_TIMEOUT);
             vm.process().awaitExit(Duration.ofSeconds(10));
-            Files.move(vm.dir().resolve("memory"), templateDir.resolve("memory"), StandardCopyOption.ATOMIC_MOVE);
+            String memoryFile = null;
+            if (vm.ownMemory()) {
+                // QEMU never msyncs: the dirty pages are only durable after this
+                try (FileChannel mem = FileChannel.open(vm.dir().resolve("memory"), StandardOpenOption.WRITE)) {
+                    mem.force(true);
+                }
+                Files.move(vm.dir().resolve("memory"), templateDir.resolve("memory"), StandardCopyOption.ATOMIC_MOVE);
+                memoryFile = "memory";
+            }
             Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
             Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
             Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
-                    "memory", "state", "disk.qcow2", "overlay.qcow2", templateDir.toAbsolutePath());
+                    memoryFile, "state", "disk.qcow2", "overlay.qcow2", templateDir.toAbsolutePath());
             t.save();
             return t;
         } catch (IOException | ExecutionException | TimeoutException e) {
@@ -203,7 +212,14 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("cannot create the disk of " + vmId + ": " + e.getMessage(), e);
         }
         Path incoming = l.sockets.resolve("migrate.sock");
-        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, t.memory(), false, disk,
+        Path memory = t.memory();
+        // RAM inside the state stream (a saved private microVM): load it into a private mapping of
+        // an empty file; the template's memory file: map it privately, or copy it (OWN_FILE)
+        boolean ownMemory = memory != null && config.memoryModel() == MemoryModel.OWN_FILE;
+        if (memory == null || ownMemory) {
+            memory = ownMemoryFile(t, l.dir.resolve("memory"));
+        }
+        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
                 l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true);
         VmmProcess p = launch(vmId, t.machine(), files, l);
         AgentConnection agent = null;
@@ -211,8 +227,9 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             // connect the agent first: HELLO waits in the socket until the guest runs
             agent = connectAgent(vmId, l, p, config.restoreTimeout());
-            vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent);
+            vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
             Qmp qmp = vm.qmp();
+            // both ends must agree; a private RAM block is migrated whole either way
             qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
             qmp.execute("migrate-incoming", Map.of("uri", "unix:" + incoming), QMP_TIMEOUT);
             try (SocketChannel in = UnixSockets.connect(incoming, config.restoreTimeout(), p::isAlive);
@@ -232,6 +249,20 @@ public final class QemuHypervisor implements Hypervisor {
             closeQuietly(vm, p, l);
             throw new VmmException("restore of " + vmId + " from template " + t.id() + " failed: " + e.getMessage() + tail, e);
         }
+    }
+
+    /** The template memory as this microVM's own file: a reflink where possible, else a sparse copy. No template memory: an empty file the incoming stream fills. */
+    private static Path ownMemoryFile(Template t, Path target) throws VmmException {
+        if (t.memory() == null) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+                f.setLength((long) t.machine().memoryMiB() << 20);
+            } catch (IOException e) {
+                throw new VmmException("cannot create the memory file " + target + ": " + e.getMessage(), e);
+            }
+        } else {
+            Commands.run(List.of("cp", "--reflink=auto", "--sparse=always", t.memory().toString(), target.toString()), 120);
+        }
+        return target;
     }
 
     private AgentConnection connectAgent(String vmId, Layout l, VmmProcess p, Duration timeout) throws VmmException {

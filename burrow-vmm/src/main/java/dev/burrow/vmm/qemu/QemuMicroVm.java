@@ -23,10 +23,12 @@ final class QemuMicroVm implements MicroVm {
     private final Path dir;
     private final Path socketDir;
     private final AgentConnection agent;
+    private final boolean ownMemory;
     private Qmp qmp;
     private boolean closed;
 
-    QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent) {
+    QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
+        this.ownMemory = ownMemory;
         this.id = id;
         this.machine = machine;
         this.process = process;
@@ -63,6 +65,11 @@ final class QemuMicroVm implements MicroVm {
     @Override
     public Path dir() {
         return dir;
+    }
+
+    /** True when guest RAM is this microVM's own shared file ({@code dir/memory}), false when it is a private mapping. */
+    boolean ownMemory() {
+        return ownMemory;
     }
 
     Path socketDir() {
