@@ -2,6 +2,7 @@ package dev.burrow.vmm;
 
 import dev.burrow.vmm.agent.Identity;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * The VMM SPI. QEMU's microvm machine implements it today; a Firecracker backend would too
@@ -24,6 +25,19 @@ public interface Hypervisor extends AutoCloseable {
 
     /** A new microVM from a template, with its own identity applied before this returns. */
     MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;
+
+    /**
+     * A new microVM from a template under an id the engine chooses: a warm VMM's when one is
+     * ready (see {@link #keepWarm}). {@code identity} is asked for the microVM's identity once
+     * its id is known and before the guest runs (a daemon records the id there).
+     */
+    MicroVm restore(Template template, Function<String, Identity> identity) throws VmmException;
+
+    /**
+     * Keeps {@code count} VMMs for this template started and waiting for device state, so a
+     * restore skips process start-up. Each costs an idle VMM process; 0 stops it.
+     */
+    void keepWarm(Template template, int count);
 
     @Override
     void close();

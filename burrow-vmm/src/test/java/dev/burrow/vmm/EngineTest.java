@@ -166,6 +166,33 @@ class EngineTest {
     }
 
     @Test
+    void aWarmVmmIsHandedOutByRestoreAndThePoolRefills() throws Exception {
+        Template t = fx.template;
+        try {
+            fx.engine.keepWarm(t, 1);
+            awaitWarm(t, 1);
+            MicroVm vm = fx.engine.restore(t, Identity::fresh);
+            vms.add(vm);
+            assertThat(vm.id()).matches("vm[0-9a-z]{24}");
+            assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
+            assertThat(processesNamed(fx.engine.config().instanceId() + "/" + vm.id())).hasSize(2); // jailer + VMM
+            awaitWarm(t, 1);
+        } finally {
+            fx.engine.keepWarm(t, 0);
+        }
+        assertThat(fx.engine.warmReady(t)).isZero();
+        assertThat(EngineTest.processesNamed(fx.engine.config().instanceId() + "/vm")).hasSize(2); // only the one restored above
+    }
+
+    private static void awaitWarm(Template t, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (fx.engine.warmReady(t) < n) {
+            assertThat(System.nanoTime()).as("warm pool filled within 30 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void aTemplateFromAnotherHostIsRefusedWithTheReason() {
         Template t = fx.template;
         HostProfile p = t.profile();

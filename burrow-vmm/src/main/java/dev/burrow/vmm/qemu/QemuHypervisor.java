@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final GuestKernel kernel;
     private final Path initramfs;
     private final Path jailer;
+    private final WarmPool pool = new WarmPool(this);
 
     private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer) {
         this.config = config;
@@ -154,8 +156,10 @@ public final class QemuHypervisor implements Hypervisor {
         QemuMicroVm vm = (QemuMicroVm) microVm;
         try {
             Files.createDirectories(templateDir);
-            // quiesce the channel: nothing in flight when the guest is frozen
-            vm.agent().close();
+            // The agent channel stays connected while the guest is saved: a restored agent then
+            // finds its port still "host connected" and reads the next HELLO at once, instead of
+            // waking from a hang-up. Nothing is in flight: the engine sends nothing during a save,
+            // and a partial guest frame left in the queue is skipped by the next host's resync.
             Qmp qmp = vm.qmp();
             qmp.execute("stop", QMP_TIMEOUT);
             qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
@@ -199,16 +203,54 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public MicroVm restore(Template t, String vmId, Identity identity) throws VmmException {
+        checkCompatible(t);
+        return complete(spawnWaiting(t, vmId), t, identity);
+    }
+
+    @Override
+    public MicroVm restore(Template t, Function<String, Identity> identity) throws VmmException {
+        checkCompatible(t);
+        Waiting w = pool.take(t);
+        if (w == null) {
+            w = spawnWaiting(t, newVmId());
+        }
+        return complete(w, t, identity.apply(w.vm.id()));
+    }
+
+    @Override
+    public void keepWarm(Template t, int count) {
+        pool.target(t, count);
+    }
+
+    /** How many VMMs for {@code t} are started and waiting right now. */
+    public int warmReady(Template t) {
+        return pool.ready(t);
+    }
+
+    /** A fresh microVM id: "vm" and 24 base-32 characters, time-ordered like a ULID. */
+    public static String newVmId() {
+        return VmIds.next();
+    }
+
+    private void checkCompatible(Template t) throws TemplateMismatchException {
         List<String> mismatches = profile.mismatches(t.profile());
         if (!mismatches.isEmpty()) {
             throw new TemplateMismatchException("template " + t.id() + " cannot be restored on this host: "
                     + String.join("; ", mismatches) + ". Rebuild the image version on this host.");
         }
+    }
+
+    /** A VMM for {@code t} started and listening for its device state; the guest does not exist yet. */
+    record Waiting(QemuMicroVm vm, Layout layout, Path incoming, long startedNanos) {}
+
+    Waiting spawnWaiting(Template t, String vmId) throws VmmException {
         Layout l = layout(vmId);
         Path disk = l.dir.resolve("disk.qcow2");
         try {
             Files.copy(t.pristineOverlay(), disk);
         } catch (IOException e) {
+            FileTrees.deleteQuietly(l.sockets);
+            FileTrees.deleteQuietly(l.dir);
             throw new VmmException("cannot create the disk of " + vmId + ": " + e.getMessage(), e);
         }
         Path incoming = l.sockets.resolve("migrate.sock");
@@ -221,33 +263,46 @@ public final class QemuHypervisor implements Hypervisor {
         }
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
                 l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true);
+        long t0 = System.nanoTime();
         VmmProcess p = launch(vmId, t.machine(), files, l);
-        AgentConnection agent = null;
         QemuMicroVm vm = null;
         try {
-            // connect the agent first: HELLO waits in the socket until the guest runs
-            agent = connectAgent(vmId, l, p, config.restoreTimeout());
+            // connect the agent first: HELLO will wait in the socket until the guest runs
+            AgentConnection agent = connectAgent(vmId, l, p, config.restoreTimeout());
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
             Qmp qmp = vm.qmp();
             // both ends must agree; a private RAM block is migrated whole either way
             qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
             qmp.execute("migrate-incoming", Map.of("uri", "unix:" + incoming), QMP_TIMEOUT);
-            try (SocketChannel in = UnixSockets.connect(incoming, config.restoreTimeout(), p::isAlive);
+            return new Waiting(vm, l, incoming, t0);
+        } catch (VmmException e) {
+            String tail = consoleTail(l);
+            closeQuietly(vm, p, l);
+            throw new VmmException("starting a VMM for " + vmId + " failed: " + e.getMessage() + tail, e);
+        }
+    }
+
+    /** Sends the device state, lets the guest run and applies its identity. */
+    private MicroVm complete(Waiting w, Template t, Identity identity) throws VmmException {
+        QemuMicroVm vm = w.vm;
+        long t0 = System.nanoTime();
+        try {
+            try (SocketChannel in = UnixSockets.connect(w.incoming, config.restoreTimeout(), vm::isAlive);
                  FileChannel state = FileChannel.open(t.state(), StandardOpenOption.READ)) {
                 long size = state.size();
                 for (long sent = 0; sent < size; ) {
                     sent += state.transferTo(sent, size - sent, in);
                 }
             }
-            checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
+            long tState = System.nanoTime();
+            checkHello(vm.id(), vm.agent().hello(identity, config.restoreTimeout()));
+            LOG.debug("restore {}: VMM ready {} ms before, state {} ms, hello {} ms", vm.id(), (t0 - w.startedNanos) / 1_000_000,
+                    (tState - t0) / 1_000_000, (System.nanoTime() - tState) / 1_000_000);
             return vm;
         } catch (IOException | VmmException e) {
-            if (agent != null) {
-                agent.close();
-            }
-            String tail = consoleTail(l);
-            closeQuietly(vm, p, l);
-            throw new VmmException("restore of " + vmId + " from template " + t.id() + " failed: " + e.getMessage() + tail, e);
+            String tail = consoleTail(w.layout);
+            closeQuietly(vm, vm.process(), w.layout);
+            throw new VmmException("restore of " + vm.id() + " from template " + t.id() + " failed: " + e.getMessage() + tail, e);
         }
     }
 
@@ -332,7 +387,7 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    private record Layout(Path dir, Path sockets) {}
+    record Layout(Path dir, Path sockets) {}
 
     private Layout layout(String vmId) throws VmmException {
         if (!vmId.matches("[a-z0-9][a-z0-9-]{0,39}")) {
@@ -441,8 +496,9 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /** Stops the warm pool's VMMs; running microVMs outlive the engine on purpose (a restarted daemon adopts them). */
     @Override
     public void close() {
-        // VMMs outlive the engine object on purpose (a daemon restart adopts them)
+        pool.close();
     }
 }

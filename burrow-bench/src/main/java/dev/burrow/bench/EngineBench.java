@@ -1,0 +1,217 @@
+package dev.burrow.bench;
+
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MemoryModel;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.Template;
+import dev.burrow.vmm.agent.ExecEvent;
+import dev.burrow.vmm.agent.ExecRequest;
+import dev.burrow.vmm.agent.ExecSession;
+import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.qemu.QemuHypervisor;
+import dev.burrow.vmm.testing.BusyboxRootfs;
+import dev.burrow.vmm.testing.EngineFixture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Engine benchmark, everything measured side by side in one run (docs/PERFORMANCE.md):
+ * cold boot vs restore to the first exec byte, restore at 512 MiB vs a large guest, host memory
+ * per idle microVM, and the cost of saving a running microVM under each memory model.
+ *
+ * <pre>./scripts/bench-engine [--runs 25] [--cold 5] [--large 4096] [--idle 8]</pre>
+ */
+public final class EngineBench {
+
+    private static final Duration T = Duration.ofSeconds(60);
+    private static int counter;
+
+    public static void main(String[] args) throws Exception {
+        int runs = intArg(args, "--runs", 25);
+        int coldRuns = intArg(args, "--cold", 5);
+        int largeMiB = intArg(args, "--large", 4096);
+        int idle = intArg(args, "--idle", 8);
+        StringBuilder md = new StringBuilder();
+        md.append("Engine benchmark, ").append(Instant.now()).append('\n');
+        md.append("host: ").append(host()).append("\n\n");
+
+        EngineFixture small = EngineFixture.create(new MachineSpec(1, 512));
+        EngineFixture large = EngineFixture.create(new MachineSpec(1, largeMiB));
+        QemuHypervisor engine = small.engine;
+        md.append("QEMU ").append(engine.profile().vmmVersion()).append(", accelerator ").append(engine.accelerator())
+                .append(", TCG tb-size ").append(engine.config().tbSizeMiB()).append(" MiB, kernel ")
+                .append(engine.profile().kernel()).append("\n\n");
+
+        // 1. cold boot vs restore, to the first byte of an exec's output
+        Path rootfs = BusyboxRootfs.build(small.dataDir.resolve("bench-image"), 1024);
+        Stats cold = new Stats();
+        for (int i = 0; i < coldRuns; i++) {
+            long t0 = System.nanoTime();
+            MicroVm vm = engine.boot(id("cold"), new MachineSpec(1, 512), rootfs, Identity.fresh("cold"));
+            firstByte(vm);
+            cold.add(ms(t0));
+            vm.close();
+        }
+        Stats restore512 = new Stats();
+        Stats restoreLarge = new Stats();
+        for (int i = 0; i < runs; i++) { // interleaved so both sizes see the same machine noise
+            restore512.add(restoreToFirstByte(small));
+            restoreLarge.add(restoreToFirstByte(large));
+        }
+        // the same restore with the VMM process already started (warm pool of one)
+        Stats warm = new Stats();
+        engine.keepWarm(small.template, 1);
+        for (int i = 0; i < runs; i++) {
+            while (engine.warmReady(small.template) < 1) {
+                Thread.sleep(5); // measure only once the refill (which competes for CPU) is done
+            }
+            long t0 = System.nanoTime();
+            MicroVm vm = engine.restore(small.template, Identity::fresh);
+            firstByte(vm);
+            warm.add(ms(t0));
+            vm.close();
+        }
+        engine.keepWarm(small.template, 0);
+        md.append("| measurement | result |\n|---|---|\n");
+        md.append("| cold boot to first exec byte (512 MiB) | ").append(cold.summary()).append(" |\n");
+        md.append("| restore to first exec byte (512 MiB) | ").append(restore512.summary()).append(" |\n");
+        md.append("| restore to first exec byte (").append(largeMiB).append(" MiB) | ").append(restoreLarge.summary()).append(" |\n");
+        md.append("| restore to first exec byte, warm VMM (512 MiB) | ").append(warm.summary()).append(" |\n");
+        md.append(String.format("| cold boot ÷ restore (p50) | %.1f× |%n", cold.percentile(50) / restore512.percentile(50)));
+        md.append(String.format("| cold boot ÷ warm restore (p50) | %.1f× |%n", cold.percentile(50) / warm.percentile(50)));
+        md.append(String.format("| restore %d MiB ÷ 512 MiB (p50) | %.2f× |%n%n", largeMiB, restoreLarge.percentile(50) / restore512.percentile(50)));
+
+        // 2. memory per idle microVM, and 3. the cost of saving one, under each memory model
+        md.append("| memory model | restore p50 | PSS per idle microVM (guest RAM / TCG cache / rest) | jailer PSS |\n|---|---|---|---|\n");
+        StringBuilder save = new StringBuilder("| memory model | guest | dirtied | save (stop + state + fsync) | state file |\n|---|---|---|---|---|\n");
+        for (MemoryModel model : MemoryModel.values()) {
+            QemuHypervisor e = QemuHypervisor.start(engine.config().withMemoryModel(model));
+            md.append(idleMemory(e, small.template, idle, model));
+            save.append(saveCost(e, small, model, 512, 50));
+            QemuHypervisor el = QemuHypervisor.start(large.engine.config().withMemoryModel(model));
+            save.append(saveCost(el, large, model, largeMiB, 50));
+            save.append(saveCost(el, large, model, largeMiB, 500));
+        }
+        md.append('\n').append(save);
+        System.out.println("\n" + md);
+        Path out = Path.of("burrow-bench", "target", "engine-bench.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, md);
+        System.out.println("written to " + out.toAbsolutePath());
+        System.exit(0); // the fixtures' shutdown hooks remove their data directories
+    }
+
+    private static double restoreToFirstByte(EngineFixture fx) throws Exception {
+        long t0 = System.nanoTime();
+        MicroVm vm = fx.restore();
+        firstByte(vm);
+        double took = ms(t0);
+        vm.close();
+        return took;
+    }
+
+    private static void firstByte(MicroVm vm) throws Exception {
+        ExecSession s = vm.agent().exec(ExecRequest.of("echo", "x"));
+        while (true) {
+            ExecEvent e = s.next(T);
+            if (e instanceof ExecEvent.Stdout) {
+                s.await(T);
+                return;
+            }
+            if (e == null || e instanceof ExecEvent.Exit || e instanceof ExecEvent.Failed) {
+                throw new IllegalStateException("no output from echo: " + e);
+            }
+        }
+    }
+
+    private static String idleMemory(QemuHypervisor e, Template t, int count, MemoryModel model) throws Exception {
+        List<MicroVm> vms = new ArrayList<>();
+        Stats restore = new Stats();
+        try {
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                MicroVm vm = e.restore(t, id("idle"), Identity.fresh("idle"));
+                firstByte(vm);
+                restore.add(ms(t0));
+                vms.add(vm);
+            }
+            Thread.sleep(3000); // let every guest settle into idle before measuring
+            long pss = 0;
+            long ram = 0;
+            long tcg = 0;
+            long jailer = 0;
+            for (MicroVm vm : vms) {
+                Smaps s = Smaps.of(vm.pid(), vm.machine().memoryMiB(), e.config().tbSizeMiB());
+                pss += s.pssKiB();
+                ram += s.guestRamPssKiB();
+                tcg += s.tcgCachePssKiB();
+                long parent = ProcessHandle.of(vm.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+                if (parent > 0) {
+                    jailer += Smaps.of(parent, 0, 0).pssKiB();
+                }
+            }
+            int n = vms.size();
+            return String.format("| %s | %.1f ms | %.1f MiB (%.1f / %.1f / %.1f) | %.2f MiB |%n", model, restore.percentile(50),
+                    pss / 1024.0 / n, ram / 1024.0 / n, tcg / 1024.0 / n, (pss - ram - tcg) / 1024.0 / n, jailer / 1024.0 / n);
+        } finally {
+            for (MicroVm vm : vms) {
+                vm.close();
+            }
+        }
+    }
+
+    private static String saveCost(QemuHypervisor e, EngineFixture fx, MemoryModel model, int guestMiB, int dirtyMiB) throws Exception {
+        MicroVm vm = e.restore(fx.template, id("save"), Identity.fresh("save"));
+        // non-zero pages (QEMU sends zero pages as a flag): fill tmpfs, which lives in guest RAM
+        var fill = vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow-dirty-page | head -c "
+                + ((long) dirtyMiB << 20) + " > /dev/shm/fill && ls -l /dev/shm/fill"), Duration.ofMinutes(5));
+        if (fill.exitCode() != 0) {
+            throw new IllegalStateException("dirtying " + dirtyMiB + " MiB failed: " + fill.stderrText());
+        }
+        Path dir = fx.dataDir.resolve("templates").resolve(vm.id());
+        long t0 = System.nanoTime();
+        Template saved = e.snapshot(vm, dir);
+        double took = ms(t0);
+        long state = Files.size(saved.state());
+        FileTrees.delete(dir);
+        return String.format("| %s | %d MiB | %d MiB | %.0f ms | %.1f MiB |%n", model, guestMiB, dirtyMiB, took, state / 1048576.0);
+    }
+
+    private static String host() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+            String mem = Files.readAllLines(Path.of("/proc/meminfo")).getFirst().replaceAll("\\s+", " ");
+            return cpu + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, " + mem + ", Debian "
+                    + Files.readString(Path.of("/etc/debian_version")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String id(String prefix) {
+        return prefix + (++counter) + "b" + Long.toString(System.nanoTime() % 1_000_000, 36);
+    }
+
+    private static double ms(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static int intArg(String[] args, String name, int def) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return def;
+    }
+
+    private EngineBench() {}
+
+}

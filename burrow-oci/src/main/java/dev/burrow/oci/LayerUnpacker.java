@@ -1,0 +1,380 @@
+package dev.burrow.oci;
+
+import dev.burrow.oci.internal.Decompression;
+import dev.burrow.oci.internal.EntryAttributes;
+import dev.burrow.oci.internal.EntryName;
+import dev.burrow.oci.internal.HashingInputStream;
+import dev.burrow.oci.internal.Posix;
+import dev.burrow.oci.internal.RootResolver;
+import dev.burrow.oci.internal.RootResolver.Dotdot;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * Applies image layers, lowest first, to a staging directory that becomes the root file system.
+ *
+ * <p>Nothing is ever written outside the staging root: every entry's parent directories are
+ * resolved inside the root by {@link RootResolver} (symlinks interpreted as the guest would, never
+ * followed by the host), the final component is handled without following links, entries named
+ * with {@code ..} fail, and hard links must point at something inside the root. Device nodes and
+ * FIFOs are skipped with a warning (the guest's devtmpfs provides {@code /dev}).
+ *
+ * <p>Not thread-safe; one instance per build. Call {@link #finish()} after the last layer.
+ */
+public final class LayerUnpacker {
+    private static final int BUFFER = 128 * 1024;
+
+    /** What applying one layer did. */
+    public record LayerStats(Digest layer, Compression compression, long entries, long bytesWritten, Duration took) {
+    }
+
+    private final Path root;
+    private final RootResolver resolver;
+    private final BuildLog log;
+    private final EntryAttributes attributes;
+    private final Map<Path, FileTime> directoryTimes = new HashMap<>();
+    private Set<Path> thisLayer = new HashSet<>();
+    private String layerName = "layer";
+    private long bytesWritten;
+
+    /** Creates the staging root (mode 0700) if it does not exist; it must be a real directory. */
+    public LayerUnpacker(Path stagingRoot, BuildLog log) throws IOException {
+        this.root = createStaging(stagingRoot);
+        this.resolver = new RootResolver(root);
+        this.log = Objects.requireNonNull(log, "log");
+        int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        this.attributes = new EntryAttributes(log::warn, uid == 0);
+    }
+
+    /** Creates (or checks) a staging directory: a real directory, mode 0700. */
+    public static Path createStaging(Path stagingRoot) throws IOException {
+        Path root = stagingRoot.toAbsolutePath().normalize();
+        BasicFileAttributes a = RootResolver.lstat(root);
+        if (a == null) {
+            Files.createDirectories(root.getParent());
+            Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else if (!a.isDirectory()) {
+            throw new ImageException("staging root " + root + " is not a directory");
+        }
+        Files.setAttribute(root, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+        return root.toRealPath();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Applies one layer read from {@code raw} (the layer blob as stored, possibly compressed).
+     * The blob's size and digest, and its uncompressed digest when the layer has a diffId, are
+     * verified; a mismatch fails the build (what was already written stays in staging, which the
+     * caller discards).
+     */
+    public LayerStats apply(Layer layer, InputStream raw) throws IOException {
+        long start = System.nanoTime();
+        layerName = "layer " + layer.digest();
+        thisLayer = new HashSet<>();
+        long before = bytesWritten;
+        HashingInputStream compressed = new HashingInputStream(raw);
+        BufferedInputStream buffered = new BufferedInputStream(compressed, BUFFER);
+        Compression compression;
+        HashingInputStream plain;
+        try {
+            compression = Decompression.sniff(buffered);
+            plain = new HashingInputStream(Decompression.open(buffered, compression));
+        } catch (ImageException e) {
+            throw new ImageException(layerName + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw corrupt(e);
+        }
+        TarArchiveInputStream tar = new TarArchiveInputStream(plain, BUFFER, "UTF-8");
+        long entries = 0;
+        TarArchiveEntry e;
+        while ((e = next(tar)) != null) {
+            entries++;
+            apply(e, tar);
+        }
+        try {
+            plain.drain();
+            compressed.drain();
+        } catch (IOException ex) {
+            throw corrupt(ex);
+        }
+        verify(layer, compressed, plain);
+        LayerStats stats = new LayerStats(layer.digest(), compression, entries, bytesWritten - before,
+                Duration.ofNanos(System.nanoTime() - start));
+        thisLayer = new HashSet<>();
+        return stats;
+    }
+
+    /** Sets directory modification times, which extracting children disturbed. */
+    public void finish() throws IOException {
+        for (Map.Entry<Path, FileTime> d : directoryTimes.entrySet()) {
+            BasicFileAttributes a = RootResolver.lstat(d.getKey());
+            if (a != null && a.isDirectory()) {
+                attributes.mtime(d.getKey(), d.getValue());
+            }
+        }
+        directoryTimes.clear();
+    }
+
+    private void verify(Layer layer, HashingInputStream compressed, HashingInputStream plain) throws ImageException {
+        if (compressed.count() != layer.size()) {
+            throw new ImageException(layerName + " is " + compressed.count() + " bytes but the manifest says " + layer.size());
+        }
+        Digest actual = compressed.digest();
+        if (!actual.equals(layer.digest())) {
+            throw new ImageException(layerName + " does not match its digest (got " + actual + ")");
+        }
+        if (layer.diffId() != null) {
+            Digest diff = plain.digest();
+            if (!diff.equals(layer.diffId())) {
+                throw new ImageException(layerName + ": its uncompressed content " + diff
+                        + " does not match the config's rootfs.diff_ids entry " + layer.diffId());
+            }
+        }
+    }
+
+    private TarArchiveEntry next(TarArchiveInputStream tar) throws ImageException {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException e) {
+            throw corrupt(e);
+        }
+    }
+
+    private ImageException corrupt(IOException e) {
+        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new ImageException(layerName + " is corrupt or truncated: " + what, e);
+    }
+
+    private void apply(TarArchiveEntry e, TarArchiveInputStream tar) throws IOException {
+        String name = e.getName();
+        List<String> parts = EntryName.components(name);
+        if (parts == null) {
+            throw new ImageException(layerName + " entry '" + name + "' "
+                    + (EntryName.escapesLexically(name) ? "escapes the image root" : "has a '..' component"));
+        }
+        if (parts.isEmpty()) {
+            return; // the root directory itself: its owner and mode are set by mkfs
+        }
+        String base = parts.getLast();
+        List<String> parent = parts.subList(0, parts.size() - 1);
+        if (base.startsWith(".wh.")) {
+            whiteout(parent, base, name);
+            return;
+        }
+        if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            String kind = e.isFIFO() ? "FIFO" : e.isCharacterDevice() ? "character device" : "block device";
+            log.warn("skipped " + kind + " /" + String.join("/", parts) + " in " + layerName
+                    + " (device nodes are not created; the guest's devtmpfs provides /dev)");
+            return;
+        }
+        Path dir = resolver.resolveDirectory(parent, thisLayer::add, Dotdot.CLAMP, name);
+        Path target = resolver.child(dir, base, name);
+        if (e.isDirectory()) {
+            directory(e, target);
+        } else if (e.isSymbolicLink()) {
+            symlink(e, target);
+        } else if (e.isLink()) {
+            hardLink(e, target, name);
+        } else if (isRegular(e)) {
+            regularFile(e, tar, target);
+        } else {
+            log.warn("skipped /" + String.join("/", parts) + " in " + layerName + ": unsupported tar entry type '"
+                    + (char) e.getLinkFlag() + "'");
+            return;
+        }
+        thisLayer.add(target);
+    }
+
+    private static boolean isRegular(TarArchiveEntry e) {
+        byte f = e.getLinkFlag();
+        return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG
+                || e.isSparse();
+    }
+
+    private void directory(TarArchiveEntry e, Path target) throws IOException {
+        BasicFileAttributes a = RootResolver.lstat(target);
+        if (a != null && !a.isDirectory()) {
+            removeAll(target);
+            a = null;
+        }
+        if (a == null) {
+            Files.createDirectory(target);
+        }
+        attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
+        attributes.mode(target, e.getMode());
+        attributes.xattrs(target, e, where(target));
+        directoryTimes.put(target, e.getLastModifiedTime());
+    }
+
+    private void regularFile(TarArchiveEntry e, TarArchiveInputStream tar, Path target) throws IOException {
+        removeAll(target);
+        byte[] buf = new byte[BUFFER];
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            while (true) {
+                int n;
+                try {
+                    n = tar.read(buf);
+                } catch (IOException ex) {
+                    throw corrupt(ex);
+                }
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+                bytesWritten += n;
+            }
+        }
+        attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
+        attributes.mode(target, e.getMode());
+        attributes.xattrs(target, e, where(target));
+        attributes.mtime(target, e.getLastModifiedTime());
+    }
+
+    private void symlink(TarArchiveEntry e, Path target) throws IOException {
+        removeAll(target);
+        String linkText = e.getLinkName();
+        if (linkText == null || linkText.isEmpty()) {
+            log.warn("skipped symlink " + where(target) + ": it has an empty target");
+            return;
+        }
+        Posix.symlink(linkText, target);
+        attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
+        attributes.xattrs(target, e, where(target));
+        attributes.mtime(target, e.getLastModifiedTime());
+    }
+
+    private void hardLink(TarArchiveEntry e, Path target, String name) throws IOException {
+        String linkName = e.getLinkName();
+        List<String> parts = EntryName.components(linkName);
+        if (parts == null || parts.isEmpty()) {
+            String why = parts == null && !EntryName.escapesLexically(linkName) ? "has a '..' component"
+                    : parts == null ? "is outside the image root" : "is the image root";
+            throw new ImageException(layerName + ": hard link '" + name + "' -> '" + linkName + "': the target " + why);
+        }
+        Path existing;
+        try {
+            Path dir = resolver.resolveDirectory(parts.subList(0, parts.size() - 1), null, Dotdot.REJECT, linkName);
+            existing = dir == null ? null : resolver.child(dir, parts.getLast(), linkName);
+        } catch (ImageException ex) {
+            throw new ImageException(layerName + ": hard link '" + name + "' -> '" + linkName + "': " + ex.getMessage(), ex);
+        }
+        BasicFileAttributes a = existing == null ? null : RootResolver.lstat(existing);
+        if (a == null) {
+            throw new ImageException(layerName + ": hard link '" + name + "' -> '" + linkName
+                    + "': the target does not exist in the image");
+        }
+        if (a.isDirectory()) {
+            log.warn("skipped hard link " + where(target) + " -> '" + linkName + "': it points to a directory");
+            return;
+        }
+        if (existing.equals(target)) {
+            return;
+        }
+        removeAll(target);
+        Files.createLink(target, existing); // link(2) does not follow a symlink target on Linux
+    }
+
+    private void whiteout(List<String> parent, String base, String name) throws IOException {
+        if (base.equals(".wh..wh..opq")) {
+            Path dir = resolver.resolveDirectory(parent, thisLayer::add, Dotdot.CLAMP, name);
+            thisLayer.add(dir);
+            clearLowerContents(dir);
+            return;
+        }
+        if (base.startsWith(".wh..wh.")) {
+            log.warn("skipped " + name + " in " + layerName + " (AUFS metadata)");
+            return;
+        }
+        String victim = base.substring(".wh.".length());
+        if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+            throw new ImageException(layerName + " entry '" + name + "' is not a valid whiteout");
+        }
+        Path dir = resolver.resolveDirectory(parent, null, Dotdot.CLAMP, name);
+        if (dir == null) {
+            return; // nothing below to hide
+        }
+        Path p = resolver.child(dir, victim, name);
+        if (!thisLayer.contains(p)) {
+            removeAll(p); // a whiteout hides lower layers only
+        }
+    }
+
+    /** Removes everything under {@code dir} that this layer did not write. */
+    private void clearLowerContents(Path dir) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                if (!d.equals(dir) && !thisLayer.contains(d)) {
+                    removeAll(d);
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                if (!thisLayer.contains(f)) {
+                    Files.delete(f);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Deletes a path and, for a directory, everything under it. Never follows a symlink. */
+    private static void removeAll(Path p) throws IOException {
+        BasicFileAttributes a = RootResolver.lstat(p);
+        if (a == null) {
+            return;
+        }
+        if (!a.isDirectory()) {
+            Files.delete(p);
+            return;
+        }
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.delete(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private String where(Path p) {
+        return "/" + root.relativize(p) + " (" + layerName + ")";
+    }
+}
