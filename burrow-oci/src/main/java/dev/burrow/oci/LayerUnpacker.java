@@ -108,12 +108,22 @@ public final class LayerUnpacker {
         } catch (IOException e) {
             throw corrupt(e);
         }
-        TarArchiveInputStream tar = new TarArchiveInputStream(plain, BUFFER, "UTF-8");
+        TarArchiveInputStream tar = new TarArchiveInputStream(plain, "UTF-8");
         long entries = 0;
         TarArchiveEntry e;
         while ((e = next(tar)) != null) {
             entries++;
-            apply(e, tar);
+            try {
+                apply(e, tar);
+            } catch (ImageException ex) {
+                throw ex;
+            } catch (java.nio.file.FileSystemException ex) {
+                String reason = ex.getReason() == null ? ex.toString() : ex.getReason();
+                if (reason.contains("File name too long") || reason.contains("Invalid argument")) {
+                    throw new ImageException(layerName + " entry '" + e.getName() + "' cannot be created: " + reason, ex);
+                }
+                throw new IOException(layerName + ": extracting '" + e.getName() + "' failed: " + ex, ex);
+            }
         }
         try {
             plain.drain();
@@ -165,7 +175,8 @@ public final class LayerUnpacker {
     }
 
     private ImageException corrupt(IOException e) {
-        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String what = e instanceof java.io.EOFException ? "unexpected end of data"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new ImageException(layerName + " is corrupt or truncated: " + what, e);
     }
 

@@ -5,9 +5,7 @@ import dev.burrow.oci.internal.Json;
 import dev.burrow.oci.internal.LayerBlobWriter;
 import dev.burrow.oci.internal.Sha256;
 import dev.burrow.oci.internal.TarWriting;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +102,7 @@ public final class OciLayoutWriter {
                 case Raw r -> {
                     Digest d = LayerBlobWriter.writeBlob(r.bytes(), blobDir);
                     layerDescs.add(descriptor(r.mediaType(), d, r.bytes().length));
-                    diffIds.add((r.diffId() != null ? r.diffId() : d).toString());
+                    diffIds.add((r.diffId() != null ? r.diffId() : uncompressedDigest(r.bytes(), d)).toString());
                 }
             }
         }
@@ -208,7 +206,7 @@ public final class OciLayoutWriter {
                     case Raw r -> {
                         Digest d = LayerBlobWriter.writeBlob(r.bytes(), work);
                         blob = work.resolve(d.hex());
-                        diffId = r.diffId() != null ? r.diffId() : d;
+                        diffId = r.diffId() != null ? r.diffId() : uncompressedDigest(r.bytes(), d);
                     }
                 }
                 String dir = Sha256.of((diffId + "/" + layerPaths.size()).getBytes(StandardCharsets.UTF_8)).hex();
@@ -297,16 +295,19 @@ public final class OciLayoutWriter {
         };
     }
 
+    /** The digest of the decompressed bytes, or {@code fallback} when they do not decompress. */
+    private static Digest uncompressedDigest(byte[] blob, Digest fallback) {
+        try (java.io.BufferedInputStream in = new java.io.BufferedInputStream(new java.io.ByteArrayInputStream(blob))) {
+            dev.burrow.oci.internal.HashingInputStream h = new dev.burrow.oci.internal.HashingInputStream(
+                    dev.burrow.oci.internal.Decompression.open(in, dev.burrow.oci.internal.Decompression.sniff(in)));
+            h.drain();
+            return h.digest();
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+
     private static Path blobDir(Path layoutDir) {
         return layoutDir.resolve("blobs").resolve(Digest.ALGORITHM);
-    }
-
-    /** Unused helper kept small: reads a stream fully (for callers building raw layers). */
-    static byte[] readAll(InputStream in) throws IOException {
-        return in.readAllBytes();
-    }
-
-    static InputStream bytes(byte[] b) {
-        return new ByteArrayInputStream(b);
     }
 }

@@ -49,6 +49,7 @@ public final class LayerBlobWriter {
                 size = counted.count;
             }
             Digest digest = Digest.of(blobMd.digest());
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, blobDir.resolve(digest.hex()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return new Written(digest, size, Digest.of(diffMd.digest()));
         } finally {

@@ -70,9 +70,11 @@ public final class QemuHypervisor implements Hypervisor {
     private final GuestKernel kernel;
     private final Path initramfs;
     private final Path jailer;
+    private final long tscKhz;
     private final WarmPool pool = new WarmPool(this);
 
-    private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer) {
+    private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer, long tscKhz) {
+        this.tscKhz = tscKhz;
         this.config = config;
         this.accel = accel;
         this.profile = profile;
@@ -108,11 +110,14 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (IOException e) {
             throw new VmmException("guest kernel: " + e.getMessage(), e);
         }
+        long tscKhz = accel == Accelerator.TCG ? hostTscKhz() : 0;
+        // not part of the profile: "cpu MHz" may wobble on hosts with frequency scaling, and a
+        // restored guest's clock is stepped by the agent anyway
         HostProfile profile = new HostProfile("qemu", version, QemuArgs.MACHINE, QemuArgs.cpuModel(accel) + hostCpu(accel),
                 accel, kernel.packageName() + " " + kernel.packageVersion(), AgentConnection.PROTOCOL_VERSION);
         LOG.info("engine ready: QEMU {} ({}), kernel {} {}, instance {}", version, accel.qemuName(),
                 kernel.packageName(), kernel.packageVersion(), config.instanceId());
-        return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer);
+        return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer, tscKhz);
     }
 
     @Override
@@ -344,7 +349,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l) throws VmmException {
         String name = config.instanceId() + "/" + vmId;
-        List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), machine, files);
+        List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files);
         try {
             return VmmProcess.launch(jailer, name, l.dir, argv, Duration.ofSeconds(10));
         } catch (VmmException e) {
@@ -463,6 +468,16 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("cannot read the version of " + qemu + ": " + out);
         }
         return m.group(1);
+    }
+
+    /** The host's TSC rate as its kernel reports it ("cpu MHz" of the first CPU), or 0 when unknown. */
+    static long hostTscKhz() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(s -> s.startsWith("cpu MHz"))
+                    .findFirst().map(s -> Math.round(Double.parseDouble(s.substring(s.indexOf(':') + 1).trim()) * 1000)).orElse(0L);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static String hostCpu(Accelerator accel) {

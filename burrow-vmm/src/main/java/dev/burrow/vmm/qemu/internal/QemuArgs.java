@@ -31,7 +31,17 @@ public final class QemuArgs {
         return accel == Accelerator.KVM ? "host" : "max";
     }
 
-    public static List<String> build(String qemu, String name, Accelerator accel, int tbSizeMiB, MachineSpec m, Files f) {
+    /**
+     * Extra kernel arguments. Under TCG the guest's TSC ticks at the host's TSC rate, and a stock
+     * kernel on microvm (no HPET, no PM timer) can only calibrate it against the PIT — which
+     * fails when the host is busy, marking the TSC unstable and hanging the boot. Telling the
+     * kernel the rate skips that calibration.
+     */
+    public static String kernelArgs(Accelerator accel, long tscKhz) {
+        return accel == Accelerator.TCG && tscKhz > 0 ? KERNEL_CMDLINE + " tsc_early_khz=" + tscKhz : KERNEL_CMDLINE;
+    }
+
+    public static List<String> build(String qemu, String name, Accelerator accel, int tbSizeMiB, long tscKhz, MachineSpec m, Files f) {
         List<String> a = new ArrayList<>();
         a.add(qemu);
         a.addAll(List.of("-name", name, "-M", MACHINE, "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
@@ -41,7 +51,7 @@ public final class QemuArgs {
         // that also makes guest RAM read-only and the guest hangs.
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
                 + (f.memoryShared() ? ",share=on" : ",share=off")));
-        a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", KERNEL_CMDLINE));
+        a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
         a.addAll(List.of("-serial", "file:" + f.console()));
         a.addAll(List.of("-blockdev", "driver=file,node-name=rootfile,filename=" + f.disk(),
                 "-blockdev", "driver=qcow2,node-name=root,file=rootfile",
