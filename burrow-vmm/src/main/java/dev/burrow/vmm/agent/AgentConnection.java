@@ -33,7 +33,7 @@ public final class AgentConnection implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ByteChannel channel;
-    private final AgentEvents events;
+    private final java.util.List<AgentEvents> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Duration sendTimeout;
     private final CorruptionBudget corruption;
     private final FrameWriter writer;
@@ -48,7 +48,7 @@ public final class AgentConnection implements AutoCloseable {
 
     public AgentConnection(ByteChannel channel, String name, AgentEvents events, int corruptFramesPerMinute, Duration sendTimeout) {
         this.channel = channel;
-        this.events = events;
+        this.events.add(events);
         this.sendTimeout = sendTimeout;
         this.corruption = new CorruptionBudget(corruptFramesPerMinute);
         this.decoder = new FrameDecoder(this::dispatch, this::onCorrupt);
@@ -140,6 +140,11 @@ public final class AgentConnection implements AutoCloseable {
         return stream;
     }
 
+    /** Adds a listener for channel events (entrypoint exit, corruption, close). */
+    public void listen(AgentEvents listener) {
+        events.add(listener);
+    }
+
     /** Completes with the reason once the channel is closed. */
     public CompletableFuture<String> closedFuture() {
         return closed;
@@ -198,7 +203,7 @@ public final class AgentConnection implements AutoCloseable {
     }
 
     private void onCorrupt(String what) {
-        events.corrupt(what);
+        events.forEach(e -> e.corrupt(what));
         if (corruption.record(System.nanoTime())) {
             fail("too many corrupt frames in the last minute (last: " + what + ")", true);
         }
@@ -255,9 +260,12 @@ public final class AgentConnection implements AutoCloseable {
                     int code = r.i32();
                     int sig = r.i32();
                     r.end();
-                    events.entrypointExited(code, sig);
+                    events.forEach(e -> e.entrypointExited(code, sig));
                 }
-                case Frame.LOG -> events.log(r.str());
+                case Frame.LOG -> {
+                    String line = r.str();
+                    events.forEach(e -> e.log(line));
+                }
                 default -> { /* unknown control frames are ignored (newer agents) */ }
             }
         } catch (AgentProtocolException e) {
@@ -283,7 +291,7 @@ public final class AgentConnection implements AutoCloseable {
         hellos.values().forEach(f -> f.completeExceptionally(ex));
         pings.values().forEach(f -> f.completeExceptionally(ex));
         announce.completeExceptionally(ex);
-        events.closed(reason, violation);
+        events.forEach(e -> e.closed(reason, violation));
     }
 
     private <T> T await(CompletableFuture<T> f, Duration timeout, String what) throws AgentException {
