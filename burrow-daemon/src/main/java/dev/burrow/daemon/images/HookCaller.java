@@ -1,0 +1,108 @@
+package dev.burrow.daemon.images;
+
+import dev.burrow.vmm.agent.AgentConnection;
+import dev.burrow.vmm.agent.AgentException;
+import dev.burrow.vmm.agent.TcpStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Calls {@code POST /burrow/v1/<hook>} on the hooks port inside the guest, over an agent TCP
+ * tunnel (nothing on the host network). For ready/validate, connection refused and 503 mean
+ * "not yet" and are retried with backoff until the timeout (SPEC §1); anything else decides.
+ */
+final class HookCaller {
+
+    static final int MAX_BODY = 64 * 1024;
+
+    record Outcome(boolean ok, int status, String body, String problem) {
+        String describe() {
+            return problem != null ? problem : "HTTP " + status + (body.isEmpty() ? "" : ": " + body);
+        }
+    }
+
+    private HookCaller() {}
+
+    static Outcome call(AgentConnection agent, int port, String hook, byte[] payload, Duration timeout, boolean retryNotYet)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 50;
+        Outcome last = new Outcome(false, 0, "", "no answer within " + timeout.toSeconds() + " s");
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return last.problem != null || last.status == 503
+                        ? new Outcome(false, last.status, last.body, "timed out after " + timeout.toSeconds() + " s (last: " + last.describe() + ")")
+                        : last;
+            }
+            last = once(agent, port, hook, payload, Duration.ofNanos(left));
+            boolean notYet = last.status == 503 || (last.problem != null && last.problem.contains("refused"));
+            if (!retryNotYet || !notYet) {
+                return last;
+            }
+            Thread.sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            pause = Math.min(pause * 2, 1000);
+        }
+    }
+
+    private static Outcome once(AgentConnection agent, int port, String hook, byte[] payload, Duration timeout) {
+        try (TcpStream s = agent.connect(port, timeout)) {
+            OutputStream out = s.output();
+            String head = "POST /burrow/v1/" + hook + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nUser-Agent: burrow\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + payload.length + "\r\nConnection: close\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            return readResponse(s.input());
+        } catch (AgentException e) {
+            return new Outcome(false, 0, "", e.getMessage());
+        } catch (IOException e) {
+            return new Outcome(false, 0, "", "hook connection failed: " + e.getMessage());
+        }
+    }
+
+    /** Reads a status line, headers and at most 64 KiB of body; never more, whatever the guest sends. */
+    private static Outcome readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        int headerEnd = -1;
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+            buf.write(chunk, 0, Math.min(n, MAX_BODY + 16384 - buf.size()));
+            byte[] b = buf.toByteArray();
+            if (headerEnd < 0) {
+                headerEnd = indexOf(b, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            if (buf.size() >= MAX_BODY + 16384) {
+                break;
+            }
+        }
+        byte[] b = buf.toByteArray();
+        String text = new String(b, 0, headerEnd < 0 ? b.length : headerEnd, StandardCharsets.ISO_8859_1);
+        String[] statusLine = text.split("\r\n", 2)[0].split(" ", 3);
+        if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/1.") || !statusLine[1].matches("\\d{3}")) {
+            return new Outcome(false, 0, "", "the hook did not answer with HTTP (got: "
+                    + text.substring(0, Math.min(80, text.length())).replaceAll("\\p{Cntrl}", "?") + ")");
+        }
+        int status = Integer.parseInt(statusLine[1]);
+        String body = headerEnd < 0 ? "" : new String(b, headerEnd + 4, Math.min(MAX_BODY, b.length - headerEnd - 4), StandardCharsets.UTF_8);
+        return new Outcome(status == 200, status, body, null);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.burrow.daemon.images;
+
+import dev.burrow.oci.BlobStore;
+import dev.burrow.vmm.Hypervisor;
+import dev.burrow.vmm.Template;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Images and their versions: create, add a version (inheriting the previous settings), build
+ * asynchronously ({@code PENDING → BUILDING → READY | FAILED}), look up. Builds run on virtual
+ * threads, at most {@code maxConcurrentBuilds} at once (each boots a VM).
+ */
+public final class ImageService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+
+    private final ImageStore store;
+    private final Path imagesDir;
+    private final VersionBuilder builder;
+    private final Semaphore buildSlots;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<Consumer<ImageEvent>> listeners = new CopyOnWriteArrayList<>();
+
+    public ImageService(ImageStore store, Hypervisor engine, Path dataDir, int maxConcurrentBuilds) throws IOException {
+        this.store = store;
+        this.imagesDir = Files.createDirectories(dataDir.resolve("images"));
+        this.builder = new VersionBuilder(engine, new BlobStore(Files.createDirectories(dataDir.resolve("blobs"))), this::emit);
+        this.buildSlots = new Semaphore(maxConcurrentBuilds);
+    }
+
+    public void onEvent(Consumer<ImageEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Creates an image and starts building version 1. Fails when the name exists (the API answers 409). */
+    public ImageVersion create(String name, ImageSourceSpec source, BuildSettings settings) {
+        checkName(name);
+        ImageVersion v = newVersion(name, 1, source, settings.withDefaults());
+        if (!store.createImage(v)) {
+            throw new ImageExistsException(name);
+        }
+        return startBuild(v, source);
+    }
+
+    /** Adds a version to an existing image, inheriting every setting not given from the newest version. */
+    public synchronized ImageVersion addVersion(String name, ImageSourceSpec source, BuildSettings settings) {
+        List<ImageVersion> vs = store.versions(name);
+        if (vs.isEmpty()) {
+            throw new NoSuchElementException("no image named " + name);
+        }
+        ImageVersion previous = vs.getLast();
+        ImageVersion v = newVersion(name, previous.version() + 1, source, settings.over(previous.settings()));
+        store.addVersion(v);
+        return startBuild(v, source);
+    }
+
+    public Optional<ImageVersion> version(String name, int version) {
+        return store.version(name, version);
+    }
+
+    public List<ImageVersion> versions(String name) {
+        return store.versions(name);
+    }
+
+    /** The newest READY and ACTIVE version: what a run without a version uses. */
+    public Optional<ImageVersion> newestRunnable(String name) {
+        return store.versions(name).reversed().stream().filter(v -> v.state() == VersionState.READY && v.active()).findFirst();
+    }
+
+    public Template template(ImageVersion v) throws IOException {
+        if (v.state() != VersionState.READY) {
+            throw new IllegalStateException(v.ref() + " is " + v.state() + ", not READY");
+        }
+        return Template.load(v.templateDir());
+    }
+
+    /** Waits until the version is READY or FAILED, or the timeout passes; returns what it is then. */
+    public ImageVersion await(String name, int version, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ImageVersion v = store.version(name, version).orElseThrow();
+            if (v.state().terminal() || System.nanoTime() > deadline) {
+                return v;
+            }
+            synchronized (this) {
+                wait(50);
+            }
+        }
+    }
+
+    private ImageVersion newVersion(String name, int number, ImageSourceSpec source, BuildSettings settings) {
+        Instant now = Instant.now();
+        Path dir = imagesDir.resolve(name).resolve(Integer.toString(number));
+        return new ImageVersion(name, number, VersionState.PENDING, null, true, settings, source.describe(), now, now,
+                EntrypointStatus.NONE, Map.of(), null, dir.resolve("build.log"));
+    }
+
+    private ImageVersion startBuild(ImageVersion v, ImageSourceSpec source) {
+        emit(new ImageEvent(Instant.now(), "version-state", v.ref(), null, VersionState.PENDING.name(), null));
+        executor.submit(() -> runBuild(v, source));
+        return v;
+    }
+
+    private void runBuild(ImageVersion pending, ImageSourceSpec source) {
+        Path dir = pending.buildLog().getParent();
+        try (BuildLogFile log = new BuildLogFile(pending.buildLog())) {
+            log.info("queued: " + pending.ref() + " from " + pending.source());
+            buildSlots.acquire();
+            try {
+                ImageVersion building = transition(pending, VersionState.BUILDING, null);
+                log.info("build started");
+                try {
+                    VersionBuilder.Result r = builder.build(building, source, dir, log);
+                    ImageVersion built = building.withBuild(r.effective(), r.entrypoint(), r.phases(), r.template().dir());
+                    store.update(built);
+                    transition(built, VersionState.READY, null);
+                    log.info("READY " + r.phases());
+                } catch (VersionBuilder.BuildFailure e) {
+                    log.warn("FAILED: " + e.getMessage());
+                    transition(store.version(building.image(), building.version()).orElseThrow(), VersionState.FAILED, e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.error("build of {} crashed", pending.ref(), e);
+                    log.warn("FAILED: internal error: " + e);
+                    transition(building, VersionState.FAILED, "internal error while building: " + e);
+                }
+            } finally {
+                buildSlots.release();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            transition(store.version(pending.image(), pending.version()).orElseThrow(), VersionState.FAILED, "the build was interrupted");
+        } catch (IOException e) {
+            transition(pending, VersionState.FAILED, "cannot write the build log: " + e.getMessage());
+        }
+    }
+
+    private ImageVersion transition(ImageVersion v, VersionState to, String reason) {
+        ImageVersion next = v.with(to, reason == null ? null : truncate(reason));
+        store.update(next);
+        emit(new ImageEvent(Instant.now(), "version-state", v.ref(), v.state().name(), to.name(), next.stateReason()));
+        synchronized (this) {
+            notifyAll();
+        }
+        return next;
+    }
+
+    private static String truncate(String reason) {
+        return reason.length() <= HookCaller.MAX_BODY + 1024 ? reason : reason.substring(0, HookCaller.MAX_BODY + 1024) + "…";
+    }
+
+    private void emit(ImageEvent e) {
+        LOG.info("{} {} {} -> {}{}", e.kind(), e.ref(), e.from(), e.to(), e.reason() == null ? "" : " (" + e.reason() + ")");
+        listeners.forEach(l -> l.accept(e));
+    }
+
+    private static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new InvalidRequestException("name", "name must match [a-z0-9][a-z0-9._-]{0,62}; got '" + name + "'");
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

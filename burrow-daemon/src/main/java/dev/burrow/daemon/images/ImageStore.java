@@ -1,0 +1,26 @@
+package dev.burrow.daemon.images;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where image versions live. The in-memory store serves this issue; the daemon issue replaces
+ * it with SQLite behind the same calls (every transition written before it is acknowledged).
+ */
+public interface ImageStore {
+
+    /** Stores the first version of a new image; false when the name exists. */
+    boolean createImage(ImageVersion first);
+
+    /** Stores the next version of an existing image; its number must be the next one. */
+    void addVersion(ImageVersion next);
+
+    void update(ImageVersion v);
+
+    Optional<ImageVersion> version(String image, int version);
+
+    /** All versions of an image, oldest first; empty when there is no such image. */
+    List<ImageVersion> versions(String image);
+
+    List<String> images();
+}

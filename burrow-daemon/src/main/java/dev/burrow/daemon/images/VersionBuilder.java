@@ -1,0 +1,227 @@
+package dev.burrow.daemon.images;
+
+import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Ext4Image;
+import dev.burrow.oci.ImageConfig;
+import dev.burrow.oci.ImageSource;
+import dev.burrow.oci.ImageUnpacker;
+import dev.burrow.oci.LayerUnpacker;
+import dev.burrow.vmm.Hypervisor;
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.Template;
+import dev.burrow.vmm.agent.AgentEvents;
+import dev.burrow.vmm.agent.ExecEvent;
+import dev.burrow.vmm.agent.ExecRequest;
+import dev.burrow.vmm.agent.ExecSession;
+import dev.burrow.vmm.agent.Identity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Builds one version: unpack the layers into a staging root, make the ext4 disk, boot it, start
+ * the entrypoint, wait for ready, warm the page cache, take the template snapshot, validate on a
+ * restored test microVM. Each phase is timed; any failure names the phase and the problem.
+ */
+final class VersionBuilder {
+
+    /** A build step failed; the message becomes the version's {@code stateReason}. */
+    static final class BuildFailure extends Exception {
+        BuildFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    record Result(BuildSettings effective, EntrypointStatus entrypoint, Map<String, Long> phases, Template template) {}
+
+    private final Hypervisor engine;
+    private final BlobStore blobs;
+    private final Consumer<ImageEvent> events;
+
+    VersionBuilder(Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events) {
+        this.engine = engine;
+        this.blobs = blobs;
+        this.events = events;
+    }
+
+    Result build(ImageVersion v, ImageSourceSpec source, Path versionDir, BuildLogFile log) throws BuildFailure, InterruptedException {
+        Map<String, Long> phases = new LinkedHashMap<>();
+        Path staging = versionDir.resolve("staging");
+        Path disk = versionDir.resolve("rootfs.ext4");
+        BuildSettings s = v.settings();
+        ImageConfig config;
+        long t = System.nanoTime();
+        try {
+            ImageSourceSpec.HostPath p = (ImageSourceSpec.HostPath) source;
+            ImageSource src = ImageSource.open(p.path(), p.format(), blobs);
+            ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, LayerUnpacker.createStaging(staging), log);
+            config = unpacked.config();
+            log.info("unpacked " + unpacked.image().layers().size() + " layers, " + unpacked.bytesWritten() + " bytes, platform "
+                    + unpacked.image().platform() + ", manifest " + unpacked.image().manifestDigest());
+            if (unpacked.suppressedWarnings() > 0) {
+                log.warn(unpacked.suppressedWarnings() + " more warnings not shown");
+            }
+        } catch (IOException e) {
+            throw new BuildFailure("unpacking the image failed: " + e.getMessage(), e);
+        } finally {
+            phases.put("unpack", millisSince(t));
+        }
+        BuildSettings effective = fillFromImage(s, config);
+        t = System.nanoTime();
+        try {
+            Ext4Image.Result r = Ext4Image.build(staging, disk, effective.resources().diskMiB());
+            log.info("ext4 disk " + r.sizeBytes() / 1048576 + " MiB, " + r.usedBytes() / 1048576 + " MiB used");
+        } catch (IOException e) {
+            throw new BuildFailure("making the disk failed: " + e.getMessage(), e);
+        } finally {
+            phases.put("mkfs", millisSince(t));
+            dev.burrow.vmm.internal.FileTrees.deleteQuietly(staging);
+        }
+
+        Resources res = effective.resources();
+        MachineSpec machine = new MachineSpec(res.vcpus(), res.memoryMiB());
+        String builderId = ("build-" + v.image().replaceAll("[^a-z0-9]", "-") + "-" + v.version());
+        builderId = builderId.length() > 40 ? builderId.substring(0, 40) : builderId;
+        t = System.nanoTime();
+        MicroVm vm;
+        try {
+            vm = engine.boot(builderId, machine, disk, Identity.fresh(builderId.replaceAll("-+$", "")));
+        } catch (Exception e) {
+            throw new BuildFailure("booting the image failed: " + e.getMessage(), e);
+        } finally {
+            phases.put("boot", millisSince(t));
+        }
+        log.info("booted in " + phases.get("boot") + " ms");
+        AtomicReference<EntrypointStatus> ep = new AtomicReference<>(EntrypointStatus.NONE);
+        try {
+            startEntrypoint(vm, effective, v, ep, log);
+            t = System.nanoTime();
+            Hook ready = effective.hooks().ready();
+            if (ready.enabled()) {
+                log.info("waiting for the ready hook on port " + effective.hooks().port() + " (timeout " + ready.timeoutSeconds() + " s)");
+                HookCaller.Outcome o = HookCaller.call(vm.agent(), effective.hooks().port(), "ready", new byte[0],
+                        Duration.ofSeconds(ready.timeoutSeconds()), true);
+                if (!o.ok()) {
+                    throw new BuildFailure("the ready hook failed: " + o.describe(), null);
+                }
+                log.info("ready hook answered 200");
+            }
+            phases.put("ready", millisSince(t));
+            warmUp(vm);
+            t = System.nanoTime();
+            Template template;
+            try {
+                template = engine.snapshot(vm, versionDir.resolve("template"));
+            } catch (Exception e) {
+                throw new BuildFailure("the template snapshot failed: " + e.getMessage(), e);
+            }
+            phases.put("snapshot", millisSince(t));
+            log.info("template snapshot taken in " + phases.get("snapshot") + " ms");
+            t = System.nanoTime();
+            validate(template, effective, log);
+            phases.put("validate", millisSince(t));
+            return new Result(effective, ep.get(), phases, template);
+        } finally {
+            try {
+                vm.close();
+            } catch (Exception e) {
+                log.warn("closing the build microVM: " + e.getMessage());
+            }
+        }
+    }
+
+    private void startEntrypoint(MicroVm vm, BuildSettings s, ImageVersion v, AtomicReference<EntrypointStatus> ep, BuildLogFile log)
+            throws BuildFailure, InterruptedException {
+        List<String> argv = new ArrayList<>(s.entrypoint() == null ? List.of() : s.entrypoint());
+        argv.addAll(s.cmd() == null ? List.of() : s.cmd());
+        if (argv.isEmpty()) {
+            log.info("the image has no entrypoint or cmd: nothing to start");
+            return;
+        }
+        vm.agent().listen(new AgentEvents() {
+            @Override
+            public void entrypointExited(int exitCode, int signal) {
+                ep.set(EntrypointStatus.exited(exitCode, Instant.now()));
+                log.info("entrypoint exited with code " + exitCode);
+                events.accept(new ImageEvent(Instant.now(), "entrypoint-exited", v.ref(), "RUNNING", "EXITED", "exit code " + exitCode));
+            }
+        });
+        ExecRequest req = new ExecRequest(argv, s.env() == null ? Map.of() : s.env(), s.workdir(), s.user(), false, true);
+        try {
+            ExecSession session = vm.agent().exec(req);
+            ExecEvent first = session.next(Duration.ofSeconds(30));
+            if (!(first instanceof ExecEvent.Started started)) {
+                throw new BuildFailure("the entrypoint " + argv + " could not be started: "
+                        + (first instanceof ExecEvent.Failed f ? f.message() : "no answer within 30 s"), null);
+            }
+            ep.compareAndSet(EntrypointStatus.NONE, EntrypointStatus.RUNNING);
+            log.info("entrypoint " + argv + " started as pid " + started.pid());
+        } catch (dev.burrow.vmm.agent.AgentException e) {
+            throw new BuildFailure("the entrypoint could not be started: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the shell once so the template's page cache holds it: every restored microVM's first exec is then faster. */
+    private static void warmUp(MicroVm vm) {
+        try {
+            vm.agent().run(ExecRequest.of("/bin/sh", "-c", "true"), Duration.ofSeconds(30));
+        } catch (Exception e) {
+            // an image without a shell is fine
+        }
+    }
+
+    private void validate(Template template, BuildSettings s, BuildLogFile log) throws BuildFailure, InterruptedException {
+        Hook validate = s.hooks().validate();
+        if (!validate.enabled()) {
+            return;
+        }
+        log.info("validating on a microVM restored from the template (timeout " + validate.timeoutSeconds() + " s)");
+        try (MicroVm test = engine.restore(template, Identity::fresh)) {
+            HookCaller.Outcome o = HookCaller.call(test.agent(), s.hooks().port(), "validate", new byte[0],
+                    Duration.ofSeconds(validate.timeoutSeconds()), true);
+            if (!o.ok()) {
+                throw new BuildFailure("the validate hook failed: " + o.describe(), null);
+            }
+            log.info("validate hook answered 200");
+        } catch (BuildFailure e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BuildFailure("validation failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Entrypoint, cmd, env, workdir and user not set by the request come from the image's config. */
+    static BuildSettings fillFromImage(BuildSettings s, ImageConfig c) {
+        Map<String, String> env = new LinkedHashMap<>(c.envMap());
+        if (s.env() != null) {
+            env.putAll(s.env());
+        }
+        // an entrypoint given without a cmd does not inherit the image's cmd (Docker's rule)
+        List<String> cmd = s.cmd() != null ? s.cmd() : s.entrypoint() != null ? List.of() : c.cmd();
+        return new BuildSettings(s.resources(), s.hooks(),
+                s.entrypoint() != null ? s.entrypoint() : c.entrypoint(), cmd, env,
+                s.workdir() != null ? s.workdir() : c.workingDir(),
+                s.user() != null ? s.user() : c.user(), s.ingressPort());
+    }
+
+    private static long millisSince(long t) {
+        return (System.nanoTime() - t) / 1_000_000;
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
