@@ -83,6 +83,26 @@ class ImageServiceTest {
     }
 
     @Test
+    void theDebianDemoImageBuildsBootsAndRunsPython() throws Exception {
+        // a real Debian root: absolute symlinks (/var/run -> /run), setuid binaries, python3
+        Path layout = dev.burrow.daemon.images.builtin.BuiltinImages.debianPython(
+                dev.burrow.vmm.kernel.KernelCache.cacheDirFromEnvironment().resolve("images"), work);
+        ImageVersion v = built(images.create("demo", new ImageSourceSpec.HostPath(layout, null), BuildSettings.NONE));
+        assertThat(v.state()).as(v.stateReason()).isEqualTo(VersionState.READY);
+        System.out.println("demo image build phases (ms): " + v.phasesMillis());
+        assertThat(v.entrypoint().state()).isEqualTo(EntrypointStatus.State.RUNNING); // python3 -m http.server
+        ExecResult r = runIn(v, "python3", "-c", "print(6*7)");
+        assertThat(r.stdoutText()).isEqualTo("42\n");
+        assertThat(runIn(v, "readlink", "/var/run").stdoutText().strip()).isEqualTo("/run");
+        // without a ready hook the snapshot does not wait for the server to listen: retry in the guest
+        String fetch = "import time,urllib.request\n"
+                + "for i in range(600):\n"
+                + "    try:\n        print(urllib.request.urlopen('http://127.0.0.1:8080/').status); break\n"
+                + "    except OSError: time.sleep(0.1)\n";
+        assertThat(runIn(v, "python3", "-c", fetch).stdoutText()).isEqualTo("200\n");
+    }
+
+    @Test
     void anEntrypointThatExitsAtOnceDoesNotFailTheBuildAndIsRecorded() throws Exception {
         // sh with no TTY reads EOF from /dev/null and exits 0 at once
         Path layout = Fixtures.layout(work.resolve("quick-exit"), ImageConfig.builder().cmd("/bin/sh").build(), List.of(Fixtures.busybox()));
