@@ -31,20 +31,23 @@ final class HookCaller {
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = 50;
-        Outcome last = new Outcome(false, 0, "", "no answer within " + timeout.toSeconds() + " s");
+        Outcome last = null;
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return last.problem != null || last.status == 503
-                        ? new Outcome(false, last.status, last.body, "timed out after " + timeout.toSeconds() + " s (last: " + last.describe() + ")")
-                        : last;
+                return new Outcome(false, last == null ? 0 : last.status, last == null ? "" : last.body,
+                        "timed out after " + timeout.toSeconds() + " s" + (last == null ? "" : " (last: " + last.describe() + ")"));
             }
-            last = once(agent, port, hook, payload, Duration.ofNanos(left));
-            boolean notYet = last.status == 503 || (last.problem != null && last.problem.contains("refused"));
+            Outcome o = once(agent, port, hook, payload, Duration.ofNanos(left));
+            boolean cutShort = o.problem != null && o.problem.contains("did not connect within");
+            if (!cutShort) {
+                last = o;
+            }
+            boolean notYet = cutShort || o.status == 503 || (o.problem != null && o.problem.contains("refused"));
             if (!retryNotYet || !notYet) {
-                return last;
+                return o;
             }
-            Thread.sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            Thread.sleep(Math.max(1, Math.min(pause, (deadline - System.nanoTime()) / 1_000_000)));
             pause = Math.min(pause * 2, 1000);
         }
     }

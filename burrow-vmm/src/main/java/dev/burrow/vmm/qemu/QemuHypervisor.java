@@ -227,6 +227,56 @@ public final class QemuHypervisor implements Hypervisor {
         pool.target(t, count);
     }
 
+    /**
+     * Re-attaches to a microVM whose VMM outlived the engine (a daemon restart): the VMM recorded
+     * in its directory must still run with the recorded start time. Empty when it is gone.
+     * The identity is re-applied (same hostname and machine-id, fresh entropy and clock).
+     */
+    public java.util.Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException {
+        Path dir = config.dataDir().resolve("vms").resolve(vmId);
+        java.util.Optional<VmmProcess> p = VmmProcess.adopt(dir);
+        if (p.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Layout l = new Layout(dir, config.runDir().resolve(vmId));
+        AgentConnection agent = connectAgent(vmId, l, p.get(), config.restoreTimeout());
+        try {
+            checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
+        } catch (AgentException e) {
+            agent.close();
+            throw new VmmException("adopting " + vmId + ": its agent did not answer: " + e.getMessage(), e);
+        }
+        return java.util.Optional.of(new QemuMicroVm(vmId, machine, p.get(), dir, l.sockets, agent, Files.exists(dir.resolve("memory"))));
+    }
+
+    /** Removes what a microVM left on the host when its VMM is already gone (after a crash). */
+    public void cleanUp(String vmId) {
+        FileTrees.deleteQuietly(config.runDir().resolve(vmId));
+        FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
+    }
+
+    /** Host pids of every VMM of this engine instance, by microVM id (found through the jailers' pid files). */
+    public Map<String, Long> liveVmms() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (var dirs = Files.list(config.dataDir().resolve("vms"))) {
+            for (Path d : dirs.toList()) {
+                VmmProcess.adopt(d).ifPresent(p -> out.put(d.getFileName().toString(), p.pid()));
+            }
+        } catch (IOException e) {
+            // no vms directory yet
+        }
+        return out;
+    }
+
+    /** Kills a VMM found by {@link #liveVmms} that no record owns, and removes its files. */
+    public void reap(String vmId) throws VmmException {
+        java.util.Optional<VmmProcess> p = VmmProcess.adopt(config.dataDir().resolve("vms").resolve(vmId));
+        if (p.isPresent()) {
+            p.get().kill(Duration.ofSeconds(10));
+        }
+        cleanUp(vmId);
+    }
+
     /** How many VMMs for {@code t} are started and waiting right now. */
     public int warmReady(Template t) {
         return pool.ready(t);
