@@ -71,6 +71,14 @@ public final class ImageService implements AutoCloseable {
         return startBuild(v, source);
     }
 
+    public List<String> imageNames() {
+        return store.images();
+    }
+
+    public boolean isPublic(String name) {
+        return store.isPublic(name);
+    }
+
     public Optional<ImageVersion> version(String name, int version) {
         return store.version(name, version);
     }

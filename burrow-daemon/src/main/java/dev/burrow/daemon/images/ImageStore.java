@@ -23,4 +23,9 @@ public interface ImageStore {
     List<ImageVersion> versions(String image);
 
     List<String> images();
+
+    /** Whether every tenant may run this image (set by an admin); false by default. */
+    default boolean isPublic(String image) {
+        return false;
+    }
 }

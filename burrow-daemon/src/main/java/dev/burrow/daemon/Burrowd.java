@@ -1,0 +1,179 @@
+package dev.burrow.daemon;
+
+import dev.burrow.daemon.api.Api;
+import dev.burrow.daemon.images.BuildSettings;
+import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.images.ImageSourceSpec;
+import dev.burrow.daemon.images.builtin.BuiltinImages;
+import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.Database;
+import dev.burrow.daemon.store.EventLog;
+import dev.burrow.daemon.store.MicroVmRecords;
+import dev.burrow.daemon.store.SqliteImageStore;
+import dev.burrow.daemon.store.Tenants;
+import dev.burrow.daemon.store.Uploads;
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.qemu.QemuHypervisor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon: SQLite state, the engine, the image and microVM services, the REST API. Stopping
+ * it leaves microVMs running; the next start adopts them (SPEC §4 `burrow down`).
+ */
+public final class Burrowd implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Burrowd.class);
+    public static final String DEMO_IMAGE = "demo";
+
+    private final DaemonConfig config;
+    private final Database db;
+    private final QemuHypervisor engine;
+    private final Map<String, ImageService> imageServices = new ConcurrentHashMap<>();
+    private final MicroVmService microvms;
+    private final Api api;
+    private final String adminTenant;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Burrowd(DaemonConfig config) throws Exception {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
+        this.db = Database.open(config.dataDir().resolve("burrow.db"));
+        Tenants tenants = new Tenants(db);
+        Optional<String> firstKey = tenants.ensureAdmin();
+        this.adminTenant = tenants.byName("admin").orElseThrow().id();
+        if (firstKey.isPresent()) {
+            Path keyFile = config.dataDir().resolve("admin.key");
+            Files.writeString(keyFile, firstKey.get() + "\n");
+            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
+        }
+        this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
+        EventLog events = new EventLog(db);
+        MicroVmRecords records = new MicroVmRecords(db, events);
+        this.microvms = new MicroVmService(engine, records, events, this::imageServiceFor,
+                config.minDurationSeconds(), config.maxDurationSeconds());
+        microvms.reconcile();
+        ApiKeys keys = new ApiKeys(db);
+        this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
+                config.dataDir().resolve("uploads"), engine.profile(), this::readiness);
+        api.start();
+        LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
+                config.host(), api.port(), config.dataDir(), engine.config().instanceId());
+        if (config.dev()) {
+            Thread.ofVirtual().name("demo-image").start(this::ensureDemoImage);
+        }
+    }
+
+    public static Burrowd start(DaemonConfig config) throws Exception {
+        return new Burrowd(config);
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    /** The image service of a tenant: its own images, under {@code dataDir/tenants/<id>}. */
+    ImageService images(String tenantId) {
+        return imageServices.computeIfAbsent(tenantId, t -> {
+            try {
+                return new ImageService(new SqliteImageStore(db, t), engine,
+                        config.dataDir().resolve("tenants").resolve(t), config.maxConcurrentBuilds());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Where a tenant's image of that name lives: its own, else the admin tenant's when public. */
+    private Optional<ImageService> imageServiceFor(String tenantId, String image) {
+        ImageService own = images(tenantId);
+        if (!own.versions(image).isEmpty()) {
+            return Optional.of(own);
+        }
+        ImageService admin = images(adminTenant);
+        return admin.isPublic(image) ? Optional.of(admin) : Optional.empty();
+    }
+
+    private void ensureDemoImage() {
+        try {
+            ImageService admin = images(adminTenant);
+            if (!admin.versions(DEMO_IMAGE).isEmpty()) {
+                return;
+            }
+            LOG.info("building the public demo image (Debian + python3; the first time takes a minute or two)");
+            Path layout = BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp")));
+            admin.create(DEMO_IMAGE, new ImageSourceSpec.HostPath(layout, null), BuildSettings.NONE);
+            new SqliteImageStore(db, adminTenant).setPublic(DEMO_IMAGE, true);
+        } catch (Exception e) {
+            LOG.error("the demo image could not be built: {}", e.getMessage());
+        }
+    }
+
+    private Map<String, String> readiness() {
+        Map<String, String> checks = new LinkedHashMap<>();
+        try {
+            db.read(c -> c.createStatement().execute("select 1"));
+            checks.put("database", "ok");
+        } catch (RuntimeException e) {
+            checks.put("database", "failed: " + e.getMessage());
+        }
+        checks.put("storage", Files.isWritable(config.dataDir()) ? "ok" : "failed: " + config.dataDir() + " is not writable");
+        checks.put("kernel", engine.profile().kernel());
+        checks.put("accelerator", engine.profile().accelerator().name());
+        if (config.dev()) {
+            ImageService admin = images(adminTenant);
+            checks.put("demoImage", admin.newestRunnable(DEMO_IMAGE).isPresent() ? "ok" : "building");
+        }
+        return checks;
+    }
+
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        try {
+            api.close();
+        } catch (Exception e) {
+            LOG.warn("stopping the API: {}", e.getMessage());
+        }
+        microvms.close();
+        imageServices.values().forEach(ImageService::close);
+        engine.close();
+        db.close();
+        try {
+            Files.deleteIfExists(config.dataDir().resolve("burrowd.pid"));
+        } catch (IOException ignored) {
+            // best effort
+        }
+        stopped.countDown();
+    }
+
+    public static void main(String[] args) throws Exception {
+        DaemonConfig config = DaemonConfig.fromEnvironment(System.getenv());
+        Burrowd d;
+        try {
+            d = start(config);
+        } catch (Exception e) {
+            LOG.error("burrowd could not start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(d::close, "burrowd-shutdown"));
+        d.awaitStop();
+    }
+}

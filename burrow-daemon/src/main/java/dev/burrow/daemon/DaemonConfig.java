@@ -1,0 +1,26 @@
+package dev.burrow.daemon;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * burrowd's settings, every one from the environment with its default here (SPEC §7). The
+ * development profile ({@code BURROW_DEV=1}, what `burrow up` and tests use) lowers the
+ * lifecycle minimums to 1 s and builds the public demo image on first start.
+ */
+public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                           int maxDurationSeconds, int maxConcurrentBuilds) {
+
+    public static DaemonConfig fromEnvironment(Map<String, String> env) {
+        Path data = Path.of(env.getOrDefault("BURROW_DATA_DIR", "/var/lib/burrow")).toAbsolutePath();
+        Path cache = Path.of(env.getOrDefault("BURROW_CACHE_DIR", "/var/cache/burrow")).toAbsolutePath();
+        String listen = env.getOrDefault("BURROW_LISTEN", "127.0.0.1:7070");
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("BURROW_LISTEN must be host:port, e.g. 127.0.0.1:7070; got " + listen);
+        }
+        boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
+        return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
+                dev ? 1 : 60, 28800, 1);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.burrow.daemon.api;
+
+import dev.burrow.daemon.images.BuildSettings;
+import dev.burrow.daemon.images.Hook;
+import dev.burrow.daemon.images.Hooks;
+import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.images.Resources;
+import dev.burrow.daemon.store.MicroVmRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Request and response bodies exactly as docs/API.md shows them. */
+final class Dtos {
+
+    private Dtos() {}
+
+    record SourceDto(String type, String uploadId, String path, String format, String ref) {}
+
+    record ResourcesDto(Integer vcpus, Integer memoryMiB, Integer diskMiB) {
+        Resources toResources() {
+            return new Resources(vcpus == null ? Resources.DEFAULT.vcpus() : vcpus,
+                    memoryMiB == null ? Resources.DEFAULT.memoryMiB() : memoryMiB,
+                    diskMiB == null ? Resources.DEFAULT.diskMiB() : diskMiB);
+        }
+    }
+
+    record HookDto(Boolean enabled, Integer timeoutSeconds) {}
+
+    record HooksDto(Integer port, HookDto ready, HookDto validate, HookDto run, HookDto resume, HookDto suspend, HookDto terminate) {
+        Hooks toHooks() {
+            return new Hooks(port == null ? 9000 : port, hook("ready", ready), hook("validate", validate), hook("run", run),
+                    hook("resume", resume), hook("suspend", suspend), hook("terminate", terminate));
+        }
+
+        private static Hook hook(String name, HookDto d) {
+            if (d == null || d.enabled() == null || !d.enabled()) {
+                return Hook.DISABLED;
+            }
+            return Hooks.enabled(name, d.timeoutSeconds());
+        }
+    }
+
+    record CreateImage(String name, SourceDto source, ResourcesDto resources, HooksDto hooks, List<String> entrypoint,
+                       List<String> cmd, Map<String, String> env, String workdir, String user, Integer ingressPort) {
+        BuildSettings settings() {
+            return new BuildSettings(resources == null ? null : resources.toResources(), hooks == null ? null : hooks.toHooks(),
+                    entrypoint, cmd, env, workdir, user, ingressPort);
+        }
+    }
+
+    record VersionSummary(int version, String state, String status) {}
+
+    record ImageView(String name, @com.fasterxml.jackson.annotation.JsonProperty("public") boolean isPublic, Instant createdAt, int latestVersion, List<VersionSummary> versions) {}
+
+    record EntrypointView(String state, Integer exitCode, Instant exitedAt) {}
+
+    record VersionView(String image, int version, String state, String stateReason, String status, String source,
+                       Instant createdAt, Instant updatedAt, Resources resources, Hooks hooks, List<String> entrypoint,
+                       List<String> cmd, Map<String, String> env, String workdir, String user, Integer ingressPort,
+                       EntrypointView entrypointStatus, Map<String, Long> buildPhasesMillis) {
+
+        static VersionView of(ImageVersion v) {
+            BuildSettings s = v.settings();
+            return new VersionView(v.image(), v.version(), v.state().name(), v.stateReason(), v.active() ? "ACTIVE" : "INACTIVE",
+                    v.source(), v.createdAt(), v.updatedAt(), s.resources(), s.hooks(), s.entrypoint(), s.cmd(), s.env(),
+                    s.workdir(), s.user(), s.ingressPort(),
+                    new EntrypointView(v.entrypoint().state().name(), v.entrypoint().exitCode(), v.entrypoint().exitedAt()),
+                    v.phasesMillis());
+        }
+    }
+
+    record RunMicroVm(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env,
+                      Map<String, String> labels, Map<String, Object> idlePolicy, String runHookPayload,
+                      Map<String, Object> network, @com.fasterxml.jackson.annotation.JsonProperty("wait") Boolean waitForRunHook) {}
+
+    record MicroVmView(String id, String image, int version, String state, String stateReason, Instant createdAt,
+                       Instant updatedAt, Instant expiresAt, Map<String, String> labels, Resources resources,
+                       Map<String, String> network) {
+        static MicroVmView of(MicroVmRecord r, Resources resources) {
+            return new MicroVmView(r.id(), r.image(), r.version(), r.state(), r.stateReason(), r.createdAt(), r.updatedAt(),
+                    r.expiresAt(), r.labels(), resources, Map.of("egress", "none"));
+        }
+    }
+
+    record ExecBody(List<String> cmd, Map<String, String> env, String cwd, String user, String stdinMode, String stdin,
+                    Integer timeoutSeconds, Boolean detach) {}
+
+    record SignalBody(String signal) {}
+
+    record ListOf<T>(List<T> items, String nextCursor) {}
+}

@@ -1,0 +1,174 @@
+package dev.burrow.daemon.api;
+
+import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.images.ImageSourceSpec;
+import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.microvms.NotFoundException;
+import dev.burrow.daemon.store.Uploads;
+import dev.burrow.oci.ImageFormat;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Uploads, images and versions (SPEC §3). */
+final class ImageRoutes {
+
+    private final Function<String, ImageService> images;
+    private final Uploads uploads;
+    private final Path uploadDir;
+
+    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir) {
+        this.images = images;
+        this.uploads = uploads;
+        this.uploadDir = uploadDir;
+    }
+
+    void register(ApiServer api) {
+        api.route("POST", "/v1/uploads", this::upload);
+        api.route("POST", "/v1/images", this::create);
+        api.route("GET", "/v1/images", this::list);
+        api.route("GET", "/v1/images/{name}", this::get);
+        api.route("POST", "/v1/images/{name}/versions", this::addVersion);
+        api.route("GET", "/v1/images/{name}/versions", this::versions);
+        api.route("GET", "/v1/images/{name}/versions/{version}", this::version);
+        api.route("GET", "/v1/images/{name}/versions/{version}/logs", this::logs);
+    }
+
+    private void upload(Call c) throws Exception {
+        Files.createDirectories(uploadDir);
+        String id = "up" + dev.burrow.daemon.store.Ids.newId("").toLowerCase();
+        Path target = uploadDir.resolve(id);
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        long bytes = 0;
+        try (InputStream in = c.body(); OutputStream out = Files.newOutputStream(target)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+                out.write(buf, 0, n);
+                bytes += n;
+            }
+        }
+        String hex = HexFormat.of().formatHex(sha.digest());
+        Instant expires = Instant.now().plusSeconds(24 * 3600);
+        uploads.record(id, c.tenant(), target.toString(), bytes, hex, expires);
+        c.send(201, Map.of("uploadId", id, "bytes", bytes, "sha256", hex, "expiresAt", expires.toString()));
+    }
+
+    private void create(Call c) throws Exception {
+        Dtos.CreateImage req = c.json(Dtos.CreateImage.class);
+        if (req.name() == null) {
+            throw ApiException.badRequest("name", "name is required");
+        }
+        ImageVersion v = images.apply(c.tenant()).create(req.name(), source(c, req.source()), req.settings());
+        c.send(202, Dtos.VersionView.of(v));
+    }
+
+    private void addVersion(Call c) throws Exception {
+        Dtos.CreateImage req = c.json(Dtos.CreateImage.class);
+        if (req.name() != null && !req.name().equals(c.param("name"))) {
+            throw ApiException.badRequest("name", "name is given by the path; leave it out of the body");
+        }
+        ImageService s = images.apply(c.tenant());
+        if (s.versions(c.param("name")).isEmpty()) {
+            throw new NotFoundException("no image named " + c.param("name"));
+        }
+        c.send(202, Dtos.VersionView.of(s.addVersion(c.param("name"), source(c, req.source()), req.settings())));
+    }
+
+    private ImageSourceSpec source(Call c, Dtos.SourceDto s) {
+        if (s == null || s.type() == null) {
+            throw ApiException.badRequest("source.type", "source.type is required: upload or path");
+        }
+        return switch (s.type()) {
+            case "upload" -> {
+                if (s.uploadId() == null) {
+                    throw ApiException.badRequest("source.uploadId", "source.uploadId is required for an upload source");
+                }
+                Path p = uploads.get(c.tenant(), s.uploadId()).map(u -> u.path())
+                        .orElseThrow(() -> ApiException.badRequest("source.uploadId", "no upload " + s.uploadId() + " (expired, or from another tenant)"));
+                yield new ImageSourceSpec.HostPath(p, format(s.format(), true));
+            }
+            case "path" -> {
+                if (!c.principal.admin()) {
+                    throw new ApiException(403, "forbidden", "source.type", "path sources need an admin key; upload the image instead");
+                }
+                if (s.path() == null) {
+                    throw ApiException.badRequest("source.path", "source.path is required for a path source");
+                }
+                yield new ImageSourceSpec.HostPath(Path.of(s.path()), format(s.format(), false));
+            }
+            case "registry", "dockerfile" -> throw ApiException.badRequest("source.type", "source.type " + s.type() + " is not supported yet");
+            default -> throw ApiException.badRequest("source.type", "source.type must be upload or path; got " + s.type());
+        };
+    }
+
+    private static ImageFormat format(String f, boolean required) {
+        if (f == null) {
+            if (required) {
+                throw ApiException.badRequest("source.format", "source.format is required: oci-archive, oci-layout-tar or docker-archive");
+            }
+            return null;
+        }
+        return switch (f) {
+            case "oci-archive", "oci-layout-tar" -> ImageFormat.OCI_ARCHIVE;
+            case "docker-archive" -> ImageFormat.DOCKER_ARCHIVE;
+            case "oci-layout" -> ImageFormat.OCI_LAYOUT;
+            default -> throw ApiException.badRequest("source.format", "source.format must be oci-archive, oci-layout-tar or docker-archive; got " + f);
+        };
+    }
+
+    private void list(Call c) throws Exception {
+        ImageService s = images.apply(c.tenant());
+        List<Dtos.ImageView> items = s.imageNames().stream().map(n -> view(s, n)).toList();
+        c.send(200, new Dtos.ListOf<>(items, null));
+    }
+
+    private void get(Call c) throws Exception {
+        c.send(200, view(images.apply(c.tenant()), c.param("name")));
+    }
+
+    private static Dtos.ImageView view(ImageService s, String name) {
+        List<ImageVersion> vs = s.versions(name);
+        if (vs.isEmpty()) {
+            throw new NotFoundException("no image named " + name);
+        }
+        return new Dtos.ImageView(name, s.isPublic(name), vs.getFirst().createdAt(), vs.getLast().version(),
+                vs.stream().map(v -> new Dtos.VersionSummary(v.version(), v.state().name(), v.active() ? "ACTIVE" : "INACTIVE")).toList());
+    }
+
+    private void versions(Call c) throws Exception {
+        List<ImageVersion> vs = images.apply(c.tenant()).versions(c.param("name"));
+        if (vs.isEmpty()) {
+            throw new NotFoundException("no image named " + c.param("name"));
+        }
+        c.send(200, new Dtos.ListOf<>(vs.stream().map(Dtos.VersionView::of).toList(), null));
+    }
+
+    private ImageVersion versionOf(Call c) {
+        int n;
+        try {
+            n = Integer.parseInt(c.param("version"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("version", "version must be a number; got " + c.param("version"));
+        }
+        return images.apply(c.tenant()).version(c.param("name"), n)
+                .orElseThrow(() -> new NotFoundException("no version " + c.param("name") + ":" + c.param("version")));
+    }
+
+    private void version(Call c) throws Exception {
+        c.send(200, Dtos.VersionView.of(versionOf(c)));
+    }
+
+    private void logs(Call c) throws Exception {
+        ImageVersion v = versionOf(c);
+        c.sendText(200, "text/plain; charset=utf-8", Files.exists(v.buildLog()) ? Files.readString(v.buildLog()) : "");
+    }
+}

@@ -1,0 +1,202 @@
+package dev.burrow.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.burrow.oci.OciLayoutWriter;
+import dev.burrow.vmm.kernel.KernelCache;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A real burrowd on an ephemeral port with its own data directory, driven over HTTP like any client. */
+class BurrowdTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static Path dataDir;
+    private static Burrowd daemon;
+    private static String base;
+    private static String key;
+    private static String image = "bb";
+
+    @BeforeAll
+    static void start() throws Exception {
+        dataDir = Files.createTempDirectory("burrowd-test-");
+        daemon = Burrowd.start(config());
+        base = "http://127.0.0.1:" + daemon.port();
+        key = Files.readString(dataDir.resolve("admin.key")).strip();
+        // a busybox image uploaded as an OCI archive, built once for the class
+        Path layout = dataDir.resolve("fixture-layout");
+        dev.burrow.daemon.images.builtin.BuiltinImages.busybox(layout);
+        Path archive = dataDir.resolve("fixture.tar");
+        OciLayoutWriter.toArchive(layout, archive);
+        JsonNode up = json(send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofFile(archive), key), 201);
+        JsonNode created = json(postValid("/v1/images", "{\"name\":\"bb\",\"source\":{\"type\":\"upload\",\"uploadId\":\"" + up.get("uploadId").asText()
+                + "\",\"format\":\"oci-archive\"},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024},\"env\":{\"FROM_IMAGE\":\"yes\"}}"), 202);
+        assertThat(created.get("state").asText()).isEqualTo("PENDING");
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        String state;
+        do {
+            Thread.sleep(200);
+            state = json(get("/v1/images/bb/versions/1"), 200).get("state").asText();
+        } while (!state.equals("READY") && !state.equals("FAILED") && System.nanoTime() < deadline);
+        assertThat(state).isEqualTo("READY");
+    }
+
+    private static DaemonConfig config() {
+        return new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+        // every test terminates its microVMs; what is left of the instance is its directories
+        dev.burrow.vmm.internal.FileTrees.deleteQuietly(dataDir);
+        dev.burrow.vmm.internal.FileTrees.deleteQuietly(Path.of("/run/burrow", dev.burrow.vmm.EngineConfig.instanceIdFor(dataDir)));
+    }
+
+    static HttpResponse<String> send(String method, String path, HttpRequest.BodyPublisher body, String apiKey) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method, body);
+        if (apiKey != null) {
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Posts JSON; bodies meant to be valid are first checked against the OpenAPI document too. */
+    static HttpResponse<String> post(String path, String body) throws Exception {
+        return send("POST", path, HttpRequest.BodyPublishers.ofString(body), key);
+    }
+
+    static HttpResponse<String> postValid(String path, String body) throws Exception {
+        assertThat(CONTRACT.validateRequest("POST", path, JSON.readTree(body))).as("request %s against openapi.yaml", body).isEmpty();
+        return post(path, body);
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return send("GET", path, HttpRequest.BodyPublishers.noBody(), key);
+    }
+
+    /** Checks the status, the request id, and that the body is what the OpenAPI document says for that call. */
+    static JsonNode json(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("X-Request-Id")).isPresent();
+        JsonNode body = JSON.readTree(r.body());
+        String contentType = r.headers().firstValue("Content-Type").orElse("").split(";")[0];
+        assertThat(CONTRACT.validateResponse(r.request().method(), r.request().uri().getPath(), r.statusCode(), contentType, body))
+                .as("response of %s %s against openapi.yaml", r.request().method(), r.request().uri().getPath()).isEmpty();
+        return body;
+    }
+
+    private static final dev.burrow.api.ApiContract CONTRACT = dev.burrow.api.ApiContract.get();
+
+    record Exec(String stdout, String stderr, int exit, List<JsonNode> lines) {}
+
+    static Exec exec(String id, String body) throws Exception {
+        HttpResponse<String> r = postValid("/v1/microvms/" + id + "/exec", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/x-ndjson"));
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        List<JsonNode> lines = new ArrayList<>();
+        int exit = -1;
+        for (String line : r.body().split("\n")) {
+            JsonNode n = JSON.readTree(line);
+            assertThat(CONTRACT.validateFrame("exec-frame", n)).as("exec frame %s", line).isEmpty();
+            lines.add(n);
+            if (n.has("stdout")) {
+                out.append(new String(Base64.getDecoder().decode(n.get("stdout").asText()), StandardCharsets.UTF_8));
+            } else if (n.has("stderr")) {
+                err.append(new String(Base64.getDecoder().decode(n.get("stderr").asText()), StandardCharsets.UTF_8));
+            } else if (n.has("exit")) {
+                exit = n.get("exit").asInt();
+            }
+        }
+        assertThat(lines.getFirst().has("started")).isTrue();
+        return new Exec(out.toString(), err.toString(), exit, lines);
+    }
+
+    static String run() throws Exception {
+        JsonNode vm = json(postValid("/v1/microvms", "{\"image\":\"" + image + "\"}"), 201);
+        assertThat(vm.get("state").asText()).isEqualTo("RUNNING");
+        return vm.get("id").asText();
+    }
+
+    @Test
+    void theAdminKeyIsWrittenOnceReadableByRootOnly() throws Exception {
+        assertThat(Files.getPosixFilePermissions(dataDir.resolve("admin.key"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(key).startsWith("bk_");
+        assertThat(Files.readAllBytes(dataDir.resolve("burrow.db"))).asString(StandardCharsets.ISO_8859_1).doesNotContain(key);
+    }
+
+    @Test
+    void aRunMicroVmExecutesCommandsWithExitCodesStdinAndTheImageEnvironment() throws Exception {
+        String id = run();
+        Exec hi = exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $FROM_IMAGE; echo oops >&2\"]}");
+        assertThat(hi.stdout()).isEqualTo("yes\n");
+        assertThat(hi.stderr()).isEqualTo("oops\n");
+        assertThat(hi.exit()).isZero();
+        assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"exit 3\"]}").exit()).isEqualTo(3);
+        Exec missing = exec(id, "{\"cmd\":[\"no-such-thing\"]}");
+        assertThat(missing.exit()).isEqualTo(127);
+        assertThat(missing.stderr()).contains("no-such-thing");
+        String stdin = Base64.getEncoder().encodeToString("hi\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(exec(id, "{\"cmd\":[\"cat\"],\"stdinMode\":\"once\",\"stdin\":\"" + stdin + "\"}").stdout()).isEqualTo("hi\n");
+
+        JsonNode listed = json(get("/v1/microvms?state=RUNNING"), 200);
+        assertThat(listed.get("items").findValuesAsText("id")).contains(id);
+        JsonNode gone = json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+        assertThat(gone.get("state").asText()).isEqualTo("TERMINATED");
+        assertThat(dataDir.resolve("vms").resolve(id)).doesNotExist();
+        assertThat(json(get("/v1/microvms/" + id), 200).get("state").asText()).isEqualTo("TERMINATED");
+    }
+
+    @Test
+    void badRequestsGetProblemsNamingTheFieldAndCreateNothing() throws Exception {
+        JsonNode p = json(post("/v1/microvms", "{\"image\": "), 400);
+        assertThat(p.get("detail").asText()).contains("invalid JSON");
+        assertThat(p.get("instance").asText()).startsWith("req_");
+
+        p = json(post("/v1/microvms", "{\"image\":\"bb\",\"colour\":\"red\"}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("colour");
+
+        p = json(post("/v1/images", "{\"name\":\"big\",\"source\":{\"type\":\"path\",\"path\":\"/nope\"},\"resources\":{\"memoryMiB\":99999}}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("resources.memoryMiB");
+        assertThat(p.get("detail").asText()).contains("128").contains("32768");
+        assertThat(get("/v1/images/big").statusCode()).isEqualTo(404);
+
+        p = json(post("/v1/microvms", "{\"image\":\"no-such-image\"}"), 404);
+        assertThat(p.get("type").asText()).endsWith("/not-found");
+
+        p = json(send("GET", "/v1/microvms", HttpRequest.BodyPublishers.noBody(), "bk_wrong"), 401);
+        assertThat(p.get("status").asInt()).isEqualTo(401);
+        assertThat(send("GET", "/healthz", HttpRequest.BodyPublishers.noBody(), null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
+        String id = run();
+        daemon.close();
+        daemon = Burrowd.start(config());
+        base = "http://127.0.0.1:" + daemon.port();
+        assertThat(json(get("/v1/microvms/" + id), 200).get("state").asText()).isEqualTo("RUNNING");
+        assertThat(exec(id, "{\"cmd\":[\"echo\",\"still here\"]}").stdout()).isEqualTo("still here\n");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+}
