@@ -45,6 +45,7 @@ public final class Burrowd implements AutoCloseable {
     private final Api api;
     private final String adminTenant;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile String demoFailure;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -56,8 +57,10 @@ public final class Burrowd implements AutoCloseable {
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
         if (firstKey.isPresent()) {
             Path keyFile = config.dataDir().resolve("admin.key");
+            Files.deleteIfExists(keyFile);
+            // created 0600 before the key is written: never readable by others, not even briefly
+            Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(keyFile, firstKey.get() + "\n");
-            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
             LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
         }
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
@@ -68,7 +71,8 @@ public final class Burrowd implements AutoCloseable {
         microvms.reconcile();
         ApiKeys keys = new ApiKeys(db);
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
-                config.dataDir().resolve("uploads"), engine.profile(), this::readiness);
+                config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
+                new dev.burrow.daemon.store.IdempotencyKeys(db));
         api.start();
         LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
@@ -117,7 +121,12 @@ public final class Burrowd implements AutoCloseable {
             Path layout = BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp")));
             admin.create(DEMO_IMAGE, new ImageSourceSpec.HostPath(layout, null), BuildSettings.NONE);
             new SqliteImageStore(db, adminTenant).setPublic(DEMO_IMAGE, true);
+            dev.burrow.daemon.images.ImageVersion v = admin.await(DEMO_IMAGE, 1, java.time.Duration.ofMinutes(30));
+            if (v.state() != dev.burrow.daemon.images.VersionState.READY) {
+                demoFailure = v.ref() + " is " + v.state() + (v.stateReason() == null ? "" : ": " + v.stateReason());
+            }
         } catch (Exception e) {
+            demoFailure = e.getMessage();
             LOG.error("the demo image could not be built: {}", e.getMessage());
         }
     }
@@ -135,7 +144,10 @@ public final class Burrowd implements AutoCloseable {
         checks.put("accelerator", engine.profile().accelerator().name());
         if (config.dev()) {
             ImageService admin = images(adminTenant);
-            checks.put("demoImage", admin.newestRunnable(DEMO_IMAGE).isPresent() ? "ok" : "building");
+            // `burrow up` waits for readiness, so the demo is runnable when it returns; a failed demo
+            // build is reported but does not keep the daemon unready
+            checks.put("demoImage", admin.newestRunnable(DEMO_IMAGE).isPresent() ? "ok"
+                    : demoFailure != null ? "unavailable: " + demoFailure : "building");
         }
         return checks;
     }

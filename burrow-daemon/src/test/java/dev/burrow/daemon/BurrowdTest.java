@@ -190,6 +190,33 @@ class BurrowdTest {
     }
 
     @Test
+    void aRetryWithTheSameIdempotencyKeyReturnsTheFirstMicroVmInsteadOfASecond() throws Exception {
+        String body = "{\"image\":\"bb\",\"labels\":{\"try\":\"idem\"}}";
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/microvms")).header("Authorization", "Bearer " + key)
+                .header("Idempotency-Key", "run-once-1");
+        JsonNode first = json(HTTP.send(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()), 201);
+        HttpResponse<String> again = HTTP.send(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(json(again, 201).get("id").asText()).isEqualTo(first.get("id").asText());
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(json(get("/v1/microvms?label=try=idem"), 200).get("items")).hasSize(1);
+        HttpResponse<String> other = HTTP.send(b.POST(HttpRequest.BodyPublishers.ofString("{\"image\":\"bb\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(json(other, 422).get("field").asText()).isEqualTo("Idempotency-Key");
+        json(send("DELETE", "/v1/microvms/" + first.get("id").asText(), HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void anInactiveVersionIsNotPickedByARunWithoutAVersion() throws Exception {
+        HttpResponse<String> r = send("PATCH", "/v1/images/bb/versions/1", HttpRequest.BodyPublishers.ofString("{\"status\":\"INACTIVE\"}"), key);
+        assertThat(json(r, 200).get("status").asText()).isEqualTo("INACTIVE");
+        try {
+            assertThat(json(post("/v1/microvms", "{\"image\":\"bb\"}"), 409).get("detail").asText()).contains("no READY and ACTIVE version");
+        } finally {
+            json(send("PATCH", "/v1/images/bb/versions/1", HttpRequest.BodyPublishers.ofString("{\"status\":\"ACTIVE\"}"), key), 200);
+        }
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

@@ -16,8 +16,9 @@ public final class Api implements AutoCloseable {
     private final ApiServer server;
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
-               Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness) {
-        server = new ApiServer(host, port, keys);
+               Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
+               dev.burrow.daemon.store.IdempotencyKeys idempotency) {
+        server = new ApiServer(host, port, keys).idempotency(idempotency);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir).register(server);
         new MicroVmRoutes(microvms).register(server);

@@ -5,6 +5,7 @@ import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ public final class ApiServer implements AutoCloseable {
     private final Server server;
     private final List<Route> routes = new ArrayList<>();
     private final ApiKeys keys;
+    private IdempotencyKeys idempotency;
+    private final java.util.Set<Route> idempotent = new java.util.HashSet<>();
 
     public ApiServer(String host, int port, ApiKeys keys) {
         this.keys = keys;
@@ -56,6 +59,18 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer route(String method, String template, Route.Handler handler) {
         routes.add(Route.of(method, template, !template.startsWith("/healthz") && !template.startsWith("/readyz"), handler));
+        return this;
+    }
+
+    /** A creating POST: an Idempotency-Key makes a retry return the first result instead of creating twice (SPEC §0). */
+    public ApiServer idempotentRoute(String method, String template, Route.Handler handler) {
+        route(method, template, handler);
+        idempotent.add(routes.getLast());
+        return this;
+    }
+
+    public ApiServer idempotency(IdempotencyKeys keys) {
+        this.idempotency = keys;
         return this;
     }
 
@@ -105,10 +120,45 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(403, "forbidden", null, "this call needs an admin key");
                 }
             }
-            route.handler().handle(call);
+            String idemKey = request.getHeaders().get("Idempotency-Key");
+            if (idemKey != null && idempotency != null && idempotent.contains(route)) {
+                handleIdempotently(route, call, idemKey, path);
+            } else {
+                route.handler().handle(call);
+            }
             callback.succeeded();
         } catch (Throwable t) {
             problem(response, callback, requestId, t);
+        }
+    }
+
+    private void handleIdempotently(Route route, Call call, String key, String path) throws Exception {
+        if (key.isEmpty() || key.length() > 255) {
+            throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+        }
+        byte[] body = call.readAhead();
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        sha.update((call.request.getMethod() + " " + path + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String hash = java.util.HexFormat.of().formatHex(sha.digest(body));
+        switch (idempotency.reserve(call.tenant(), key, call.request.getMethod(), path, hash)) {
+            case IdempotencyKeys.Reservation.Replay r -> {
+                call.response.getHeaders().put("Idempotent-Replayed", "true");
+                call.sendRaw(r.stored().status(), r.stored().response().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            case IdempotencyKeys.Reservation.Mismatch m -> throw new ApiException(422, "unprocessable", "Idempotency-Key",
+                    "Idempotency-Key " + key + " was used for a different request; use a new key for a new request");
+            case IdempotencyKeys.Reservation.InProgress p -> throw new ApiException(409, "conflict", "Idempotency-Key",
+                    "a request with Idempotency-Key " + key + " is still being handled; retry shortly");
+            case IdempotencyKeys.Reservation.Proceed p -> {
+                try {
+                    route.handler().handle(call);
+                } catch (Exception | Error e) {
+                    idempotency.release(call.tenant(), key);
+                    throw e;
+                }
+                idempotency.complete(call.tenant(), key, call.sentStatus,
+                        new String(call.sentBody == null ? new byte[0] : call.sentBody, java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
     }
 

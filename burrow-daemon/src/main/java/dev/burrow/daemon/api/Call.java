@@ -27,6 +27,10 @@ final class Call {
     final Map<String, String> params;
     Principal principal;
     private Fields query;
+    /** The body, when it was read ahead (idempotent calls hash it before the handler runs). */
+    byte[] bufferedBody;
+    int sentStatus;
+    byte[] sentBody;
 
     Call(Request request, Response response, String requestId, Map<String, String> params) {
         this.request = request;
@@ -51,7 +55,19 @@ final class Call {
     }
 
     InputStream body() {
-        return Content.Source.asInputStream(request);
+        return bufferedBody != null ? new java.io.ByteArrayInputStream(bufferedBody) : Content.Source.asInputStream(request);
+    }
+
+    /** Reads the JSON body ahead (≤ 1 MiB), so it can be hashed and still be parsed by the handler. */
+    byte[] readAhead() throws IOException {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] bytes = in.readNBytes(MAX_JSON_BODY + 1);
+            if (bytes.length > MAX_JSON_BODY) {
+                throw ApiException.badRequest(null, "the request body is larger than 1 MiB");
+            }
+            bufferedBody = bytes;
+            return bytes;
+        }
     }
 
     /** Reads a JSON body (≤ 1 MiB) into {@code type}; unknown fields and bad JSON are 400s naming the field. */
@@ -84,7 +100,12 @@ final class Call {
     }
 
     void send(int status, Object body) throws IOException {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        sendRaw(status, Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    void sendRaw(int status, byte[] bytes) throws IOException {
+        sentStatus = status;
+        sentBody = bytes;
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);

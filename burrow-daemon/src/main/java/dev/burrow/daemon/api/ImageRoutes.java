@@ -32,13 +32,14 @@ final class ImageRoutes {
 
     void register(ApiServer api) {
         api.route("POST", "/v1/uploads", this::upload);
-        api.route("POST", "/v1/images", this::create);
+        api.idempotentRoute("POST", "/v1/images", this::create);
         api.route("GET", "/v1/images", this::list);
         api.route("GET", "/v1/images/{name}", this::get);
-        api.route("POST", "/v1/images/{name}/versions", this::addVersion);
+        api.idempotentRoute("POST", "/v1/images/{name}/versions", this::addVersion);
         api.route("GET", "/v1/images/{name}/versions", this::versions);
         api.route("GET", "/v1/images/{name}/versions/{version}", this::version);
         api.route("GET", "/v1/images/{name}/versions/{version}/logs", this::logs);
+        api.route("PATCH", "/v1/images/{name}/versions/{version}", this::patchVersion);
     }
 
     private void upload(Call c) throws Exception {
@@ -165,6 +166,17 @@ final class ImageRoutes {
 
     private void version(Call c) throws Exception {
         c.send(200, Dtos.VersionView.of(versionOf(c)));
+    }
+
+    record StatusPatch(String status) {}
+
+    private void patchVersion(Call c) throws Exception {
+        ImageVersion v = versionOf(c);
+        StatusPatch p = c.json(StatusPatch.class);
+        if (p.status() == null || !(p.status().equals("ACTIVE") || p.status().equals("INACTIVE"))) {
+            throw ApiException.badRequest("status", "status must be ACTIVE or INACTIVE");
+        }
+        c.send(200, Dtos.VersionView.of(images.apply(c.tenant()).setActive(v.image(), v.version(), p.status().equals("ACTIVE"))));
     }
 
     private void logs(Call c) throws Exception {

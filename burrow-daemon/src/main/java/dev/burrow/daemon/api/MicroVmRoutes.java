@@ -35,7 +35,8 @@ final class MicroVmRoutes {
     }
 
     void register(ApiServer api) {
-        api.route("POST", "/v1/microvms", this::run);
+        api.idempotentRoute("POST", "/v1/microvms", this::run);
+        api.route("GET", "/v1/microvms/{id}/execs", this::listExecs);
         api.route("GET", "/v1/microvms", this::list);
         api.route("GET", "/v1/microvms/{id}", c -> c.send(200, view(microvms.get(c.tenant(), c.param("id")))));
         api.route("DELETE", "/v1/microvms/{id}", c -> c.send(202, view(microvms.terminate(c.tenant(), c.param("id"), c.requestId))));
@@ -163,6 +164,13 @@ final class MicroVmRoutes {
         out.write(Json.MAPPER.writeValueAsBytes(frame));
         out.write('\n');
         out.flush();
+    }
+
+    private void listExecs(Call c) throws Exception {
+        microvms.get(c.tenant(), c.param("id"));
+        String prefix = c.param("id") + "/";
+        c.send(200, new Dtos.ListOf<>(execs.keySet().stream().filter(k -> k.startsWith(prefix))
+                .map(k -> Map.of("execId", k.substring(prefix.length()))).toList(), null));
     }
 
     private ExecSession session(Call c) {

@@ -21,7 +21,7 @@ final class SystemRoutes {
         api.route("GET", "/healthz", c -> c.send(200, Map.of("status", "ok")));
         api.route("GET", "/readyz", c -> {
             Map<String, String> checks = readiness.get();
-            boolean ready = checks.values().stream().noneMatch(v -> v.startsWith("failed"));
+            boolean ready = checks.values().stream().noneMatch(v -> v.startsWith("failed") || v.equals("building"));
             c.send(ready ? 200 : 503, Map.of("status", ready ? "ready" : "not-ready", "checks", checks));
         });
         api.route("GET", "/v1/version", c -> {

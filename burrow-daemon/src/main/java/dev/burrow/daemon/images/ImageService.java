@@ -71,6 +71,16 @@ public final class ImageService implements AutoCloseable {
         return startBuild(v, source);
     }
 
+    /** ACTIVE versions run; INACTIVE ones stay but are not picked by a run without a version. */
+    public synchronized ImageVersion setActive(String name, int version, boolean active) {
+        ImageVersion v = store.version(name, version).orElseThrow(() -> new NoSuchElementException("no version " + name + ":" + version));
+        ImageVersion next = new ImageVersion(v.image(), v.version(), v.state(), v.stateReason(), active, v.settings(), v.source(),
+                v.createdAt(), Instant.now(), v.entrypoint(), v.phasesMillis(), v.templateDir(), v.buildLog());
+        store.update(next);
+        emit(new ImageEvent(Instant.now(), "version-status", v.ref(), v.active() ? "ACTIVE" : "INACTIVE", active ? "ACTIVE" : "INACTIVE", null));
+        return next;
+    }
+
     public List<String> imageNames() {
         return store.images();
     }

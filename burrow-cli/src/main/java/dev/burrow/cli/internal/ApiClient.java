@@ -1,0 +1,218 @@
+package dev.burrow.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** burrowd's REST API over the JDK HTTP client: JSON in, JSON out, problem+json errors as {@link BurrowException}. */
+public final class ApiClient {
+    private final String baseUrl;
+    private final String apiKey;
+    private final HttpClient http;
+
+    public ApiClient(String baseUrl, String apiKey) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.apiKey = apiKey;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    public static ApiClient from(ClientConfig config) {
+        return new ApiClient(config.url(), config.apiKey());
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** A path segment, percent-encoded. */
+    public static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A query parameter value, percent-encoded. */
+    public static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path));
+        if (apiKey != null && path.startsWith("/v1/")) b.header("Authorization", "Bearer " + apiKey);
+        return b;
+    }
+
+    public JsonNode get(String path) {
+        return json(send(request(path).GET().header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    public String getText(String path) {
+        return send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    public JsonNode post(String path, JsonNode body) {
+        return json(send(jsonRequest(path, "POST", body).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    public JsonNode patch(String path, JsonNode body) {
+        return json(send(jsonRequest(path, "PATCH", body).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    public JsonNode delete(String path) {
+        return json(send(request(path).DELETE().build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    HttpRequest.Builder jsonRequest(String path, String method, JsonNode body) {
+        HttpRequest.Builder b = request(path)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(Json.compact(body)));
+        if (method.equals("POST")) b.header("Idempotency-Key", UUID.randomUUID().toString());
+        return b;
+    }
+
+    /** POSTs JSON and hands back the streamed response (errors already turned into exceptions). */
+    public HttpResponse<InputStream> postStreaming(String path, JsonNode body) {
+        return send(jsonRequest(path, "POST", body).header("Accept", "application/x-ndjson, application/json").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** GETs and hands back the streamed response. */
+    public HttpResponse<InputStream> getStreaming(String path) {
+        return send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** POSTs a raw byte stream ({@code length} < 0: chunked) and returns the JSON answer. */
+    public JsonNode postStream(String path, Supplier<InputStream> body, long length) {
+        HttpRequest.BodyPublisher publisher = HttpRequest.BodyPublishers.ofInputStream(body);
+        if (length >= 0) publisher = HttpRequest.BodyPublishers.fromPublisher(publisher, length);
+        HttpRequest req = request(path)
+                .header("Content-Type", "application/octet-stream")
+                .header("Accept", "application/json")
+                .POST(publisher)
+                .build();
+        return json(send(req, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** Every item of a list, following {@code nextCursor}. */
+    public List<JsonNode> listAll(String path) {
+        List<JsonNode> items = new ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 10_000; page++) {
+            String sep = path.contains("?") ? "&" : "?";
+            String p = path + sep + "limit=500" + (cursor == null ? "" : "&cursor=" + q(cursor));
+            JsonNode node = get(p);
+            JsonNode arr = node == null ? null : node.get("items");
+            if (arr != null && arr.isArray()) arr.forEach(items::add);
+            String next = Json.text(node, "nextCursor");
+            if (next.isEmpty() || next.equals(cursor)) break;
+            cursor = next;
+        }
+        return items;
+    }
+
+    /** The status of an unauthenticated GET, or -1 when burrowd cannot be reached. */
+    public int probe(String path, Duration timeout) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build();
+            return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
+        HttpResponse<T> resp;
+        try {
+            resp = http.send(req, handler);
+        } catch (IOException e) {
+            throw transportError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BurrowException("interrupted");
+        }
+        if (resp.statusCode() >= 400) {
+            String body = readBody(resp.body());
+            throw problem(resp.statusCode(), body);
+        }
+        return resp;
+    }
+
+    private static String readBody(Object body) {
+        if (body == null) return "";
+        if (body instanceof String s) return s;
+        if (body instanceof InputStream in) {
+            try (in) {
+                return new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+        return body.toString();
+    }
+
+    BurrowException transportError(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException
+                    || t instanceof UnresolvedAddressException) {
+                return new BurrowException(unreachable(baseUrl), e);
+            }
+        }
+        if (e instanceof InterruptedIOException) return new BurrowException("request to burrowd timed out", e);
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new BurrowException("talking to burrowd at " + baseUrl + ": " + msg, e);
+    }
+
+    public static String unreachable(String url) {
+        return "cannot reach burrowd at " + url + ": is it running? try ./burrow up";
+    }
+
+    BurrowException problem(int status, String body) {
+        String detail = null, type = null;
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node != null && node.isObject()) {
+                detail = Json.text(node, "detail");
+                if (detail.isEmpty()) detail = Json.text(node, "title");
+                String t = Json.text(node, "type");
+                if (!t.isEmpty()) type = t.substring(t.lastIndexOf('/') + 1);
+            }
+        } catch (IOException ignored) {
+            // not JSON
+        }
+        if (detail == null || detail.isEmpty()) {
+            String trimmed = body == null ? "" : body.strip();
+            detail = "HTTP " + status + (trimmed.isEmpty() ? "" : ": " + (trimmed.length() > 500 ? trimmed.substring(0, 500) : trimmed));
+        }
+        if (status == 401 && apiKey == null) {
+            detail += " (no API key: run ./burrow up, or set BURROW_API_KEY)";
+        }
+        return new BurrowException(detail, status, type, null);
+    }
+
+    private static JsonNode json(HttpResponse<String> resp) {
+        String body = resp.body();
+        if (body == null || body.isBlank()) return null;
+        return Json.parse(body);
+    }
+}

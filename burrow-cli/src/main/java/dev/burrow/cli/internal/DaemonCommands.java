@@ -1,0 +1,310 @@
+package dev.burrow.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code burrow up|down|daemon}: start burrowd in the background, stop it, or run it in the foreground. */
+public final class DaemonCommands {
+    static final String MAIN_CLASS = "dev.burrow.daemon.Burrowd";
+    static final Duration READY_DEADLINE = Duration.ofMinutes(10);
+    static final Duration STOP_DEADLINE = Duration.ofMinutes(2);
+
+    private DaemonCommands() {}
+
+    /** Where and how a daemon runs, resolved from the environment, the client config and defaults. */
+    record Setup(String url, Path dataDir, Path cacheDir, String listen) {
+        static Setup resolve(CliEnv env, ClientConfig config) {
+            boolean root = Posix.uid() == 0;
+            Path dataDir;
+            if (env.getenv("BURROW_DATA_DIR") != null) dataDir = Path.of(env.getenv("BURROW_DATA_DIR"));
+            else if (config.dataDir() != null) dataDir = Path.of(config.dataDir());
+            else if (root) dataDir = Path.of("/var/lib/burrow");
+            else dataDir = xdg(env, "XDG_DATA_HOME", ".local/share").resolve("burrow");
+            Path cacheDir;
+            if (env.getenv("BURROW_CACHE_DIR") != null) cacheDir = Path.of(env.getenv("BURROW_CACHE_DIR"));
+            else if (root) cacheDir = Path.of("/var/cache/burrow");
+            else cacheDir = xdg(env, "XDG_CACHE_HOME", ".cache").resolve("burrow");
+            String listen = env.getenv("BURROW_LISTEN");
+            if (listen == null) listen = listenFor(config.url());
+            return new Setup(config.url(), dataDir.toAbsolutePath(), cacheDir.toAbsolutePath(), listen);
+        }
+
+        private static Path xdg(CliEnv env, String var, String fallback) {
+            String v = env.getenv(var);
+            return v != null && Path.of(v).isAbsolute() ? Path.of(v) : env.home().resolve(fallback);
+        }
+
+        /** {@code http://127.0.0.1:7070} → {@code 127.0.0.1:7070}. */
+        static String listenFor(String url) {
+            try {
+                URI u = URI.create(url);
+                String host = u.getHost() == null ? "127.0.0.1" : u.getHost();
+                int port = u.getPort() > 0 ? u.getPort() : ("https".equals(u.getScheme()) ? 443 : 80);
+                return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            } catch (IllegalArgumentException e) {
+                throw new BurrowException("invalid burrowd URL '" + url + "'");
+            }
+        }
+
+        Path pidFile() { return dataDir.resolve("burrowd.pid"); }
+        Path adminKey() { return dataDir.resolve("admin.key"); }
+        Path logFile() { return dataDir.resolve("logs").resolve("burrowd.log"); }
+
+        Map<String, String> daemonEnv() {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("BURROW_DATA_DIR", dataDir.toString());
+            m.put("BURROW_CACHE_DIR", cacheDir.toString());
+            m.put("BURROW_LISTEN", listen);
+            m.put("BURROW_DEV", "1");
+            return m;
+        }
+    }
+
+    static List<String> javaCommand(CliEnv env) {
+        String cp = env.property("burrow.daemon.classpath");
+        if (cp == null) {
+            throw new BurrowException("no daemon classpath (system property burrow.daemon.classpath): run burrow through the ./burrow launcher");
+        }
+        String javaHome = env.property("java.home");
+        String java = javaHome == null ? "java" : Path.of(javaHome, "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        String opts = env.getenv("BURROWD_JAVA_OPTS");
+        if (opts != null) cmd.addAll(List.of(opts.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", cp, MAIN_CLASS));
+        return cmd;
+    }
+
+    static Path findOnPath(CliEnv env, String name) {
+        String path = env.getenv("PATH");
+        if (path == null) path = System.getenv("PATH");
+        if (path == null) path = "/usr/local/bin:/usr/bin:/bin";
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    @Command(name = "up", description = "Start burrowd in the background (or report the running one) and write the client config.")
+    public static final class Up extends BaseCommand {
+        @Override
+        public Integer call() throws IOException {
+            ClientConfig config = config();
+            Setup setup = Setup.resolve(env, config);
+            ApiClient probe = new ApiClient(setup.url(), null);
+            if (probe.probe("/healthz", Duration.ofSeconds(3)) == 200) {
+                String key = config.apiKey();
+                if (key == null) {
+                    key = readKey(setup, false);
+                    if (key != null) ClientConfig.write(env, setup.url(), key, setup.dataDir().toString());
+                }
+                String desc;
+                try {
+                    desc = VersionCommand.describe(new ApiClient(setup.url(), key).get("/v1/version"));
+                } catch (BurrowException e) {
+                    desc = "burrowd";
+                }
+                out().println(desc + " is already running at " + setup.url() + pidNote(setup));
+                return 0;
+            }
+
+            List<String> command = new ArrayList<>();
+            Path setsid = findOnPath(env, "setsid");
+            if (setsid != null) command.add(setsid.toString());
+            command.addAll(javaCommand(env));
+            Files.createDirectories(setup.logFile().getParent());
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().putAll(env.environment());
+            pb.environment().putAll(setup.daemonEnv());
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(setup.logFile().toFile()));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.directory(setup.dataDir().toFile());
+            Process process = pb.start();
+            err().print("starting burrowd (data " + setup.dataDir() + ", log " + setup.logFile() + ") ");
+            err().flush();
+
+            long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
+            long lastDot = System.nanoTime();
+            while (probe.probe("/readyz", Duration.ofSeconds(5)) != 200) {
+                if (!process.isAlive()) {
+                    err().println();
+                    throw new BurrowException("burrowd exited with code " + process.exitValue() + " before it was ready; the end of "
+                            + setup.logFile() + ":\n" + tail(setup.logFile(), 20));
+                }
+                if (System.nanoTime() > deadline) {
+                    err().println();
+                    throw new BurrowException("burrowd (pid " + process.pid() + ") is not ready after "
+                            + READY_DEADLINE.toMinutes() + " minutes; see " + setup.logFile());
+                }
+                if (System.nanoTime() - lastDot > 2_000_000_000L) {
+                    err().print(".");
+                    err().flush();
+                    lastDot = System.nanoTime();
+                }
+                ImageCommands.sleep(250);
+            }
+            err().println(" ready");
+
+            String key = readKey(setup, true);
+            if (key == null) {
+                key = config.apiKey();
+                err().println("burrow: warning: no admin key at " + setup.adminKey()
+                        + (key == null ? "; set BURROW_API_KEY" : "; keeping the key already configured"));
+            }
+            Path file = key == null ? null : ClientConfig.write(env, setup.url(), key, setup.dataDir().toString());
+            String desc;
+            try {
+                desc = VersionCommand.describe(new ApiClient(setup.url(), key).get("/v1/version"));
+            } catch (BurrowException e) {
+                desc = "burrowd";
+            }
+            out().println(desc + " is running at " + setup.url() + " (pid " + process.pid() + ")");
+            if (file != null) out().println("client config: " + file);
+            out().println();
+            out().println("What to try next:");
+            out().println("  ./burrow run demo");
+            out().println("  ./burrow exec <id> -- python3 -c \"print(6*7)\"");
+            out().println("  ./burrow ps");
+            out().println("  ./burrow down");
+            return 0;
+        }
+
+        private static String pidNote(Setup setup) {
+            try {
+                return " (pid " + Files.readString(setup.pidFile()).trim() + ")";
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        private String readKey(Setup setup, boolean wait) {
+            // the daemon writes the key on first start, before it answers /readyz; allow a moment anyway
+            for (int i = 0; i < 20; i++) {
+                try {
+                    String key = Files.readString(setup.adminKey()).trim();
+                    if (!key.isEmpty()) return key;
+                } catch (IOException e) {
+                    if (!wait || Files.exists(setup.adminKey())) return null; // absent, or there but not readable for us
+                }
+                ImageCommands.sleep(100);
+            }
+            return null;
+        }
+
+        private static String tail(Path file, int lines) {
+            try {
+                List<String> all = Files.readAllLines(file);
+                return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+            } catch (IOException e) {
+                return "(cannot read the log: " + e.getMessage() + ")";
+            }
+        }
+    }
+
+    @Command(name = "down", description = "Stop burrowd; its microVMs are adopted at the next start.")
+    public static final class Down extends BaseCommand {
+        @Option(names = "--suspend-all", description = "Suspend every microVM first (not supported yet).")
+        boolean suspendAll;
+
+        @Option(names = "--terminate-all", description = "Terminate every microVM first (not supported yet).")
+        boolean terminateAll;
+
+        @Override
+        public Integer call() throws IOException {
+            if (suspendAll) throw new BurrowException("--suspend-all is not supported yet");
+            if (terminateAll) throw new BurrowException("--terminate-all is not supported yet");
+            Setup setup = Setup.resolve(env, config());
+            Path pidFile = setup.pidFile();
+            boolean answering = new ApiClient(setup.url(), null).probe("/healthz", Duration.ofSeconds(3)) > 0;
+            if (!Files.isRegularFile(pidFile)) {
+                if (answering) {
+                    throw new BurrowException("burrowd answers at " + setup.url() + " but there is no " + pidFile
+                            + ": it was not started with this data directory; stop it where it runs");
+                }
+                out().println("burrowd is not running");
+                return 0;
+            }
+            long pid;
+            try {
+                pid = Long.parseLong(Files.readString(pidFile).trim());
+            } catch (NumberFormatException e) {
+                throw new BurrowException(pidFile + " does not hold a pid");
+            }
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isEmpty() || !handle.get().isAlive()) {
+                out().println("burrowd is not running (stale " + pidFile + ")");
+                return 0;
+            }
+            ProcessHandle h = handle.get();
+            Optional<String> cmdline = h.info().commandLine();
+            if (cmdline.isPresent() && !cmdline.get().contains("Burrowd") && !cmdline.get().contains("burrowd")) {
+                throw new BurrowException("pid " + pid + " in " + pidFile + " is not burrowd (" + cmdline.get() + "); not stopping it");
+            }
+            if (!h.destroy()) {
+                throw new BurrowException("cannot signal burrowd (pid " + pid + "): not permitted? try sudo ./burrow down");
+            }
+            err().print("stopping burrowd (pid " + pid + ") ");
+            err().flush();
+            long deadline = System.nanoTime() + STOP_DEADLINE.toNanos();
+            while (h.isAlive()) {
+                try {
+                    h.onExit().get(2, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    err().print(".");
+                    err().flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BurrowException("interrupted");
+                } catch (ExecutionException e) {
+                    break;
+                }
+                if (System.nanoTime() > deadline && h.isAlive()) {
+                    err().println();
+                    throw new BurrowException("burrowd (pid " + pid + ") did not stop within " + STOP_DEADLINE.toSeconds()
+                            + "s; see " + setup.logFile());
+                }
+            }
+            err().println(" stopped");
+            return 0;
+        }
+    }
+
+    @Command(name = "daemon", description = "Run burrowd in the foreground.")
+    public static final class Daemon extends BaseCommand {
+        @Override
+        public Integer call() throws IOException {
+            Setup setup = Setup.resolve(env, config());
+            ProcessBuilder pb = new ProcessBuilder(javaCommand(env));
+            pb.environment().putAll(env.environment());
+            setup.daemonEnv().forEach((k, v) -> {
+                if (env.getenv(k) == null) pb.environment().put(k, v);
+            });
+            pb.inheritIO();
+            Process p = pb.start();
+            try {
+                return p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroy();
+                return 125;
+            }
+        }
+    }
+}

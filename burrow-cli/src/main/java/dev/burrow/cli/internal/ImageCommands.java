@@ -1,0 +1,326 @@
+package dev.burrow.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/** {@code burrow image create|ls|inspect|rm|logs|versions}. */
+@Command(name = "image", description = "Build and manage images.",
+        subcommands = {
+                ImageCommands.Create.class,
+                ImageCommands.Ls.class,
+                ImageCommands.Inspect.class,
+                ImageCommands.Rm.class,
+                ImageCommands.Logs.class,
+                ImageCommands.Versions.class,
+        })
+public final class ImageCommands extends BaseCommand {
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing subcommand: create, ls, inspect, rm, logs or versions");
+    }
+
+    /** {@code NAME} or {@code NAME:VERSION}. */
+    record Ref(String name, Integer version) {
+        static Ref parse(String text) {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) return new Ref(text, null);
+            String v = text.substring(colon + 1);
+            try {
+                int version = Integer.parseInt(v);
+                if (version < 1) throw new NumberFormatException();
+                return new Ref(text.substring(0, colon), version);
+            } catch (NumberFormatException e) {
+                throw new BurrowException("invalid image reference '" + text + "': the version after ':' is a number from 1");
+            }
+        }
+
+        String path() {
+            return "/v1/images/" + ApiClient.seg(name);
+        }
+
+        String versionPath(int v) {
+            return path() + "/versions/" + v;
+        }
+
+        @Override
+        public String toString() {
+            return version == null ? name : name + ":" + version;
+        }
+    }
+
+    @Command(name = "create", description = "Create an image from SOURCE (on an existing name: a new version) and wait for the build.")
+    public static final class Create extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--from", required = true, paramLabel = "SOURCE",
+                description = "oci-archive:FILE, docker-archive:FILE, oci-layout:DIR or registry:REF")
+        String from;
+
+        @Option(names = "--vcpus", paramLabel = "N")
+        Integer vcpus;
+
+        @Option(names = "--memory", paramLabel = "SIZE", description = "e.g. 512M, 2G")
+        String memory;
+
+        @Option(names = "--disk", paramLabel = "SIZE", description = "e.g. 2G")
+        String disk;
+
+        @Option(names = "--port", paramLabel = "PORT", description = "the ingress port (default 8080)")
+        Integer port;
+
+        @Option(names = "--hooks", paramLabel = "FILE", description = "a JSON file with the lifecycle hooks")
+        Path hooks;
+
+        @Option(names = "--detach", description = "Do not wait for the build.")
+        boolean detach;
+
+        @Option(names = "--json", description = "Print the version as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            ObjectNode settings = Json.object();
+            if (vcpus != null || memory != null || disk != null) {
+                ObjectNode res = settings.putObject("resources");
+                if (vcpus != null) res.put("vcpus", vcpus);
+                if (memory != null) res.put("memoryMiB", mib("--memory", memory));
+                if (disk != null) res.put("diskMiB", mib("--disk", disk));
+            }
+            if (hooks != null) {
+                try {
+                    settings.set("hooks", Json.MAPPER.readTree(Files.readString(hooks)));
+                } catch (IOException e) {
+                    throw new BurrowException("--hooks: cannot read " + hooks + ": " + e.getMessage(), e);
+                }
+            }
+            if (port != null) settings.put("ingressPort", port);
+            ImageSource src = ImageSource.parse(from);
+
+            ObjectNode source = Json.object();
+            if (src.uploaded()) {
+                Uploader up = new Uploader(api(), new Progress(env));
+                JsonNode upload = src.kind().equals("oci-layout") ? up.uploadDirectory(src.path()) : up.uploadFile(src.path());
+                source.put("type", "upload");
+                source.put("uploadId", Json.text(upload, "uploadId"));
+                source.put("format", src.uploadFormat());
+            } else {
+                source.put("type", "registry");
+                source.put("ref", src.value());
+            }
+
+            ObjectNode body = Json.object();
+            body.put("name", name);
+            body.set("source", source);
+            body.setAll(settings);
+            JsonNode version;
+            try {
+                version = api().post("/v1/images", body);
+            } catch (BurrowException e) {
+                if (e.status() != 409) throw e;
+                body.remove("name");
+                version = api().post("/v1/images/" + ApiClient.seg(name) + "/versions", body);
+            }
+            JsonNode v = version == null ? null : version.get("version");
+            if (v == null || !v.canConvertToInt()) throw new BurrowException("burrowd's answer names no version");
+            Ref ref = new Ref(name, v.asInt());
+            if (detach) {
+                out().println(json ? Json.pretty(version) : ref.toString());
+                return 0;
+            }
+            JsonNode done = waitForBuild(ref);
+            if ("FAILED".equals(Json.text(done, "state"))) {
+                if (json) out().println(Json.pretty(done));
+                String reason = Json.text(done, "stateReason");
+                throw new BurrowException("build of " + ref + " FAILED: " + (reason.isEmpty() ? "no reason given" : reason)
+                        + " (see: burrow image logs " + ref + ")");
+            }
+            out().println(json ? Json.pretty(done) : ref.toString());
+            return 0;
+        }
+
+        private JsonNode waitForBuild(Ref ref) {
+            Progress progress = new Progress(env);
+            long start = System.nanoTime();
+            String lastState = null;
+            while (true) {
+                JsonNode ver = api().get(ref.versionPath(ref.version()));
+                String state = Json.text(ver, "state");
+                long secs = (System.nanoTime() - start) / 1_000_000_000L;
+                String line = "building " + ref + "  " + state + "  " + secs + "s";
+                if (state.equals("READY") || state.equals("FAILED")) {
+                    progress.done(line);
+                    return ver;
+                }
+                if (progress.enabled()) {
+                    progress.show(line, true);
+                } else if (!state.equals(lastState)) {
+                    err().println("building " + ref + ": " + state);
+                }
+                lastState = state;
+                sleep(500);
+            }
+        }
+    }
+
+    @Command(name = "ls", description = "List images.")
+    public static final class Ls extends BaseCommand {
+        @Option(names = "--json", description = "Print the images as a JSON array.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<JsonNode> items = api().listAll("/v1/images");
+            if (json) {
+                out().println(Json.pretty(array(items)));
+                return 0;
+            }
+            Table t = new Table("NAME", "LATEST", "STATE", "PUBLIC", "CREATED");
+            Instant now = Instant.now();
+            for (JsonNode img : items) {
+                String latest = Json.text(img, "latestVersion");
+                String state = "";
+                JsonNode versions = img.get("versions");
+                if (versions != null && versions.isArray()) {
+                    for (JsonNode v : versions) {
+                        if (Json.text(v, "version").equals(latest)) state = Json.text(v, "state");
+                    }
+                }
+                t.row(Json.text(img, "name"), latest, state, Json.text(img, "public"), Table.ago(Json.text(img, "createdAt"), now));
+            }
+            t.print(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Show an image, or one version with NAME:VERSION.")
+    public static final class Inspect extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "NAME[:VERSION]")
+        String ref;
+
+        @Option(names = "--json", description = "(the output is always JSON)")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Ref r = Ref.parse(ref);
+            JsonNode node = api().get(r.version() == null ? r.path() : r.versionPath(r.version()));
+            out().println(Json.pretty(node));
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Delete an image (or one version with NAME:VERSION).")
+    public static final class Rm extends BaseCommand {
+        @Parameters(index = "0", arity = "1..*", paramLabel = "NAME[:VERSION]")
+        List<String> refs;
+
+        @Option(names = {"-f", "--force"}, description = "Terminate the microVMs using it first.")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            for (String text : refs) {
+                Ref r = Ref.parse(text);
+                String path = r.version() == null ? r.path() : r.versionPath(r.version());
+                api().delete(path + (force ? "?force=true" : ""));
+                out().println(r);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", description = "Print a version's build log (default: the latest version).")
+    public static final class Logs extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "NAME[:VERSION]")
+        String ref;
+
+        @Option(names = {"-f", "--follow"}, description = "Follow the log while the build runs.")
+        boolean follow;
+
+        @Override
+        public Integer call() throws IOException {
+            Ref r = Ref.parse(ref);
+            int version = r.version() != null ? r.version() : latest(r);
+            String path = r.versionPath(version) + "/logs";
+            if (follow) {
+                HttpResponse<InputStream> resp = api().getStreaming(path + "?follow=true");
+                try (InputStream in = resp.body()) {
+                    byte[] buf = new byte[8192];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        out().write(buf, 0, n);
+                        out().flush();
+                    }
+                }
+            } else {
+                String text = api().getText(path);
+                out().print(text);
+                if (!text.isEmpty() && !text.endsWith("\n")) out().println();
+            }
+            return 0;
+        }
+
+        private int latest(Ref r) {
+            JsonNode img = api().get(r.path());
+            JsonNode v = img == null ? null : img.get("latestVersion");
+            if (v == null || !v.canConvertToInt()) throw new BurrowException("image " + r.name() + " has no versions");
+            return v.asInt();
+        }
+    }
+
+    @Command(name = "versions", description = "List an image's versions.")
+    public static final class Versions extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--json", description = "Print the versions as a JSON array.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<JsonNode> items = api().listAll("/v1/images/" + ApiClient.seg(name) + "/versions");
+            if (json) {
+                out().println(Json.pretty(array(items)));
+                return 0;
+            }
+            Table t = new Table("VERSION", "STATE", "STATUS", "CREATED", "REASON");
+            Instant now = Instant.now();
+            for (JsonNode v : items) {
+                String reason = Json.text(v, "stateReason").replace('\n', ' ');
+                if (reason.length() > 60) reason = reason.substring(0, 59) + "…";
+                t.row(Json.text(v, "version"), Json.text(v, "state"), Json.text(v, "status"),
+                        Table.ago(Json.text(v, "createdAt"), now), reason);
+            }
+            t.print(out());
+            return 0;
+        }
+    }
+
+    static ArrayNode array(List<JsonNode> items) {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        items.forEach(arr::add);
+        return arr;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BurrowException("interrupted");
+        }
+    }
+}

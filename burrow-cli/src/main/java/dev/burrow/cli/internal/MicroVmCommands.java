@@ -1,0 +1,192 @@
+package dev.burrow.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code burrow run|ps|inspect|rm}. */
+public final class MicroVmCommands {
+    private MicroVmCommands() {}
+
+    @Command(name = "run", description = "Run a microVM from IMAGE[:VERSION] and print its id.")
+    public static final class Run extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "IMAGE[:VERSION]")
+        String image;
+
+        @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "A label (repeatable).")
+        List<String> labels = new ArrayList<>();
+
+        @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "An environment variable for exec, PTY and the run hook (repeatable).")
+        List<String> envs = new ArrayList<>();
+
+        @Option(names = "--idle", paramLabel = "DURATION", description = "Suspend after this long idle, e.g. 300s.")
+        String idle;
+
+        @Option(names = "--suspended", paramLabel = "DURATION", description = "Terminate after this long suspended, e.g. 1h.")
+        String suspended;
+
+        @Option(names = "--auto-resume", description = "Resume on the next data-plane call.")
+        boolean autoResume;
+
+        @Option(names = "--max-duration", paramLabel = "DURATION", description = "Hard lifetime, e.g. 8h.")
+        String maxDuration;
+
+        @Option(names = "--egress", paramLabel = "MODE", description = "none, internet or allowlist:a.com,b.org")
+        String egress;
+
+        @Option(names = "--payload", paramLabel = "TEXT", description = "The run hook's payload.")
+        String payload;
+
+        @Option(names = "--no-wait", description = "Answer PENDING at once instead of waiting for the run hook.")
+        boolean noWait;
+
+        @Option(names = "--json", description = "Print the whole microVM as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            ImageCommands.Ref ref = ImageCommands.Ref.parse(image);
+            ObjectNode body = Json.object();
+            body.put("image", ref.name());
+            if (ref.version() != null) body.put("version", ref.version());
+            if (maxDuration != null) body.put("maxDurationSeconds", seconds("--max-duration", maxDuration));
+            Map<String, String> envMap = pairs(envs, "--env");
+            if (!envMap.isEmpty()) {
+                ObjectNode e = body.putObject("env");
+                envMap.forEach(e::put);
+            }
+            Map<String, String> labelMap = pairs(labels, "--label");
+            if (!labelMap.isEmpty()) {
+                ObjectNode l = body.putObject("labels");
+                labelMap.forEach(l::put);
+            }
+            if (idle == null && (suspended != null || autoResume)) {
+                throw new BurrowException("--suspended and --auto-resume belong to an idle policy: give --idle too, e.g. --idle 300s");
+            }
+            if (idle != null) {
+                ObjectNode p = body.putObject("idlePolicy");
+                if (idle != null) p.put("maxIdleSeconds", seconds("--idle", idle));
+                if (suspended != null) p.put("suspendedSeconds", seconds("--suspended", suspended));
+                if (autoResume) p.put("autoResume", true);
+            }
+            if (payload != null) body.put("runHookPayload", payload);
+            if (egress != null) body.set("network", network(egress));
+            if (noWait) body.put("wait", false);
+            JsonNode vm = api().post("/v1/microvms", body);
+            out().println(json ? Json.pretty(vm) : Json.text(vm, "id"));
+            return 0;
+        }
+
+        static ObjectNode network(String egress) {
+            ObjectNode n = Json.object();
+            if (egress.equals("none") || egress.equals("internet")) {
+                n.put("egress", egress);
+            } else if (egress.startsWith("allowlist:") && egress.length() > "allowlist:".length()) {
+                n.put("egress", "allowlist");
+                ArrayNode allow = n.putArray("allow");
+                for (String host : egress.substring("allowlist:".length()).split(",")) {
+                    if (!host.isBlank()) allow.add(host.strip());
+                }
+            } else {
+                throw new BurrowException("--egress: expected none, internet or allowlist:a.com,b.org; got '" + egress + "'");
+            }
+            return n;
+        }
+    }
+
+    @Command(name = "ps", description = "List microVMs.")
+    public static final class Ps extends BaseCommand {
+        @Option(names = "--state", paramLabel = "STATE", description = "Only this state, e.g. RUNNING.")
+        String state;
+
+        @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Only microVMs with this label.")
+        String label;
+
+        @Option(names = "--json", description = "Print the microVMs as a JSON array.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            StringBuilder path = new StringBuilder("/v1/microvms");
+            String sep = "?";
+            if (state != null) {
+                path.append(sep).append("state=").append(ApiClient.q(state));
+                sep = "&";
+            }
+            if (label != null) path.append(sep).append("label=").append(ApiClient.q(label));
+            List<JsonNode> items = api().listAll(path.toString());
+            if (json) {
+                out().println(Json.pretty(ImageCommands.array(items)));
+                return 0;
+            }
+            Table t = new Table("ID", "IMAGE", "STATE", "CREATED", "LABELS");
+            Instant now = Instant.now();
+            for (JsonNode vm : items) {
+                String img = Json.text(vm, "image");
+                if (!Json.text(vm, "version").isEmpty()) img += ":" + Json.text(vm, "version");
+                t.row(Json.text(vm, "id"), img, Json.text(vm, "state"), Table.ago(Json.text(vm, "createdAt"), now),
+                        labels(vm.get("labels")));
+            }
+            t.print(out());
+            return 0;
+        }
+
+        static String labels(JsonNode labels) {
+            if (labels == null || !labels.isObject()) return "";
+            List<String> parts = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                parts.add(e.getKey() + "=" + e.getValue().asText());
+            }
+            return String.join(",", parts);
+        }
+    }
+
+    @Command(name = "inspect", description = "Show a microVM as JSON.")
+    public static final class Inspect extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "An id or any unique prefix.")
+        String id;
+
+        @Option(names = "--json", description = "(the output is always JSON)")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            String full = IdResolver.resolve(api(), id);
+            out().println(Json.pretty(api().get("/v1/microvms/" + ApiClient.seg(full))));
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Terminate microVMs.")
+    public static final class Rm extends BaseCommand {
+        @Parameters(index = "0", arity = "1..*", paramLabel = "ID", description = "Ids or unique prefixes.")
+        List<String> ids;
+
+        @Override
+        public Integer call() {
+            BurrowException failure = null;
+            for (String prefix : ids) {
+                try {
+                    String full = IdResolver.resolve(api(), prefix);
+                    api().delete("/v1/microvms/" + ApiClient.seg(full));
+                    out().println(full);
+                } catch (BurrowException e) {
+                    if (ids.size() == 1) throw e;
+                    err().println("burrow: " + prefix + ": " + e.getMessage());
+                    failure = e;
+                }
+            }
+            if (failure != null) return 125;
+            return 0;
+        }
+    }
+}

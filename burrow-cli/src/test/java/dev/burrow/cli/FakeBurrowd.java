@@ -1,0 +1,375 @@
+package dev.burrow.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stand-in burrowd on an ephemeral port that speaks the docs/API.md shapes: uploads, images
+ * and versions (builds advance PENDING → BUILDING → READY or FAILED as they are polled),
+ * microVMs (paged two at a time), exec with NDJSON output and streamed stdin, problem+json errors.
+ */
+final class FakeBurrowd implements AutoCloseable {
+    static final String KEY = "bk_test_0123456789abcdef";
+    private static final ObjectMapper M = new ObjectMapper();
+
+    record Request(String method, String path, String query, byte[] body) {
+        JsonNode json() {
+            try {
+                return M.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    final List<Request> requests = new CopyOnWriteArrayList<>();
+    final Map<String, byte[]> uploads = new ConcurrentHashMap<>();
+    final Map<String, List<ObjectNode>> images = new ConcurrentHashMap<>();
+    final Map<String, ObjectNode> microvms = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    final Map<String, CompletableFuture<byte[]>> stdins = new ConcurrentHashMap<>();
+    volatile String failBuildsWith;
+    private final AtomicInteger seq = new AtomicInteger();
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    FakeBurrowd() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(pool);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    ObjectNode addMicroVm(String id) {
+        ObjectNode vm = M.createObjectNode();
+        vm.put("id", id);
+        vm.put("image", "demo");
+        vm.put("version", 1);
+        vm.put("state", "RUNNING");
+        vm.putNull("stateReason");
+        vm.put("createdAt", "2026-11-29T10:00:00Z");
+        vm.put("updatedAt", "2026-11-29T10:00:00Z");
+        vm.put("expiresAt", "2026-11-29T18:00:00Z");
+        vm.putObject("labels");
+        ObjectNode res = vm.putObject("resources");
+        res.put("vcpus", 1);
+        res.put("memoryMiB", 512);
+        res.put("diskMiB", 2048);
+        vm.putObject("network").put("egress", "none");
+        microvms.put(id, vm);
+        return vm;
+    }
+
+    List<Request> requests(String method, String pathPrefix) {
+        return requests.stream().filter(r -> r.method.equals(method) && r.path.startsWith(pathPrefix)).toList();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getRawPath();
+            String query = ex.getRequestURI().getRawQuery();
+            byte[] body = ex.getRequestBody().readAllBytes();
+            requests.add(new Request(method, path, query, body));
+            if (path.equals("/healthz")) {
+                json(ex, 200, M.createObjectNode().put("status", "ok"));
+                return;
+            }
+            if (!("Bearer " + KEY).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                problem(ex, 401, "unauthorized", "missing or invalid API key");
+                return;
+            }
+            route(ex, method, path, query, body);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            problem(ex, 500, "internal", e.toString());
+        }
+    }
+
+    private void route(HttpExchange ex, String method, String path, String query, byte[] body) throws IOException {
+        String[] p = path.substring(1).split("/");
+        if (method.equals("GET") && path.equals("/v1/version")) {
+            ObjectNode v = M.createObjectNode();
+            v.put("server", "0.1.0");
+            v.put("agentProtocol", 1);
+            v.put("vmm", "qemu 7.2.22");
+            v.put("accelerator", "TCG");
+            v.put("kernel", "6.1.0-test");
+            json(ex, 200, v);
+        } else if (method.equals("POST") && path.equals("/v1/uploads")) {
+            String id = "up" + seq.incrementAndGet();
+            uploads.put(id, body);
+            ObjectNode u = M.createObjectNode();
+            u.put("uploadId", id);
+            u.put("bytes", body.length);
+            u.put("sha256", sha256(body));
+            u.put("expiresAt", "2026-11-30T10:00:00Z");
+            json(ex, 201, u);
+        } else if (method.equals("POST") && path.equals("/v1/images")) {
+            ObjectNode req = (ObjectNode) M.readTree(body);
+            String name = req.path("name").asText();
+            if (images.containsKey(name)) {
+                problem(ex, 409, "conflict", "image " + name + " already exists");
+                return;
+            }
+            images.put(name, new CopyOnWriteArrayList<>());
+            json(ex, 202, newVersion(name, req));
+        } else if (p.length == 4 && p[1].equals("images") && p[3].equals("versions") && method.equals("POST")) {
+            ObjectNode req = (ObjectNode) M.readTree(body);
+            if (req.has("name")) {
+                problem(ex, 400, "invalid-request", "unknown field name");
+                return;
+            }
+            if (!images.containsKey(p[2])) {
+                problem(ex, 404, "not-found", "no image " + p[2]);
+                return;
+            }
+            json(ex, 202, newVersion(p[2], req));
+        } else if (p.length == 5 && p[1].equals("images") && p[3].equals("versions") && method.equals("GET")) {
+            List<ObjectNode> versions = images.get(p[2]);
+            int v = Integer.parseInt(p[4]);
+            if (versions == null || v > versions.size()) {
+                problem(ex, 404, "not-found", "no version " + p[2] + ":" + v);
+                return;
+            }
+            ObjectNode ver = versions.get(v - 1);
+            advance(ver);
+            json(ex, 200, ver);
+        } else if (method.equals("GET") && path.equals("/v1/images")) {
+            ObjectNode page = M.createObjectNode();
+            ArrayNode items = page.putArray("items");
+            images.keySet().stream().sorted().forEach(n -> items.add(image(n)));
+            page.putNull("nextCursor");
+            json(ex, 200, page);
+        } else if (p.length == 3 && p[1].equals("images") && method.equals("GET")) {
+            if (!images.containsKey(p[2])) {
+                problem(ex, 404, "not-found", "image " + p[2] + " not found");
+                return;
+            }
+            json(ex, 200, image(p[2]));
+        } else if (p.length == 3 && p[1].equals("images") && method.equals("DELETE")) {
+            if (images.remove(p[2]) == null) {
+                problem(ex, 404, "not-found", "image " + p[2] + " not found");
+                return;
+            }
+            ex.sendResponseHeaders(204, -1);
+        } else if (p.length == 4 && p[1].equals("images") && p[3].equals("versions") && method.equals("GET")) {
+            ObjectNode page = M.createObjectNode();
+            ArrayNode items = page.putArray("items");
+            images.getOrDefault(p[2], List.of()).forEach(items::add);
+            page.putNull("nextCursor");
+            json(ex, 200, page);
+        } else if (p.length == 6 && p[1].equals("images") && p[5].equals("logs") && method.equals("GET")) {
+            byte[] b = ("build log of " + p[2] + ":" + p[4] + "\nunpack ok\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+        } else if (method.equals("GET") && path.equals("/v1/microvms")) {
+            List<ObjectNode> all;
+            synchronized (microvms) {
+                all = new ArrayList<>(microvms.values());
+            }
+            int from = 0;
+            if (query != null) {
+                for (String kv : query.split("&")) {
+                    if (kv.startsWith("cursor=")) from = Integer.parseInt(kv.substring(7));
+                }
+            }
+            ObjectNode page = M.createObjectNode();
+            ArrayNode items = page.putArray("items");
+            for (int i = from; i < Math.min(all.size(), from + 2); i++) items.add(all.get(i));
+            if (from + 2 < all.size()) page.put("nextCursor", String.valueOf(from + 2)); else page.putNull("nextCursor");
+            json(ex, 200, page);
+        } else if (method.equals("POST") && path.equals("/v1/microvms")) {
+            JsonNode req = M.readTree(body);
+            if (!req.path("image").asText().equals("demo")) {
+                problem(ex, 404, "not-found", "image " + req.path("image").asText() + " not found");
+                return;
+            }
+            ObjectNode vm = addMicroVm("vm01new" + seq.incrementAndGet());
+            if (req.has("labels")) vm.set("labels", req.get("labels"));
+            json(ex, 201, vm);
+        } else if (p.length == 3 && p[1].equals("microvms")) {
+            ObjectNode vm = microvms.get(p[2]);
+            if (vm == null) {
+                problem(ex, 404, "not-found", "no microVM " + p[2]);
+            } else if (method.equals("DELETE")) {
+                vm.put("state", "TERMINATING");
+                json(ex, 202, vm);
+            } else {
+                json(ex, 200, vm);
+            }
+        } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("exec") && method.equals("POST")) {
+            exec(ex, M.readTree(body));
+        } else if (p.length == 6 && p[1].equals("microvms") && p[3].equals("execs") && p[5].equals("stdin")) {
+            CompletableFuture<byte[]> f = stdins.get(p[4]);
+            if (f == null) {
+                problem(ex, 404, "not-found", "no exec " + p[4]);
+                return;
+            }
+            f.complete(body);
+            json(ex, 200, M.createObjectNode().put("bytes", body.length));
+        } else {
+            problem(ex, 404, "not-found", "no route " + method + " " + path);
+        }
+    }
+
+    private ObjectNode image(String name) {
+        List<ObjectNode> versions = images.get(name);
+        ObjectNode img = M.createObjectNode();
+        img.put("name", name);
+        img.put("public", false);
+        img.put("createdAt", "2026-11-29T10:00:00Z");
+        img.put("latestVersion", versions.size());
+        ArrayNode vs = img.putArray("versions");
+        for (ObjectNode v : versions) {
+            vs.addObject().put("version", v.path("version").asInt()).put("state", v.path("state").asText())
+                    .put("status", v.path("status").asText());
+        }
+        return img;
+    }
+
+    private ObjectNode newVersion(String name, ObjectNode req) {
+        List<ObjectNode> versions = images.get(name);
+        ObjectNode v = M.createObjectNode();
+        v.put("image", name);
+        v.put("version", versions.size() + 1);
+        v.put("state", "PENDING");
+        v.putNull("stateReason");
+        v.put("status", "ACTIVE");
+        v.put("source", "upload:" + req.path("source").path("uploadId").asText() + " (" + req.path("source").path("format").asText() + ")");
+        v.put("createdAt", "2026-11-29T10:00:00Z");
+        v.put("updatedAt", "2026-11-29T10:00:00Z");
+        versions.add(v);
+        return v;
+    }
+
+    private void advance(ObjectNode ver) {
+        switch (ver.path("state").asText()) {
+            case "PENDING" -> ver.put("state", "BUILDING");
+            case "BUILDING" -> {
+                if (failBuildsWith != null) {
+                    ver.put("state", "FAILED");
+                    ver.put("stateReason", failBuildsWith);
+                } else {
+                    ver.put("state", "READY");
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** {@code sh -c "exit N"} prints a line to each stream and exits N; {@code cat} echoes streamed stdin. */
+    private void exec(HttpExchange ex, JsonNode req) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        req.path("cmd").forEach(c -> cmd.add(c.asText()));
+        if (cmd.isEmpty()) {
+            problem(ex, 400, "invalid-request", "cmd must not be empty");
+            return;
+        }
+        String execId = "ex" + seq.incrementAndGet();
+        CompletableFuture<byte[]> stdin = new CompletableFuture<>();
+        stdins.put(execId, stdin);
+        ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        line(out, M.createObjectNode().set("started", M.createObjectNode().put("execId", execId)));
+        Base64.Encoder b64 = Base64.getEncoder();
+        switch (cmd.getFirst()) {
+            case "cat" -> {
+                byte[] data = new byte[0];
+                if (req.path("stdinMode").asText().equals("stream")) {
+                    try {
+                        data = stdin.get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        line(out, M.createObjectNode().set("error", problemNode(500, "internal", "no stdin arrived")));
+                        return;
+                    }
+                }
+                line(out, M.createObjectNode().put("stdout", b64.encodeToString(data)));
+                line(out, M.createObjectNode().put("exit", 0));
+            }
+            case "sh" -> {
+                String script = cmd.size() > 2 ? cmd.get(2) : "";
+                int code = script.startsWith("exit ") ? Integer.parseInt(script.substring(5).trim()) : 0;
+                line(out, M.createObjectNode().put("stdout", b64.encodeToString("to stdout\n".getBytes(StandardCharsets.UTF_8))));
+                line(out, M.createObjectNode().put("stderr", b64.encodeToString("to stderr\n".getBytes(StandardCharsets.UTF_8))));
+                line(out, M.createObjectNode().put("exit", code));
+            }
+            case "sleep" -> line(out, M.createObjectNode().put("exit", 137).put("signal", "KILL").put("timedOut", true));
+            default -> {
+                line(out, M.createObjectNode().put("stderr",
+                        b64.encodeToString(("exec: " + cmd.getFirst() + ": not found\n").getBytes(StandardCharsets.UTF_8))));
+                line(out, M.createObjectNode().put("exit", 127));
+            }
+        }
+    }
+
+    private static void line(OutputStream out, JsonNode node) throws IOException {
+        out.write((M.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static ObjectNode problemNode(int status, String type, String detail) {
+        ObjectNode pr = M.createObjectNode();
+        pr.put("type", "https://burrow.dev/problems/" + type);
+        pr.put("title", type);
+        pr.put("status", status);
+        pr.put("detail", detail);
+        pr.put("instance", "req-test");
+        return pr;
+    }
+
+    private static void problem(HttpExchange ex, int status, String type, String detail) throws IOException {
+        byte[] b = M.writeValueAsBytes(problemNode(status, type, detail));
+        ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+    }
+
+    private static void json(HttpExchange ex, int status, JsonNode node) throws IOException {
+        byte[] b = M.writeValueAsBytes(node);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.burrow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code up} starts a daemon process in the background (here the test class path's stand-in
+ * {@code dev.burrow.daemon.Burrowd}), waits for /readyz and writes the client config from the
+ * daemon's admin.key; a second {@code up} reports it; {@code down} stops it.
+ */
+class UpDownTest {
+    @TempDir
+    Path tmp;
+
+    CliHarness cli;
+    Path data;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        data = tmp.resolve("data");
+        cli = new CliHarness(tmp);
+        cli.env.put("BURROW_URL", "http://127.0.0.1:" + port);
+        cli.env.put("BURROW_DATA_DIR", data.toString());
+        cli.env.put("BURROW_CACHE_DIR", tmp.resolve("cache").toString());
+        cli.props.put("burrow.daemon.classpath", System.getProperty("java.class.path"));
+    }
+
+    @AfterEach
+    void killLeftovers() throws Exception {
+        Path pid = data.resolve("burrowd.pid");
+        if (Files.exists(pid)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void upWritesTheConfigAndDownStopsIt() throws Exception {
+        var r = cli.run("up");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("burrowd 0.1.0-fake").contains("is running at " + cli.env.get("BURROW_URL"))
+                .contains("./burrow run demo").contains("python3 -c \"print(6*7)\"");
+        assertThat(r.err()).contains("ready");
+
+        Path config = tmp.resolve("config/burrow/config.json");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+        JsonNode c = new ObjectMapper().readTree(config.toFile());
+        assertThat(c.path("apiKey").asText()).isEqualTo(Files.readString(data.resolve("admin.key")).trim());
+        assertThat(c.path("dataDir").asText()).isEqualTo(data.toString());
+        assertThat(c.path("url").asText()).isEqualTo(cli.env.get("BURROW_URL"));
+        assertThat(Files.readString(data.resolve("env-seen"))).contains("BURROW_DEV=1").contains(tmp.resolve("cache").toString());
+        assertThat(data.resolve("logs/burrowd.log")).content().contains("fake burrowd listening");
+
+        r = cli.run("up");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("already running");
+
+        long pid = Long.parseLong(Files.readString(data.resolve("burrowd.pid")).trim());
+        r = cli.run("down");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(data.resolve("burrowd.pid")).doesNotExist();
+
+        r = cli.run("down");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("not running");
+    }
+
+    @Test
+    void daemonRunsInTheForegroundAndPassesItsExitCodeOn() {
+        cli.env.put("BURROW_LISTEN", "no-port-here");
+        var r = cli.run("daemon");
+        assertThat(r.code()).isEqualTo(1);
+    }
+
+    @Test
+    void downFlagsAreNotSupportedYet() {
+        var r = cli.run("down", "--suspend-all");
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).contains("not supported yet");
+    }
+
+    @Test
+    void upWithoutTheLauncherSaysSo() {
+        cli.props.remove("burrow.daemon.classpath");
+        var r = cli.run("up");
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).contains("./burrow launcher");
+    }
+}

@@ -1,0 +1,74 @@
+package dev.burrow.daemon;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
+
+/**
+ * A stand-in burrowd for the CLI's {@code up}/{@code down} tests (test class path only; the
+ * CLI module does not depend on the real daemon): started the way {@code burrow up} starts the
+ * real one, it writes {@code admin.key} and {@code burrowd.pid} into {@code BURROW_DATA_DIR},
+ * listens on {@code BURROW_LISTEN}, is ready a moment after start, and leaves on SIGTERM.
+ */
+public final class Burrowd {
+    public static void main(String[] args) throws Exception {
+        Path data = Path.of(System.getenv("BURROW_DATA_DIR"));
+        String listen = System.getenv("BURROW_LISTEN");
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            System.err.println("fake burrowd: BURROW_LISTEN must be host:port; got " + listen);
+            System.exit(1);
+        }
+        Files.createDirectories(data);
+        Path keyFile = data.resolve("admin.key");
+        if (!Files.exists(keyFile)) {
+            Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(keyFile, "bk_admin_" + UUID.randomUUID().toString().replace("-", "") + "\n");
+        }
+        String key = Files.readString(keyFile).trim();
+        Path pidFile = data.resolve("burrowd.pid");
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        Files.writeString(data.resolve("env-seen"), "BURROW_DEV=" + System.getenv("BURROW_DEV")
+                + "\nBURROW_CACHE_DIR=" + System.getenv("BURROW_CACHE_DIR") + "\n");
+        long readyAt = System.currentTimeMillis() + 700;
+
+        HttpServer server = HttpServer.create(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))), 0);
+        server.createContext("/healthz", ex -> send(ex, 200, "{\"status\":\"ok\"}"));
+        server.createContext("/readyz", ex -> {
+            boolean ready = System.currentTimeMillis() >= readyAt;
+            send(ex, ready ? 200 : 503, "{\"status\":\"" + (ready ? "ready" : "not-ready") + "\",\"checks\":{}}");
+        });
+        server.createContext("/v1/version", ex -> {
+            if (!("Bearer " + key).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                send(ex, 401, "{\"type\":\"https://burrow.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"bad key\"}");
+            } else {
+                send(ex, 200, "{\"server\":\"0.1.0-fake\",\"agentProtocol\":1,\"vmm\":\"qemu 7.2.22\",\"accelerator\":\"TCG\",\"kernel\":\"6.1\"}");
+            }
+        });
+        server.start();
+        System.out.println("fake burrowd listening on " + listen);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(0);
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }));
+        Thread.currentThread().join();
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+}
