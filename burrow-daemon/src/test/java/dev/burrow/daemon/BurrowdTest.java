@@ -217,6 +217,23 @@ class BurrowdTest {
     }
 
     @Test
+    void aPublicImageIsListedAsSuchAndPrivateOnesAreNotVisibleToOtherTenants() throws Exception {
+        assertThat(json(get("/v1/images/bb"), 200).get("public").asBoolean()).isFalse();
+        // a second tenant's key (created through the store: admin endpoints arrive with the isolation work)
+        var db = dev.burrow.daemon.store.Database.open(dataDir.resolve("burrow.db"));
+        String other;
+        try {
+            var tenant = new dev.burrow.daemon.store.Tenants(db).create("other", null).orElseThrow();
+            other = new dev.burrow.daemon.store.ApiKeys(db).create(tenant.id(), false);
+        } finally {
+            db.close();
+        }
+        assertThat(send("GET", "/v1/images/bb", HttpRequest.BodyPublishers.noBody(), other).statusCode()).isEqualTo(404);
+        HttpResponse<String> r = send("POST", "/v1/microvms", HttpRequest.BodyPublishers.ofString("{\"image\":\"bb\"}"), other);
+        assertThat(json(r, 404).get("detail").asText()).contains("no image named bb");
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

@@ -213,6 +213,11 @@ public final class SqliteImageStore implements ImageStore {
     }
 
     /** Marks this tenant's image public (runnable by every tenant) or private; false when there is no such image. */
+    @Override
+    public boolean isPublic(String name) {
+        return image(name).map(ImageInfo::isPublic).orElse(false);
+    }
+
     public boolean setPublic(String name, boolean isPublic) {
         return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE images SET public = ? WHERE tenant_id = ? AND name = ?")) {
