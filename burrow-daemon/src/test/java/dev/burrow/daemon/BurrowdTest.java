@@ -234,6 +234,27 @@ class BurrowdTest {
     }
 
     @Test
+    void anImageInUseIsDeletedOnlyWithForceWhichTerminatesItsMicroVms() throws Exception {
+        json(postValid("/v1/images", "{\"name\":\"gone\",\"source\":{\"type\":\"path\",\"path\":\"" + dataDir.resolve("fixture-layout")
+                + "\",\"format\":\"oci-layout\"},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024}}"), 202);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!json(get("/v1/images/gone/versions/1"), 200).get("state").asText().equals("READY") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        String id = json(postValid("/v1/microvms", "{\"image\":\"gone\"}"), 201).get("id").asText();
+        JsonNode p = json(send("DELETE", "/v1/images/gone", HttpRequest.BodyPublishers.noBody(), key), 409);
+        assertThat(p.get("counts").get("microvms").asInt()).isEqualTo(1);
+        assertThat(json(get("/v1/microvms/" + id), 200).get("state").asText()).isEqualTo("RUNNING");
+
+        assertThat(send("DELETE", "/v1/images/gone?force=true", HttpRequest.BodyPublishers.noBody(), key).statusCode()).isEqualTo(204);
+        assertThat(json(get("/v1/microvms/" + id), 200).get("state").asText()).isEqualTo("TERMINATED");
+        assertThat(get("/v1/images/gone").statusCode()).isEqualTo(404);
+        try (var files = Files.walk(dataDir.resolve("tenants"))) {
+            assertThat(files.filter(f -> f.toString().contains("/gone"))).isEmpty();
+        }
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

@@ -20,7 +20,7 @@ public final class Api implements AutoCloseable {
                dev.burrow.daemon.store.IdempotencyKeys idempotency) {
         server = new ApiServer(host, port, keys).idempotency(idempotency);
         new SystemRoutes(profile, readiness).register(server);
-        new ImageRoutes(images, uploads, uploadDir).register(server);
+        new ImageRoutes(images, uploads, uploadDir, microvms).register(server);
         new MicroVmRoutes(microvms).register(server);
     }
 

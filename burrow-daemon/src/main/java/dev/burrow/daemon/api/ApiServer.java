@@ -176,11 +176,13 @@ public final class ApiServer implements AutoCloseable {
         String type;
         String field = null;
         String detail = t.getMessage();
+        Map<String, Object> extra = Map.of();
         switch (t) {
             case ApiException a -> {
                 status = a.status;
                 type = a.type;
                 field = a.field;
+                extra = a.extra;
             }
             case InvalidRequestException e -> {
                 status = 400;
@@ -220,6 +222,7 @@ public final class ApiServer implements AutoCloseable {
         if (field != null) {
             body.put("field", field);
         }
+        body.putAll(extra);
         try {
             byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
             response.setStatus(status);

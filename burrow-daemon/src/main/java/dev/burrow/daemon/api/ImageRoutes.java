@@ -24,7 +24,10 @@ final class ImageRoutes {
     private final Uploads uploads;
     private final Path uploadDir;
 
-    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir) {
+    private final dev.burrow.daemon.microvms.MicroVmService microvms;
+
+    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir, dev.burrow.daemon.microvms.MicroVmService microvms) {
+        this.microvms = microvms;
         this.images = images;
         this.uploads = uploads;
         this.uploadDir = uploadDir;
@@ -40,6 +43,8 @@ final class ImageRoutes {
         api.route("GET", "/v1/images/{name}/versions/{version}", this::version);
         api.route("GET", "/v1/images/{name}/versions/{version}/logs", this::logs);
         api.route("PATCH", "/v1/images/{name}/versions/{version}", this::patchVersion);
+        api.route("DELETE", "/v1/images/{name}", this::deleteImage);
+        api.route("DELETE", "/v1/images/{name}/versions/{version}", this::deleteVersion);
     }
 
     private void upload(Call c) throws Exception {
@@ -177,6 +182,37 @@ final class ImageRoutes {
             throw ApiException.badRequest("status", "status must be ACTIVE or INACTIVE");
         }
         c.send(200, Dtos.VersionView.of(images.apply(c.tenant()).setActive(v.image(), v.version(), p.status().equals("ACTIVE"))));
+    }
+
+    /** 409 with counts while microVMs use it, unless {@code ?force=true}, which terminates them first. */
+    private void clearUsers(Call c, String name, Integer version) {
+        var users = microvms.using(c.tenant(), name, version);
+        if (users.isEmpty()) {
+            return;
+        }
+        if (!"true".equals(c.query("force"))) {
+            String what = version == null ? "image " + name : name + ":" + version;
+            throw new ApiException(409, "conflict", null, users.size() + " microVM(s) still run " + what
+                    + "; terminate them or delete with ?force=true", Map.of("counts", Map.of("microvms", users.size())));
+        }
+        users.forEach(r -> microvms.terminate(c.tenant(), r.id(), c.requestId));
+    }
+
+    private void deleteImage(Call c) throws Exception {
+        ImageService s = images.apply(c.tenant());
+        if (s.versions(c.param("name")).isEmpty()) {
+            throw new NotFoundException("no image named " + c.param("name"));
+        }
+        clearUsers(c, c.param("name"), null);
+        s.delete(c.param("name"));
+        c.response.setStatus(204);
+    }
+
+    private void deleteVersion(Call c) throws Exception {
+        ImageVersion v = versionOf(c);
+        clearUsers(c, v.image(), v.version());
+        images.apply(c.tenant()).deleteVersion(v.image(), v.version());
+        c.response.setStatus(204);
     }
 
     private void logs(Call c) throws Exception {

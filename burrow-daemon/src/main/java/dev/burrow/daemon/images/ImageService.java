@@ -81,6 +81,33 @@ public final class ImageService implements AutoCloseable {
         return next;
     }
 
+    /** Deletes an image, its versions and their files. Building versions must finish first (409). */
+    public synchronized void delete(String name) {
+        List<ImageVersion> vs = store.versions(name);
+        if (vs.isEmpty()) {
+            throw new NoSuchElementException("no image named " + name);
+        }
+        vs.forEach(ImageService::refuseWhileBuilding);
+        store.deleteImage(name);
+        dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name));
+        emit(new ImageEvent(Instant.now(), "image-deleted", name, null, null, null));
+    }
+
+    /** Deletes one version and its files (its number is never reused). */
+    public synchronized void deleteVersion(String name, int version) {
+        ImageVersion v = store.version(name, version).orElseThrow(() -> new NoSuchElementException("no version " + name + ":" + version));
+        refuseWhileBuilding(v);
+        store.deleteVersion(name, version);
+        dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name).resolve(Integer.toString(version)));
+        emit(new ImageEvent(Instant.now(), "version-deleted", v.ref(), v.state().name(), null, null));
+    }
+
+    private static void refuseWhileBuilding(ImageVersion v) {
+        if (!v.state().terminal()) {
+            throw new dev.burrow.daemon.microvms.ConflictException(v.ref() + " is " + v.state() + "; delete it once its build has ended");
+        }
+    }
+
     public List<String> imageNames() {
         return store.images();
     }

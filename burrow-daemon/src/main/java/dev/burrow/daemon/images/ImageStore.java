@@ -24,6 +24,12 @@ public interface ImageStore {
 
     List<String> images();
 
+    /** Removes an image and all its versions; false when there was none. */
+    boolean deleteImage(String image);
+
+    /** Removes one version; false when there was none. */
+    boolean deleteVersion(String image, int version);
+
     /** Whether every tenant may run this image (set by an admin); false by default. */
     default boolean isPublic(String image) {
         return false;

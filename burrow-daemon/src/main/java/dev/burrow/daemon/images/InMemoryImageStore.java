@@ -41,12 +41,27 @@ public final class InMemoryImageStore implements ImageStore {
     @Override
     public synchronized Optional<ImageVersion> version(String image, int version) {
         List<ImageVersion> vs = images.get(image);
-        return vs == null || version < 1 || version > vs.size() ? Optional.empty() : Optional.of(vs.get(version - 1));
+        return vs == null || version < 1 || version > vs.size() ? Optional.empty() : Optional.ofNullable(vs.get(version - 1));
     }
 
     @Override
     public synchronized List<ImageVersion> versions(String image) {
-        return List.copyOf(images.getOrDefault(image, List.of()));
+        return images.getOrDefault(image, List.of()).stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    @Override
+    public synchronized boolean deleteImage(String image) {
+        return images.remove(image) != null;
+    }
+
+    @Override
+    public synchronized boolean deleteVersion(String image, int version) {
+        List<ImageVersion> vs = images.get(image);
+        if (vs == null || version < 1 || version > vs.size() || vs.get(version - 1) == null) {
+            return false;
+        }
+        vs.set(version - 1, null); // numbers are never reused
+        return true;
     }
 
     @Override

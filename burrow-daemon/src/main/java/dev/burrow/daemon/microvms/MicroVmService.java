@@ -193,6 +193,13 @@ public final class MicroVmService implements AutoCloseable {
         }
     }
 
+    /** The tenant's microVMs that are not terminal and run this image (any version when {@code version} is null). */
+    public java.util.List<MicroVmRecord> using(String tenantId, String image, Integer version) {
+        return records.listNonTerminal().stream()
+                .filter(r -> r.tenantId().equals(tenantId) && r.image().equals(image) && (version == null || r.version() == version))
+                .toList();
+    }
+
     /** The resources a microVM runs with: its image version's. */
     public dev.burrow.daemon.images.Resources resources(MicroVmRecord r) {
         return images.apply(r.tenantId(), r.image()).flatMap(s -> s.version(r.image(), r.version()))

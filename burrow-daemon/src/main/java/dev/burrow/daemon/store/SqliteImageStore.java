@@ -230,6 +230,7 @@ public final class SqliteImageStore implements ImageStore {
     }
 
     /** Deletes the image and all its versions' rows (not their files); false when there is no such image. */
+    @Override
     public boolean deleteImage(String name) {
         return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM images WHERE tenant_id = ? AND name = ?")) {
@@ -241,6 +242,7 @@ public final class SqliteImageStore implements ImageStore {
     }
 
     /** Deletes one version's row; false when there is none. */
+    @Override
     public boolean deleteVersion(String name, int version) {
         return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement(
