@@ -115,6 +115,7 @@ public final class Burrowd implements AutoCloseable {
         try {
             ImageService admin = images(adminTenant);
             if (!admin.versions(DEMO_IMAGE).isEmpty()) {
+                keepDemoWarm(admin);
                 return;
             }
             LOG.info("building the public demo image (Debian + python3; the first time takes a minute or two)");
@@ -124,11 +125,24 @@ public final class Burrowd implements AutoCloseable {
             dev.burrow.daemon.images.ImageVersion v = admin.await(DEMO_IMAGE, 1, java.time.Duration.ofMinutes(30));
             if (v.state() != dev.burrow.daemon.images.VersionState.READY) {
                 demoFailure = v.ref() + " is " + v.state() + (v.stateReason() == null ? "" : ": " + v.stateReason());
+            } else {
+                keepDemoWarm(admin);
             }
         } catch (Exception e) {
             demoFailure = e.getMessage();
             LOG.error("the demo image could not be built: {}", e.getMessage());
         }
+    }
+
+    /** One VMM started ahead for the demo, so `burrow run demo` skips QEMU start-up (ADR 0005). */
+    private void keepDemoWarm(ImageService admin) {
+        admin.newestRunnable(DEMO_IMAGE).ifPresent(v -> {
+            try {
+                engine.keepWarm(admin.template(v), 1);
+            } catch (IOException e) {
+                LOG.warn("cannot keep a VMM warm for {}: {}", v.ref(), e.getMessage());
+            }
+        });
     }
 
     private Map<String, String> readiness() {
