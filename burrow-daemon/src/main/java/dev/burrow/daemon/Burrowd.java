@@ -46,6 +46,7 @@ public final class Burrowd implements AutoCloseable {
     private final String adminTenant;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile String demoFailure;
+    private final EventLog events;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -64,7 +65,7 @@ public final class Burrowd implements AutoCloseable {
             LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
         }
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
-        EventLog events = new EventLog(db);
+        this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
         this.microvms = new MicroVmService(engine, records, events, this::imageServiceFor,
                 config.minDurationSeconds(), config.maxDurationSeconds());
@@ -72,7 +73,7 @@ public final class Burrowd implements AutoCloseable {
         ApiKeys keys = new ApiKeys(db);
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
-                new dev.burrow.daemon.store.IdempotencyKeys(db));
+                new dev.burrow.daemon.store.IdempotencyKeys(db), events);
         api.start();
         LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
@@ -93,8 +94,10 @@ public final class Burrowd implements AutoCloseable {
     ImageService images(String tenantId) {
         return imageServices.computeIfAbsent(tenantId, t -> {
             try {
-                return new ImageService(new SqliteImageStore(db, t), engine,
+                ImageService s = new ImageService(new SqliteImageStore(db, t), engine,
                         config.dataDir().resolve("tenants").resolve(t), config.maxConcurrentBuilds());
+                s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
+                return s;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

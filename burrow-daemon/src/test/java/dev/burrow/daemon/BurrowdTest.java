@@ -255,6 +255,31 @@ class BurrowdTest {
     }
 
     @Test
+    void everyTransitionIsAnEventWithTheRequestIdThatCausedIt() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms")).header("Authorization", "Bearer " + key)
+                .header("X-Request-Id", "trace-run-1").POST(HttpRequest.BodyPublishers.ofString("{\"image\":\"bb\"}")).build();
+        HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.headers().firstValue("X-Request-Id")).contains("trace-run-1");
+        String id = json(r, 201).get("id").asText();
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+
+        HttpResponse<String> ev = get("/v1/events?since=0");
+        assertThat(ev.statusCode()).isEqualTo(200);
+        List<String> transitions = new ArrayList<>();
+        for (String line : ev.body().split("\n")) {
+            JsonNode n = JSON.readTree(line);
+            assertThat(CONTRACT.validateFrame("event", n)).as(line).isEmpty();
+            if (n.get("id").asText().equals(id)) {
+                transitions.add(n.get("from").asText(null) + ">" + n.get("to").asText() + "@" + n.get("requestId").asText(null));
+            }
+        }
+        assertThat(transitions).startsWith("null>PENDING@trace-run-1", "PENDING>RUNNING@trace-run-1");
+        // the DELETE sent no X-Request-Id: the server's own id is recorded
+        assertThat(transitions).anyMatch(t -> t.startsWith("RUNNING>TERMINATING@req_")).anyMatch(t -> t.startsWith("TERMINATING>TERMINATED@req_"));
+        assertThat(ev.body()).contains("\"id\":\"bb:1\"").contains("\"to\":\"READY\"");
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

@@ -17,11 +17,12 @@ public final class Api implements AutoCloseable {
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
-               dev.burrow.daemon.store.IdempotencyKeys idempotency) {
+               dev.burrow.daemon.store.IdempotencyKeys idempotency, dev.burrow.daemon.store.EventLog events) {
         server = new ApiServer(host, port, keys).idempotency(idempotency);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms).register(server);
         new MicroVmRoutes(microvms).register(server);
+        new EventRoutes(events).register(server);
     }
 
     public void start() throws Exception {
