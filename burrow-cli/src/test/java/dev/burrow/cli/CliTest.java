@@ -37,6 +37,8 @@ class CliTest {
     @AfterEach
     void stop() {
         fake.close();
+        // every JSON request the CLI sent is one the OpenAPI document accepts
+        org.assertj.core.api.Assertions.assertThat(fake.contractViolations).isEmpty();
     }
 
     private Path archive(String name, int size) throws Exception {

@@ -95,6 +95,23 @@ final class FakeBurrowd implements AutoCloseable {
         pool.shutdownNow();
     }
 
+    /** What the CLI sent that the OpenAPI document does not allow; a test fails on any. */
+    final List<String> contractViolations = new CopyOnWriteArrayList<>();
+    private static final dev.burrow.api.ApiContract CONTRACT = dev.burrow.api.ApiContract.get();
+
+    private void checkAgainstContract(String method, String path, byte[] body) {
+        boolean jsonBody = (method.equals("POST") || method.equals("PATCH") || method.equals("PUT")) && path.startsWith("/v1/")
+                && !path.equals("/v1/uploads") && !path.endsWith("/stdin");
+        if (!jsonBody) {
+            return;
+        }
+        try {
+            CONTRACT.validateRequest(method, path, M.readTree(body)).forEach(v -> contractViolations.add(method + " " + path + ": " + v));
+        } catch (IOException e) {
+            contractViolations.add(method + " " + path + ": not JSON: " + e.getMessage());
+        }
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String method = ex.getRequestMethod();
@@ -102,6 +119,7 @@ final class FakeBurrowd implements AutoCloseable {
             String query = ex.getRequestURI().getRawQuery();
             byte[] body = ex.getRequestBody().readAllBytes();
             requests.add(new Request(method, path, query, body));
+            checkAgainstContract(method, path, body);
             if (path.equals("/healthz")) {
                 json(ex, 200, M.createObjectNode().put("status", "ok"));
                 return;
