@@ -280,6 +280,24 @@ class BurrowdTest {
     }
 
     @Test
+    void aMicroVmWhoseVmmDiedWhileTheDaemonWasDownIsFailedWithTheReason() throws Exception {
+        String id = run();
+        long pid = Long.parseLong(Files.readString(dataDir.resolve("vms").resolve(id).resolve("vmm.pid")).trim().split("\\s+")[0]);
+        daemon.close();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        daemon = Burrowd.start(config());
+        base = "http://127.0.0.1:" + daemon.port();
+        JsonNode vm = json(get("/v1/microvms/" + id), 200);
+        assertThat(vm.get("state").asText()).isEqualTo("FAILED");
+        assertThat(vm.get("stateReason").asText()).contains("VMM was gone when burrowd restarted");
+        assertThat(dataDir.resolve("vms").resolve(id)).doesNotExist();
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();
