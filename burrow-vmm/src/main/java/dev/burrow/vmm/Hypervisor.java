@@ -23,6 +23,12 @@ public interface Hypervisor extends AutoCloseable {
      */
     Template snapshot(MicroVm vm, Path templateDir) throws VmmException;
 
+    /**
+     * Suspends a running microVM into {@code dir} and ends its VMM, at a cost that grows with the
+     * memory it dirtied since its restore, not with its size. The result restores like a template.
+     */
+    Template suspend(MicroVm vm, Path dir) throws VmmException;
+
     /** A new microVM from a template, with its own identity applied before this returns. */
     MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;
 

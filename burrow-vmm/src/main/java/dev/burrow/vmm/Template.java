@@ -17,7 +17,7 @@ import java.time.Instant;
  */
 public record Template(String id, MachineSpec machine, HostProfile profile, Instant createdAt,
                        String memoryFile, String stateFile, String diskFile, String pristineOverlayFile,
-                       @JsonIgnore Path dir) {
+                       String deltaFile, String deltaIndexFile, @JsonIgnore Path dir) {
 
     static final String MANIFEST = "template.json";
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -32,6 +32,18 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
 
     public Path state() {
         return dir.resolve(stateFile);
+    }
+
+    /**
+     * A suspended microVM's dirtied pages, written over the (template) memory file before its
+     * device state is loaded; null for a plain template. Its state file then holds device state only.
+     */
+    public Path delta() {
+        return deltaFile == null ? null : dir.resolve(deltaFile);
+    }
+
+    public Path deltaIndex() {
+        return deltaIndexFile == null ? null : dir.resolve(deltaIndexFile);
     }
 
     public Path disk() {
@@ -51,6 +63,6 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
     public static Template load(Path dir) throws IOException {
         Template t = JSON.readValue(dir.resolve(MANIFEST).toFile(), Template.class);
         return new Template(t.id, t.machine, t.profile, t.createdAt, t.memoryFile, t.stateFile, t.diskFile,
-                t.pristineOverlayFile, dir);
+                t.pristineOverlayFile, t.deltaFile, t.deltaIndexFile, dir);
     }
 }

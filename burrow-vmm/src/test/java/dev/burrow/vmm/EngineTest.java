@@ -166,6 +166,39 @@ class EngineTest {
     }
 
     @Test
+    void aSuspendedMicroVmResumesWithItsMemoryFilesAndProcessesAndSavingCostsWhatItDirtied() throws Exception {
+        MicroVm vm = fx.restore();
+        ExecResult dirty = run(vm, "sh", "-c", "sleep 1000 & echo $! > /tmp/bgpid; mount -o remount,size=90% /dev/shm;"
+                + " yes burrow | head -c 20971520 > /dev/shm/fill && md5sum /dev/shm/fill > /root/sum");
+        assertThat(dirty.exitCode()).as(dirty.stderrText()).isZero();
+        Path dir = fx.dataDir.resolve("templates").resolve("suspended-" + vm.id());
+
+        Template t = fx.engine.suspend(vm, dir);
+
+        assertThat(vm.isAlive()).isFalse();
+        long dirtiedBytes = savedPages(t.deltaIndex()) * 4096;
+        // the 20 MiB written plus what the kernel and the commands touched, not the 512 MiB guest
+        assertThat(dirtiedBytes).isBetween(20L << 20, 96L << 20);
+        assertThat(Files.size(t.state())).isLessThan(1 << 20);
+        assertThat(t.memory()).isEqualTo(fx.template.memory());
+
+        MicroVm back = fx.engine.restore(t, vm.id() + "r", Identity.fresh(vm.id() + "r"));
+        vms.add(back);
+        assertThat(run(back, "md5sum", "-c", "/root/sum").exitCode()).isZero();
+        assertThat(run(back, "sh", "-c", "kill -0 $(cat /tmp/bgpid)").exitCode()).isZero();
+    }
+
+    private static long savedPages(Path index) throws Exception {
+        java.nio.ByteBuffer runs = java.nio.ByteBuffer.wrap(Files.readAllBytes(index)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long pages = 0;
+        while (runs.remaining() >= 8) {
+            runs.getInt();
+            pages += runs.getInt() & 0xFFFFFFFFL;
+        }
+        return pages;
+    }
+
+    @Test
     void aWarmVmmIsHandedOutByRestoreAndThePoolRefills() throws Exception {
         Template t = fx.template;
         try {
@@ -198,7 +231,7 @@ class EngineTest {
         HostProfile p = t.profile();
         Template foreign = new Template(t.id(), t.machine(),
                 new HostProfile(p.vmm(), "1.0.0", p.machine(), p.cpuModel(), p.accelerator(), p.kernel(), p.agentProtocol()),
-                t.createdAt(), t.memoryFile(), t.stateFile(), t.diskFile(), t.pristineOverlayFile(), t.dir());
+                t.createdAt(), t.memoryFile(), t.stateFile(), t.diskFile(), t.pristineOverlayFile(), null, null, t.dir());
         assertThatThrownBy(() -> fx.engine.restore(foreign, "foreign1", Identity.fresh("foreign1")))
                 .isInstanceOf(TemplateMismatchException.class)
                 .hasMessageContaining("VMM version was 1.0.0");

@@ -23,6 +23,7 @@ import dev.burrow.vmm.internal.UnixSockets;
 import dev.burrow.vmm.kernel.GuestKernel;
 import dev.burrow.vmm.kernel.InitramfsBuilder;
 import dev.burrow.vmm.kernel.KernelCache;
+import dev.burrow.vmm.qemu.internal.GuestMemory;
 import dev.burrow.vmm.qemu.internal.QemuArgs;
 import dev.burrow.vmm.qemu.internal.Qmp;
 import dev.burrow.vmm.qemu.internal.VmmProcess;
@@ -139,7 +140,7 @@ public final class QemuHypervisor implements Hypervisor {
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, l.dir.resolve("memory"), true,
-                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false);
+                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
         VmmProcess p = launch(vmId, machine, files, l);
         QemuMicroVm vm = null;
         try {
@@ -193,7 +194,7 @@ public final class QemuHypervisor implements Hypervisor {
             Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
             Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
-                    memoryFile, "state", "disk.qcow2", "overlay.qcow2", templateDir.toAbsolutePath());
+                    memoryFile, "state", "disk.qcow2", "overlay.qcow2", null, null, templateDir.toAbsolutePath());
             t.save();
             return t;
         } catch (IOException | ExecutionException | TimeoutException e) {
@@ -201,6 +202,44 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmmException("interrupted", e);
+        } finally {
+            vm.close();
+        }
+    }
+
+    @Override
+    public Template suspend(MicroVm microVm, Path dir) throws VmmException {
+        QemuMicroVm vm = (QemuMicroVm) microVm;
+        if (vm.ownMemory()) {
+            return snapshot(vm, dir); // its RAM is its own file: device state + fsync is already O(dirtied)
+        }
+        Template parent = vm.template();
+        if (parent == null || parent.memory() == null) {
+            return snapshot(vm, dir); // no template file underneath (a cold boot, or RAM from a stream)
+        }
+        try {
+            Files.createDirectories(dir);
+            Qmp qmp = vm.qmp();
+            qmp.execute("stop", QMP_TIMEOUT);
+            long size = (long) vm.machine().memoryMiB() << 20;
+            long base = GuestMemory.ramBase(vm.pid(), size);
+            long pages = GuestMemory.saveDirty(vm.pid(), base, size, dir.resolve("delta"), dir.resolve("delta.idx"));
+            qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
+            try (FileChannel state = FileChannel.open(dir.resolve("state"), StandardOpenOption.WRITE)) {
+                state.force(true);
+            }
+            qmp.execute("quit", QMP_TIMEOUT);
+            vm.process().awaitExit(Duration.ofSeconds(10));
+            Files.move(vm.dir().resolve("disk.qcow2"), dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
+            Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                    dir.resolve("disk.qcow2").toString(), dir.resolve("overlay.qcow2").toString()), 30);
+            Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
+                    parent.memory().toString(), "state", "disk.qcow2", "overlay.qcow2", "delta", "delta.idx", dir.toAbsolutePath());
+            t.save();
+            LOG.debug("suspended {}: {} dirtied pages ({} MiB)", vm.id(), pages, pages * GuestMemory.PAGE >> 20);
+            return t;
+        } catch (IOException e) {
+            throw new VmmException("suspending " + vm.id() + " failed: " + e.getMessage(), e);
         } finally {
             vm.close();
         }
@@ -317,7 +356,7 @@ public final class QemuHypervisor implements Hypervisor {
             memory = ownMemoryFile(t, l.dir.resolve("memory"));
         }
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
-                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true);
+                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
         VmmProcess p = launch(vmId, t.machine(), files, l);
         QemuMicroVm vm = null;
@@ -325,6 +364,7 @@ public final class QemuHypervisor implements Hypervisor {
             // connect the agent first: HELLO will wait in the socket until the guest runs
             AgentConnection agent = connectAgent(vmId, l, p, config.restoreTimeout());
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
+            vm.template(t.memory() != null && !ownMemory ? t : null);
             Qmp qmp = vm.qmp();
             // both ends must agree; a private RAM block is migrated whole either way
             qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
@@ -342,6 +382,11 @@ public final class QemuHypervisor implements Hypervisor {
         QemuMicroVm vm = w.vm;
         long t0 = System.nanoTime();
         try {
+            if (t.delta() != null) {
+                // the guest does not exist until its device state loads: write its dirtied pages first
+                long base = GuestMemory.ramBase(vm.pid(), (long) t.machine().memoryMiB() << 20);
+                GuestMemory.loadDirty(vm.pid(), base, t.delta(), t.deltaIndex());
+            }
             try (SocketChannel in = UnixSockets.connect(w.incoming, config.restoreTimeout(), vm::isAlive);
                  FileChannel state = FileChannel.open(t.state(), StandardOpenOption.READ)) {
                 long size = state.size();

@@ -25,6 +25,8 @@ final class QemuMicroVm implements MicroVm {
     private final AgentConnection agent;
     private final boolean ownMemory;
     private Qmp qmp;
+    /** The template whose memory file this microVM maps privately, when it does (what suspend writes a delta against). */
+    private volatile dev.burrow.vmm.Template template;
     private boolean closed;
 
     QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
@@ -70,6 +72,14 @@ final class QemuMicroVm implements MicroVm {
     /** True when guest RAM is this microVM's own shared file ({@code dir/memory}), false when it is a private mapping. */
     boolean ownMemory() {
         return ownMemory;
+    }
+
+    void template(dev.burrow.vmm.Template t) {
+        this.template = t;
+    }
+
+    dev.burrow.vmm.Template template() {
+        return template;
     }
 
     Path socketDir() {

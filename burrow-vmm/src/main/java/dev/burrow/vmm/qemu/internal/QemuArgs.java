@@ -21,7 +21,7 @@ public final class QemuArgs {
 
     /** Paths one VMM uses; {@code incoming} for a restore (false: cold boot). */
     public record Files(Path kernel, Path initramfs, Path memory, boolean memoryShared, Path disk,
-                        Path console, Path qmpSocket, Path agentSocket, boolean incoming) {}
+                        Path console, Path qmpSocket, Path agentSocket, boolean incoming, boolean deviceStateOnly) {}
 
     /** The migration capability both ends need: guest RAM stays in its file, only device state travels. */
     public static final java.util.Map<String, Object> IGNORE_SHARED = java.util.Map.of("capabilities",
@@ -66,6 +66,10 @@ public final class QemuArgs {
         a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
         // the source is stopped before it is saved; without this the restored VM would stay paused
         a.addAll(List.of("-global", "migration.store-global-state=off"));
+        if (f.deviceStateOnly()) {
+            // xen-save-devices-state writes no configuration section; the loader must not expect one
+            a.addAll(List.of("-global", "migration.send-configuration=off"));
+        }
         if (f.incoming()) {
             // x-ignore-shared has no command-line property before QEMU 8: set over QMP, then migrate-incoming
             a.addAll(List.of("-incoming", "defer"));
