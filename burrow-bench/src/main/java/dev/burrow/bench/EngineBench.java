@@ -89,14 +89,16 @@ public final class EngineBench {
 
         // 2. memory per idle microVM, and 3. the cost of saving one, under each memory model
         md.append("| memory model | restore p50 | PSS per idle microVM (guest RAM / TCG cache / rest) | jailer PSS |\n|---|---|---|---|\n");
-        StringBuilder save = new StringBuilder("| memory model | guest | dirtied | save (stop + state + fsync) | state file |\n|---|---|---|---|---|\n");
+        StringBuilder save = new StringBuilder("| memory model / call | guest | dirtied | save (stop + state + fsync) | state file | delta | resume to first exec byte |\n|---|---|---|---|---|---|---|\n");
         for (MemoryModel model : MemoryModel.values()) {
             QemuHypervisor e = QemuHypervisor.start(engine.config().withMemoryModel(model));
             md.append(idleMemory(e, small.template, idle, model));
-            save.append(saveCost(e, small, model, 512, 50));
             QemuHypervisor el = QemuHypervisor.start(large.engine.config().withMemoryModel(model));
-            save.append(saveCost(el, large, model, largeMiB, 50));
-            save.append(saveCost(el, large, model, largeMiB, 500));
+            for (boolean suspend : model == MemoryModel.PRIVATE ? new boolean[] {false, true} : new boolean[] {true}) {
+                save.append(saveCost(e, small, model, 512, 50, suspend));
+                save.append(saveCost(el, large, model, largeMiB, 50, suspend));
+                save.append(saveCost(el, large, model, largeMiB, 500, suspend));
+            }
         }
         md.append('\n').append(save);
         System.out.println("\n" + md);
@@ -166,7 +168,7 @@ public final class EngineBench {
         }
     }
 
-    private static String saveCost(QemuHypervisor e, EngineFixture fx, MemoryModel model, int guestMiB, int dirtyMiB) throws Exception {
+    private static String saveCost(QemuHypervisor e, EngineFixture fx, MemoryModel model, int guestMiB, int dirtyMiB, boolean suspend) throws Exception {
         MicroVm vm = e.restore(fx.template, id("save"), Identity.fresh("save"));
         // non-zero pages (QEMU sends zero pages as a flag): fill tmpfs, which lives in guest RAM
         var fill = vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow-dirty-page | head -c "
@@ -176,11 +178,29 @@ public final class EngineBench {
         }
         Path dir = fx.dataDir.resolve("templates").resolve(vm.id());
         long t0 = System.nanoTime();
-        Template saved = e.snapshot(vm, dir);
+        Template saved = suspend ? e.suspend(vm, dir) : e.snapshot(vm, dir);
         double took = ms(t0);
         long state = Files.size(saved.state());
+        long delta = saved.deltaIndex() == null ? 0 : savedPages(saved.deltaIndex()) * 4096;
+        t0 = System.nanoTime();
+        MicroVm back = e.restore(saved, id("resumed"), Identity.fresh("resumed"));
+        firstByte(back);
+        double resume = ms(t0);
+        back.close();
         FileTrees.delete(dir);
-        return String.format("| %s | %d MiB | %d MiB | %.0f ms | %.1f MiB |%n", model, guestMiB, dirtyMiB, took, state / 1048576.0);
+        return String.format("| %s / %s | %d MiB | %d MiB | %.0f ms | %.1f MiB | %.1f MiB | %.0f ms |%n", model, suspend ? "suspend" : "snapshot",
+                guestMiB, dirtyMiB, took, state / 1048576.0, delta / 1048576.0, resume);
+    }
+
+    /** Pages listed in a delta's run index (u32 start, u32 count, little-endian). */
+    private static long savedPages(Path index) throws IOException {
+        java.nio.ByteBuffer runs = java.nio.ByteBuffer.wrap(Files.readAllBytes(index)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long pages = 0;
+        while (runs.remaining() >= 8) {
+            runs.getInt();
+            pages += runs.getInt() & 0xFFFFFFFFL;
+        }
+        return pages;
     }
 
     private static String host() {

@@ -16,7 +16,6 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,13 +214,5 @@ final class VersionBuilder {
 
     private static long millisSince(long t) {
         return (System.nanoTime() - t) / 1_000_000;
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }
