@@ -298,6 +298,32 @@ class BurrowdTest {
     }
 
     @Test
+    void aSuspendedMicroVmKeepsItsFilesProcessesAndIdentityAndResumesTwice() throws Exception {
+        String id = run();
+        assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"sleep 1000 & echo $! > /tmp/bgpid; echo kept > /root/kept\"]}").exit()).isZero();
+        String machineId = exec(id, "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout();
+
+        JsonNode s = json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
+        assertThat(s.get("state").asText()).isEqualTo("SUSPENDED");
+        assertThat(dataDir.resolve("vms").resolve(id)).doesNotExist(); // no VMM, no RAM
+        JsonNode refused = json(post("/v1/microvms/" + id + "/exec", "{\"cmd\":[\"true\"]}"), 409);
+        assertThat(refused.get("detail").asText()).contains("/v1/microvms/" + id + "/resume");
+
+        for (int round = 0; round < 2; round++) {
+            assertThat(json(send("POST", "/v1/microvms/" + id + "/resume", HttpRequest.BodyPublishers.noBody(), key), 200).get("state").asText()).isEqualTo("RUNNING");
+            assertThat(exec(id, "{\"cmd\":[\"cat\",\"/root/kept\"]}").stdout()).isEqualTo("kept\n");
+            assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"kill -0 $(cat /tmp/bgpid)\"]}").exit()).isZero();
+            assertThat(exec(id, "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout()).isEqualTo(machineId);
+            assertThat(exec(id, "{\"cmd\":[\"hostname\"]}").stdout().strip()).isEqualTo(id);
+            if (round == 0) {
+                json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
+            }
+        }
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+        assertThat(dataDir.resolve("suspended").resolve(id)).doesNotExist();
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

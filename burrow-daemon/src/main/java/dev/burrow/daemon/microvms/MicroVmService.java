@@ -93,7 +93,7 @@ public final class MicroVmService implements AutoCloseable {
                         now, now, now.plusSeconds(duration), r.labels(), env, "{\"egress\":\"none\"}", null, null,
                         engine.config().dataDir().resolve("vms").resolve(vmId).toString()));
                 events.append("microvm-state", vmId, null, MicroVmState.PENDING.name(), null, requestId, tenantId);
-                return Identity.fresh(vmId);
+                return Identity.of(vmId);
             });
             watch(vm, tenantId);
             live.put(vm.id(), vm);
@@ -133,8 +133,77 @@ public final class MicroVmService implements AutoCloseable {
         } catch (VmmException e) {
             LOG.warn("terminating {}: {}", id, e.getMessage());
         }
+        dev.burrow.vmm.internal.FileTrees.deleteQuietly(suspendedRoot(id));
         transition(tenantId, id, MicroVmState.TERMINATING, MicroVmState.TERMINATED, null, requestId);
         return get(tenantId, id);
+    }
+
+    /**
+     * Saves a RUNNING microVM's memory (what it dirtied), device state and disk, and ends its VMM:
+     * SUSPENDING → SUSPENDED, durable on disk before it is acknowledged (tier "disk").
+     */
+    public synchronized MicroVmRecord suspend(String tenantId, String id, String requestId) {
+        MicroVmRecord r = get(tenantId, id);
+        if (MicroVmState.SUSPENDED.name().equals(r.state())) {
+            return r;
+        }
+        MicroVm vm = live.get(id);
+        if (!MicroVmState.RUNNING.name().equals(r.state()) || vm == null) {
+            throw new ConflictException("microVM " + id + " is " + r.state() + "; only a RUNNING microVM can be suspended");
+        }
+        transition(tenantId, id, MicroVmState.RUNNING, MicroVmState.SUSPENDING, "suspended by request", requestId);
+        live.remove(id);
+        try {
+            java.nio.file.Path dir = suspendedRoot(id).resolve(Long.toString(System.currentTimeMillis()));
+            engine.suspend(vm, dir);
+            transition(tenantId, id, MicroVmState.SUSPENDING, MicroVmState.SUSPENDED, null, requestId);
+        } catch (VmmException e) {
+            transition(tenantId, id, MicroVmState.SUSPENDING, MicroVmState.FAILED, "suspend failed: " + e.getMessage(), requestId);
+            throw new IllegalStateException("suspending " + id + " failed: " + e.getMessage(), e);
+        }
+        return get(tenantId, id);
+    }
+
+    /** RESUMING → RUNNING from the newest saved state, with the same hostname and machine-id. */
+    public synchronized MicroVmRecord resume(String tenantId, String id, String requestId) {
+        MicroVmRecord r = get(tenantId, id);
+        if (MicroVmState.RUNNING.name().equals(r.state())) {
+            return r;
+        }
+        if (!MicroVmState.SUSPENDED.name().equals(r.state())) {
+            throw new ConflictException("microVM " + id + " is " + r.state() + "; only a SUSPENDED microVM can be resumed");
+        }
+        Template saved;
+        try {
+            saved = Template.load(suspended(id).orElseThrow(() -> new IllegalStateException("no saved state for " + id)));
+        } catch (IOException e) {
+            throw new IllegalStateException("the saved state of " + id + " cannot be read: " + e.getMessage(), e);
+        }
+        transition(tenantId, id, MicroVmState.SUSPENDED, MicroVmState.RESUMING, "resumed by request", requestId);
+        try {
+            MicroVm vm = engine.restore(saved, id, Identity.of(id));
+            watch(vm, tenantId);
+            live.put(id, vm);
+            transition(tenantId, id, MicroVmState.RESUMING, MicroVmState.RUNNING, null, requestId);
+        } catch (VmmException e) {
+            transition(tenantId, id, MicroVmState.RESUMING, MicroVmState.SUSPENDED, "resume failed: " + e.getMessage(), requestId);
+            throw new IllegalStateException("resuming " + id + " failed: " + e.getMessage(), e);
+        }
+        return get(tenantId, id);
+    }
+
+    private java.nio.file.Path suspendedRoot(String id) {
+        return engine.config().dataDir().resolve("suspended").resolve(id);
+    }
+
+    /** The newest complete saved state of a microVM (each suspend writes a new one: the disk chain needs the older ones). */
+    private Optional<java.nio.file.Path> suspended(String id) {
+        try (var dirs = java.nio.file.Files.list(suspendedRoot(id))) {
+            return dirs.filter(d -> java.nio.file.Files.exists(d.resolve("template.json")))
+                    .max(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString())));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** Starts an exec in a RUNNING microVM with the version's and the run's env under the request's. */
@@ -142,7 +211,8 @@ public final class MicroVmService implements AutoCloseable {
         MicroVmRecord r = get(tenantId, id);
         MicroVm vm = live.get(id);
         if (!MicroVmState.RUNNING.name().equals(r.state()) || vm == null) {
-            throw new ConflictException("microVM " + id + " is " + r.state() + "; exec needs RUNNING");
+            throw new ConflictException("microVM " + id + " is " + r.state() + "; exec needs RUNNING"
+                    + (MicroVmState.SUSPENDED.name().equals(r.state()) ? " — resume it first: POST /v1/microvms/" + id + "/resume" : ""));
         }
         Map<String, String> env = new LinkedHashMap<>(r.env());
         env.putAll(req.env());
@@ -156,21 +226,39 @@ public final class MicroVmService implements AutoCloseable {
             vmms.remove(r.id());
             MicroVmState state = MicroVmState.valueOf(r.state());
             try {
-                Optional<MicroVm> vm = state == MicroVmState.RUNNING || state == MicroVmState.PENDING
-                        ? engine.adopt(r.id(), machineOf(r), Identity.fresh(r.id()).refreshed())
+                if (state == MicroVmState.SUSPENDED) {
+                    continue; // no process by design; its saved state is on disk
+                }
+                if (state == MicroVmState.SUSPENDING) {
+                    // a stopped VMM mid-save is not worth adopting: keep the save if it completed
+                    engine.reap(r.id());
+                    boolean saved = suspended(r.id()).isPresent();
+                    transition(r.tenantId(), r.id(), state, saved ? MicroVmState.SUSPENDED : MicroVmState.FAILED,
+                            saved ? "burrowd restarted while suspending" : "burrowd restarted before the suspend was saved", null);
+                    continue;
+                }
+                Optional<MicroVm> vm = state == MicroVmState.RUNNING || state == MicroVmState.PENDING || state == MicroVmState.RESUMING
+                        ? engine.adopt(r.id(), machineOf(r), Identity.of(r.id()))
                         : Optional.empty();
+                if (vm.isEmpty() && state == MicroVmState.RESUMING && suspended(r.id()).isPresent()) {
+                    engine.cleanUp(r.id());
+                    transition(r.tenantId(), r.id(), state, MicroVmState.SUSPENDED, "burrowd restarted while resuming", null);
+                    continue;
+                }
                 if (vm.isPresent()) {
                     watch(vm.get(), r.tenantId());
                     live.put(r.id(), vm.get());
-                    if (state == MicroVmState.PENDING) {
+                    if (state != MicroVmState.RUNNING) {
                         transition(r.tenantId(), r.id(), state, MicroVmState.RUNNING, "adopted after a daemon restart", null);
                     }
                     LOG.info("adopted {} (pid {})", r.id(), vm.get().pid());
                 } else if (state == MicroVmState.TERMINATING) {
                     engine.cleanUp(r.id());
+                    dev.burrow.vmm.internal.FileTrees.deleteQuietly(suspendedRoot(r.id()));
                     transition(r.tenantId(), r.id(), state, MicroVmState.TERMINATED, null, null);
                 } else {
                     engine.cleanUp(r.id());
+                    dev.burrow.vmm.internal.FileTrees.deleteQuietly(suspendedRoot(r.id()));
                     transition(r.tenantId(), r.id(), state, MicroVmState.FAILED, "its VMM was gone when burrowd restarted", null);
                 }
             } catch (VmmException e) {

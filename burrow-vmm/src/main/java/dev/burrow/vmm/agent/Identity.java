@@ -37,6 +37,23 @@ public record Identity(String hostname, String machineId, byte[] entropy, Instan
         return new Identity(hostname, HexFormat.of().formatHex(id), entropy, Instant.now());
     }
 
+    /**
+     * The identity of a microVM with this id: hostname = the id, machine-id derived from it (so
+     * it stays the same across suspend, resume and daemon restarts without being stored), fresh
+     * entropy and the current time.
+     */
+    public static Identity of(String microVmId) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("burrow machine-id " + microVmId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] entropy = new byte[ENTROPY_BYTES];
+            RANDOM.nextBytes(entropy);
+            return new Identity(microVmId, HexFormat.of().formatHex(d, 0, 16), entropy, Instant.now());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The same name and machine-id with new entropy and the current time (a resume). */
     public Identity refreshed() {
         byte[] entropy = new byte[ENTROPY_BYTES];
