@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
                 MicroVmCommands.Inspect.class,
                 ExecCommand.class,
                 MicroVmCommands.Rm.class,
+                MicroVmCommands.Suspend.class,
+                MicroVmCommands.Resume.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

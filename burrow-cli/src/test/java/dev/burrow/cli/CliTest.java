@@ -50,6 +50,17 @@ class CliTest {
     }
 
     @Test
+    void suspendAndResumeCallTheLifecycleEndpointsWithoutABodyAndPrintTheNewState() throws Exception {
+        fake.addMicroVm("vm01life1");
+        var r = cli.run("suspend", "vm01li");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo("vm01life1 SUSPENDED\n");
+        r = cli.run("resume", "vm01life1");
+        assertThat(r.out()).isEqualTo("vm01life1 RUNNING\n");
+        assertThat(fake.requests).anyMatch(q -> q.method().equals("POST") && q.path().equals("/v1/microvms/vm01life1/suspend") && q.body().length == 0);
+    }
+
+    @Test
     void imageCreateUploadsThenCreatesAndWaitsForTheBuild() throws Exception {
         Path file = archive("app.tar", 300_000);
         var r = cli.run("image", "create", "app", "--from", "oci-archive:" + file, "--memory", "1G", "--vcpus", "2", "--port", "9090");

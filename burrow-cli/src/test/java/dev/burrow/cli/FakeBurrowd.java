@@ -248,6 +248,16 @@ final class FakeBurrowd implements AutoCloseable {
             } else {
                 json(ex, 200, vm);
             }
+        } else if (p.length == 4 && p[1].equals("microvms") && (p[3].equals("suspend") || p[3].equals("resume")) && method.equals("POST")) {
+            ObjectNode vm = microvms.get(p[2]);
+            if (vm == null) {
+                problem(ex, 404, "not-found", "no microVM " + p[2]);
+            } else if (body.length > 0) {
+                problem(ex, 400, "invalid-request", p[3] + " takes no request body");
+            } else {
+                vm.put("state", p[3].equals("suspend") ? "SUSPENDED" : "RUNNING");
+                json(ex, 200, vm);
+            }
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("exec") && method.equals("POST")) {
             exec(ex, M.readTree(body));
         } else if (p.length == 6 && p[1].equals("microvms") && p[3].equals("execs") && p[5].equals("stdin")) {

@@ -71,6 +71,12 @@ public final class ApiClient {
         return json(send(jsonRequest(path, "POST", body).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    /** A POST without a body (lifecycle calls such as suspend and resume). */
+    public JsonNode postEmpty(String path) {
+        return json(send(request(path).header("Accept", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString()));
+    }
+
     public JsonNode patch(String path, JsonNode body) {
         return json(send(jsonRequest(path, "PATCH", body).build(), HttpResponse.BodyHandlers.ofString()));
     }

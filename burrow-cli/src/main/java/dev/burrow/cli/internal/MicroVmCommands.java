@@ -189,4 +189,38 @@ public final class MicroVmCommands {
             return 0;
         }
     }
+
+    /** {@code burrow suspend|resume ID…}: the lifecycle call on each microVM, printing its id and new state. */
+    abstract static class Lifecycle extends BaseCommand {
+        @Parameters(index = "0", arity = "1..*", paramLabel = "ID", description = "Ids or unique prefixes.")
+        List<String> ids;
+
+        abstract String endpoint();
+
+        @Override
+        public Integer call() {
+            for (String prefix : ids) {
+                String full = IdResolver.resolve(api(), prefix);
+                var vm = api().postEmpty("/v1/microvms/" + ApiClient.seg(full) + "/" + endpoint());
+                out().println(full + " " + vm.path("state").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "suspend", description = "Suspend microVMs: memory, device state and disk saved; no process left.")
+    public static final class Suspend extends Lifecycle {
+        @Override
+        String endpoint() {
+            return "suspend";
+        }
+    }
+
+    @Command(name = "resume", description = "Resume suspended microVMs.")
+    public static final class Resume extends Lifecycle {
+        @Override
+        String endpoint() {
+            return "resume";
+        }
+    }
 }
