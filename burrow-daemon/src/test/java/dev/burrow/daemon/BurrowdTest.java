@@ -64,6 +64,12 @@ class BurrowdTest {
     @AfterAll
     static void stop() throws Exception {
         if (daemon != null) {
+            // a failed test may have left microVMs running: they outlive the daemon by design, so end them here
+            for (JsonNode vm : JSON.readTree(get("/v1/microvms?limit=500").body()).path("items")) {
+                if (!vm.get("state").asText().matches("TERMINATED|FAILED")) {
+                    send("DELETE", "/v1/microvms/" + vm.get("id").asText(), HttpRequest.BodyPublishers.noBody(), key);
+                }
+            }
             daemon.close();
         }
         // every test terminates its microVMs; what is left of the instance is its directories

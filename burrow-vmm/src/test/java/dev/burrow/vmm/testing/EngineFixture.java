@@ -45,6 +45,7 @@ public final class EngineFixture {
         Path dataDir = Files.createTempDirectory("burrow-test-");
         EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
             FileTrees.deleteQuietly(dataDir);
             FileTrees.deleteQuietly(config.runDir());
         }));
@@ -56,6 +57,13 @@ public final class EngineFixture {
         warmUp(builder);
         Template t = engine.snapshot(builder, dataDir.resolve("templates").resolve("busybox"));
         return new EngineFixture(dataDir, engine, t, coldBoot);
+    }
+
+    /** SIGKILLs every VMM whose -name carries this instance id (the jailers then exit). */
+    static void killVmms(String instanceId) {
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains("-name " + instanceId + "/")).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     /**
