@@ -164,9 +164,49 @@ final class VersionBuilder {
             }
             ep.compareAndSet(EntrypointStatus.NONE, EntrypointStatus.RUNNING);
             log.info("entrypoint " + argv + " started as pid " + started.pid());
+            awaitSettled(vm, started.pid(), ep, log);
         } catch (dev.burrow.vmm.agent.AgentException e) {
             throw new BuildFailure("the entrypoint could not be started: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Waits (at most 15 s) until the entrypoint has exited or is sleeping — blocked on input, a
+     * socket or a timer — so the template captures a settled process: an entrypoint that exits
+     * at once is recorded as exited instead of racing the snapshot. Reads the process state with
+     * the image's own {@code cat}; an image without one is not waited for.
+     */
+    private static void awaitSettled(MicroVm vm, int pid, AtomicReference<EntrypointStatus> ep, BuildLogFile log)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ep.get().state() == EntrypointStatus.State.EXITED) {
+                return;
+            }
+            dev.burrow.vmm.agent.ExecResult stat;
+            try {
+                stat = vm.agent().run(ExecRequest.of("cat", "/proc/" + pid + "/stat"), Duration.ofSeconds(10));
+            } catch (Exception e) {
+                return;
+            }
+            String text = stat.stdoutText();
+            int close = text.lastIndexOf(')');
+            if (stat.exitCode() != 0 || close < 0 || close + 2 >= text.length()) {
+                // gone: its exit report is on its way
+                long exitDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                while (ep.get().state() != EntrypointStatus.State.EXITED && System.nanoTime() < exitDeadline) {
+                    Thread.sleep(20);
+                }
+                return;
+            }
+            char state = text.charAt(close + 2);
+            if (state == 'S' || state == 'I' || state == 'T' || state == 't') {
+                log.info("entrypoint settled (state " + state + ")");
+                return;
+            }
+            Thread.sleep(100);
+        }
+        log.info("entrypoint still busy after 15 s; taking the snapshot anyway");
     }
 
     /** Runs the shell once so the template's page cache holds it: every restored microVM's first exec is then faster. */
