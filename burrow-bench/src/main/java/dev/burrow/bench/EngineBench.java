@@ -181,7 +181,7 @@ public final class EngineBench {
         Template saved = suspend ? e.suspend(vm, dir) : e.snapshot(vm, dir);
         double took = ms(t0);
         long state = Files.size(saved.state());
-        long delta = saved.deltaIndex() == null ? 0 : savedPages(saved.deltaIndex()) * 4096;
+        long delta = saved.deltaBytes();
         t0 = System.nanoTime();
         MicroVm back = e.restore(saved, id("resumed"), Identity.fresh("resumed"));
         firstByte(back);
@@ -190,17 +190,6 @@ public final class EngineBench {
         FileTrees.delete(dir);
         return String.format("| %s / %s | %d MiB | %d MiB | %.0f ms | %.1f MiB | %.1f MiB | %.0f ms |%n", model, suspend ? "suspend" : "snapshot",
                 guestMiB, dirtyMiB, took, state / 1048576.0, delta / 1048576.0, resume);
-    }
-
-    /** Pages listed in a delta's run index (u32 start, u32 count, little-endian). */
-    private static long savedPages(Path index) throws IOException {
-        java.nio.ByteBuffer runs = java.nio.ByteBuffer.wrap(Files.readAllBytes(index)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long pages = 0;
-        while (runs.remaining() >= 8) {
-            runs.getInt();
-            pages += runs.getInt() & 0xFFFFFFFFL;
-        }
-        return pages;
     }
 
     private static String host() {

@@ -46,6 +46,12 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
         return deltaIndexFile == null ? null : dir.resolve(deltaIndexFile);
     }
 
+    /** Bytes of guest memory the delta carries (what the microVM had dirtied when suspended); 0 without one. */
+    public long deltaBytes() throws IOException {
+        return deltaIndexFile == null ? 0
+                : dev.burrow.vmm.qemu.internal.GuestMemory.pageCount(deltaIndex()) * dev.burrow.vmm.qemu.internal.GuestMemory.PAGE;
+    }
+
     public Path disk() {
         return dir.resolve(diskFile);
     }

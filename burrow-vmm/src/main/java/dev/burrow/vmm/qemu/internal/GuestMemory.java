@@ -111,6 +111,17 @@ public final class GuestMemory {
         return count;
     }
 
+    /** How many pages a run index lists (u32 start page, u32 page count, little-endian, per run). */
+    public static long pageCount(Path index) throws IOException {
+        ByteBuffer runs = ByteBuffer.wrap(Files.readAllBytes(index)).order(ByteOrder.LITTLE_ENDIAN);
+        long pages = 0;
+        while (runs.remaining() >= 8) {
+            runs.getInt();
+            pages += runs.getInt() & 0xFFFFFFFFL;
+        }
+        return pages;
+    }
+
     /** Writes the saved pages into a VMM's guest RAM (before its guest runs); returns the page count. */
     public static long loadDirty(long pid, long base, Path delta, Path index) throws VmmException {
         try (FileChannel in = FileChannel.open(delta, StandardOpenOption.READ);
