@@ -330,6 +330,20 @@ class BurrowdTest {
     }
 
     @Test
+    void theLifetimeCountsWhileSuspendedAndEndsTheMicroVm() throws Exception {
+        String id = json(postValid("/v1/microvms", "{\"image\":\"bb\",\"maxDurationSeconds\":3}"), 201).get("id").asText();
+        json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String state;
+        do {
+            Thread.sleep(100);
+            state = json(get("/v1/microvms/" + id), 200).get("state").asText();
+        } while (!state.equals("TERMINATED") && System.nanoTime() < deadline);
+        assertThat(state).isEqualTo("TERMINATED");
+        assertThat(dataDir.resolve("suspended").resolve(id)).doesNotExist();
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();

@@ -116,7 +116,7 @@ public final class MicroVmService implements AutoCloseable {
     }
 
     /** Terminates from any state; TERMINATED once the VMM and its files are gone. */
-    public MicroVmRecord terminate(String tenantId, String id, String requestId) {
+    public synchronized MicroVmRecord terminate(String tenantId, String id, String requestId) {
         MicroVmRecord r = get(tenantId, id);
         MicroVmState from = MicroVmState.valueOf(r.state());
         if (from.terminal()) {
@@ -318,13 +318,18 @@ public final class MicroVmService implements AutoCloseable {
         });
     }
 
+    /** One query a second over every non-terminal microVM: the lifetime counts while SUSPENDED too (SPEC §1). */
     private void expire() {
-        for (MicroVm vm : live.values()) {
-            records.getAny(vm.id()).filter(r -> r.expiresAt() != null && r.expiresAt().isBefore(Instant.now()))
-                    .ifPresent(r -> {
-                        LOG.info("{} reached maxDurationSeconds", r.id());
-                        terminate(r.tenantId(), r.id(), null);
-                    });
+        Instant now = Instant.now();
+        for (MicroVmRecord r : records.listNonTerminal()) {
+            if (r.expiresAt() != null && r.expiresAt().isBefore(now)) {
+                LOG.info("{} reached maxDurationSeconds", r.id());
+                try {
+                    terminate(r.tenantId(), r.id(), null);
+                } catch (RuntimeException e) {
+                    LOG.warn("terminating expired {}: {}", r.id(), e.getMessage());
+                }
+            }
         }
     }
 
