@@ -62,7 +62,12 @@ class UpDownTest {
         assertThat(c.path("dataDir").asText()).isEqualTo(data.toString());
         assertThat(c.path("url").asText()).isEqualTo(cli.env.get("BURROW_URL"));
         assertThat(Files.readString(data.resolve("env-seen"))).contains("BURROW_DEV=1").contains(tmp.resolve("cache").toString());
-        assertThat(data.resolve("logs/burrowd.log")).content().contains("fake burrowd listening");
+        assertThat(Files.readString(data.resolve("env-seen")))
+                .contains("BURROW_LOG_FILE=" + data.resolve("logs/burrowd.log"))   // burrowd rotates its own log there
+                .contains("-Xmx512m").contains("-XX:+ExitOnOutOfMemoryError");   // the heap is bounded explicitly
+        assertThat(data.resolve("logs/burrowd.out")).content().contains("fake burrowd listening");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("logs")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("logs/burrowd.out")))).isEqualTo("rw-------");
 
         r = cli.run("up");
         assertThat(r.code()).isZero();

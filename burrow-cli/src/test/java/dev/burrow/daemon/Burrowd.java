@@ -35,7 +35,9 @@ public final class Burrowd {
         Path pidFile = data.resolve("burrowd.pid");
         Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
         Files.writeString(data.resolve("env-seen"), "BURROW_DEV=" + System.getenv("BURROW_DEV")
-                + "\nBURROW_CACHE_DIR=" + System.getenv("BURROW_CACHE_DIR") + "\n");
+                + "\nBURROW_CACHE_DIR=" + System.getenv("BURROW_CACHE_DIR")
+                + "\nBURROW_LOG_FILE=" + System.getenv("BURROW_LOG_FILE")
+                + "\nJVM=" + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments() + "\n");
         long readyAt = System.currentTimeMillis() + 700;
 
         HttpServer server = HttpServer.create(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))), 0);

@@ -1,10 +1,12 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
+import dev.burrow.daemon.files.FileModes;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
+import dev.burrow.daemon.logging.LogFiles;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
@@ -50,7 +52,12 @@ public final class Burrowd implements AutoCloseable {
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
-        Files.createDirectories(config.dataDir());
+        // before anything is created: files 0600 and directories 0700 for burrowd and the VMMs it spawns
+        FileModes.restrictUmask();
+        int tightened = FileModes.secureDataDirectory(config.dataDir());
+        if (tightened > 0) {
+            LOG.info("took group and other permissions off {} entries under the data directory", tightened);
+        }
         Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         Tenants tenants = new Tenants(db);
@@ -193,6 +200,11 @@ public final class Burrowd implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        FileModes.restrictUmask();
+        String logFile = System.getenv("BURROW_LOG_FILE");
+        if (logFile != null && !logFile.isBlank()) {
+            LogFiles.rotateInto(Path.of(logFile));
+        }
         DaemonConfig config = DaemonConfig.fromEnvironment(System.getenv());
         Burrowd d;
         try {

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +23,8 @@ import picocli.CommandLine.Option;
 /** {@code burrow up|down|daemon}: start burrowd in the background, stop it, or run it in the foreground. */
 public final class DaemonCommands {
     static final String MAIN_CLASS = "dev.burrow.daemon.Burrowd";
+    /** burrowd's heap unless BURROWD_JAVA_OPTS sets one: the daemon tests and the hostile tests run under the same bound. */
+    static final String DEFAULT_HEAP = "512m";
     static final Duration READY_DEADLINE = Duration.ofMinutes(10);
     static final Duration STOP_DEADLINE = Duration.ofMinutes(2);
 
@@ -64,6 +68,8 @@ public final class DaemonCommands {
         Path pidFile() { return dataDir.resolve("burrowd.pid"); }
         Path adminKey() { return dataDir.resolve("admin.key"); }
         Path logFile() { return dataDir.resolve("logs").resolve("burrowd.log"); }
+        /** What the JVM itself prints (a crash before logging starts); burrowd's own log is {@link #logFile}, rotated. */
+        Path outFile() { return dataDir.resolve("logs").resolve("burrowd.out"); }
 
         Map<String, String> daemonEnv() {
             Map<String, String> m = new LinkedHashMap<>();
@@ -71,6 +77,7 @@ public final class DaemonCommands {
             m.put("BURROW_CACHE_DIR", cacheDir.toString());
             m.put("BURROW_LISTEN", listen);
             m.put("BURROW_DEV", "1");
+            m.put("BURROW_LOG_FILE", logFile().toString());
             return m;
         }
     }
@@ -84,7 +91,11 @@ public final class DaemonCommands {
         String java = javaHome == null ? "java" : Path.of(javaHome, "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         String opts = env.getenv("BURROWD_JAVA_OPTS");
-        if (opts != null) cmd.addAll(List.of(opts.trim().split("\\s+")));
+        List<String> extra = opts == null || opts.isBlank() ? List.of() : List.of(opts.trim().split("\\s+"));
+        // burrowd's heap is bounded explicitly (docs/SECURITY.md): every hostile case is tested under it
+        if (extra.stream().noneMatch(o -> o.startsWith("-Xmx") || o.startsWith("-XX:MaxRAM"))) cmd.add("-Xmx" + DEFAULT_HEAP);
+        if (extra.stream().noneMatch(o -> o.contains("OutOfMemoryError"))) cmd.add("-XX:+ExitOnOutOfMemoryError");
+        cmd.addAll(extra);
         cmd.addAll(List.of("-cp", cp, MAIN_CLASS));
         return cmd;
     }
@@ -128,12 +139,12 @@ public final class DaemonCommands {
             Path setsid = findOnPath(env, "setsid");
             if (setsid != null) command.add(setsid.toString());
             command.addAll(javaCommand(env));
-            Files.createDirectories(setup.logFile().getParent());
+            createPrivate(setup.outFile());
             ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().putAll(env.environment());
             pb.environment().putAll(setup.daemonEnv());
             pb.redirectErrorStream(true);
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(setup.logFile().toFile()));
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(setup.outFile().toFile()));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.directory(setup.dataDir().toFile());
             Process process = pb.start();
@@ -146,7 +157,7 @@ public final class DaemonCommands {
                 if (!process.isAlive()) {
                     err().println();
                     throw new BurrowException("burrowd exited with code " + process.exitValue() + " before it was ready; the end of "
-                            + setup.logFile() + ":\n" + tail(setup.logFile(), 20));
+                            + setup.logFile() + ":\n" + tail(setup.logFile(), 20) + tailIfAny(setup.outFile(), 20));
                 }
                 if (System.nanoTime() > deadline) {
                     err().println();
@@ -206,6 +217,23 @@ public final class DaemonCommands {
                 ImageCommands.sleep(100);
             }
             return null;
+        }
+
+        private static String tailIfAny(Path file, int lines) {
+            try {
+                return Files.size(file) == 0 ? "" : "\nand of " + file + ":\n" + tail(file, lines);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        /** The data and log directories 0700 and {@code file} 0600, before anything is written into them. */
+        private static void createPrivate(Path file) throws IOException {
+            FileAttribute<?> dirMode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+            for (Path dir : List.of(file.getParent().getParent(), file.getParent())) {
+                if (!Files.isDirectory(dir)) Files.createDirectories(dir, dirMode);
+            }
+            if (!Files.exists(file)) Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
 
         private static String tail(Path file, int lines) {

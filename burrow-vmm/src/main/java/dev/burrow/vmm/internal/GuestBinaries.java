@@ -34,7 +34,8 @@ public final class GuestBinaries {
             }
             Path tmp = Files.createTempFile(dir, name, ".tmp");
             Files.write(tmp, bytes);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // burrowd's own: only its user runs them (everything under the data directory is 0700/0600)
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
