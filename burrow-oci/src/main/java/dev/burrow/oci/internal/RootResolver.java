@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Resolves paths inside an image root the way the guest kernel will once the root is mounted at
@@ -39,6 +38,12 @@ public final class RootResolver {
         return root;
     }
 
+    /** Told about each directory a lookup created. */
+    @FunctionalInterface
+    public interface OnCreate {
+        void created(Path dir) throws IOException;
+    }
+
     /** How a lookup treats a {@code ..} that would climb above the root. */
     public enum Dotdot {
         /** Stays at the root, as the kernel does. */
@@ -56,7 +61,7 @@ public final class RootResolver {
      * @param dotdot how to treat {@code ..} above the root
      * @param name the entry name, for messages
      */
-    public Path resolveDirectory(List<String> components, Consumer<Path> onCreate, Dotdot dotdot, String name)
+    public Path resolveDirectory(List<String> components, OnCreate onCreate, Dotdot dotdot, String name)
             throws IOException {
         List<String> real = new ArrayList<>();
         Deque<String> todo = new ArrayDeque<>(components);
@@ -83,7 +88,7 @@ public final class RootResolver {
                     return null;
                 }
                 createDirectory(p);
-                onCreate.accept(p);
+                onCreate.created(p);
                 real.add(c);
             } else if (a.isDirectory()) {
                 real.add(c);
