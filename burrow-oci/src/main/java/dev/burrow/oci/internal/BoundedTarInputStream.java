@@ -20,6 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 public final class BoundedTarInputStream extends TarArchiveInputStream {
     private final HeaderBudget budget;
+    private final byte[] skipBuffer = new byte[8192];
     private int depth;
 
     private BoundedTarInputStream(HeaderBudget budget) {
@@ -72,8 +73,7 @@ public final class BoundedTarInputStream extends TarArchiveInputStream {
         if (getCurrentEntry() == null) {
             return;
         }
-        byte[] buf = new byte[8192];
-        while (read(buf, 0, buf.length) >= 0) {
+        while (read(skipBuffer, 0, skipBuffer.length) >= 0) {
             // discarded, as the tar reader would
         }
     }

@@ -19,6 +19,7 @@ public final class DiskBudget {
     private final UnpackLimits limits;
     private final long capacity;
     private final long inodeLimit;
+    private final long entryLimit;
     private long bytes;
     private long inodes;
     private long entries;
@@ -27,6 +28,7 @@ public final class DiskBudget {
         this.limits = limits;
         this.capacity = limits.capacityBytes();
         this.inodeLimit = limits.inodes();
+        this.entryLimit = limits.maxEntries();
     }
 
     public UnpackLimits limits() {
@@ -44,7 +46,7 @@ public final class DiskBudget {
 
     /** Counts one tar entry of the image. */
     public void entry() throws ImageException {
-        if (++entries > limits.maxEntries()) {
+        if (++entries > entryLimit) {
             throw new ImageException(entries <= UnpackLimits.MAX_ENTRIES
                     ? "the image has more than " + limits.maxEntries() + " entries, as many as a " + limits.diskMiB()
                             + " MiB disk has inodes; " + limits.raiseAdvice()
@@ -59,8 +61,17 @@ public final class DiskBudget {
 
     /** What a name costs in its directory. */
     public static long dirent(String name) {
-        int n = name.getBytes(StandardCharsets.UTF_8).length;
+        int n = ascii(name) ? name.length() : name.getBytes(StandardCharsets.UTF_8).length;
         return DIRENT_HEADER_BYTES + (n + 3) / 4 * 4;
+    }
+
+    private static boolean ascii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What a symlink with a target of {@code targetBytes} costs beyond its inode. */
