@@ -142,6 +142,23 @@ class ResourceBombTest {
     }
 
     @Test
+    void globalPaxHeadersThatTheReaderKeepsAreCappedInAll() throws IOException {
+        long each = 600 * 1024;
+        Descriptor d = BombLayouts.layer(layout, Compression.ZSTD, tar -> {
+            for (int i = 0; i < 50; i++) {
+                tar.write(header("GlobalHead." + i, 'g', each));
+                paxRecord(tar, "comment.key" + i, each);
+                tar.write(header("f" + i, '0', 0));
+            }
+            end(tar);
+        });
+
+        ImageException e = unpackFails(BombLayouts.image(layout, List.of(d)), UnpackLimits.DEFAULT);
+
+        assertThat(e).hasMessageContaining("PAX global headers of " + 2 * each + " bytes in all exceed the limit of 1048576 bytes");
+    }
+
+    @Test
     void twoMillionEmptyFilesStopAtTheDisksInodes() throws IOException {
         Descriptor d = BombLayouts.layer(layout, Compression.ZSTD, tar -> {
             for (int i = 0; i < 2_000_000; i++) {

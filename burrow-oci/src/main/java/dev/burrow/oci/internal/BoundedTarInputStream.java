@@ -16,12 +16,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * a record's declared size on the first read of its data, so one larger than
  * {@link UnpackLimits#MAX_HEADER_BYTES} is refused before any of it is read. Everything read from
  * the underlying stream while one entry's headers are parsed (chains of long names, sparse maps)
- * is also counted and capped at {@link UnpackLimits#MAX_HEADER_CHAIN_BYTES}.
+ * is also counted and capped at {@link UnpackLimits#MAX_HEADER_CHAIN_BYTES}. PAX global headers,
+ * which the reader merges and keeps for the rest of the stream, are capped at
+ * {@link UnpackLimits#MAX_HEADER_BYTES} in all.
  */
 public final class BoundedTarInputStream extends TarArchiveInputStream {
     private final HeaderBudget budget;
     private final byte[] skipBuffer = new byte[8192];
     private int depth;
+    private TarArchiveEntry countedGlobal;
+    private long globalBytes;
 
     private BoundedTarInputStream(HeaderBudget budget) {
         super(budget, "UTF-8");
@@ -51,6 +55,14 @@ public final class BoundedTarInputStream extends TarArchiveInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         TarArchiveEntry e = getCurrentEntry();
+        if (depth > 0 && e != null && e.isGlobalPaxHeader() && e != countedGlobal) {
+            countedGlobal = e;
+            globalBytes += e.getSize();
+            if (globalBytes > UnpackLimits.MAX_HEADER_BYTES) {
+                throw new ImageException("PAX global headers of " + globalBytes + " bytes in all exceed the limit of "
+                        + UnpackLimits.MAX_HEADER_BYTES + " bytes; the image was not made by a normal tar writer");
+            }
+        }
         if (depth > 0 && e != null && e.getSize() > UnpackLimits.MAX_HEADER_BYTES) {
             String kind = kind(e);
             if (kind != null) {
