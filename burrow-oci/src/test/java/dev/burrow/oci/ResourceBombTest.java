@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,9 +54,11 @@ class ResourceBombTest {
     }
 
     @AfterEach
-    void stagingIsGoneAndTheHeapStayedBounded() {
+    void stagingIsGoneAndTheHeapStayedBounded(TestInfo test) {
         assertThat(staging).doesNotExist();
         long growth = usedHeapAfterGc() - heapBefore;
+        System.out.printf("%s: used heap after GC %d KiB before, %+d KiB after (max heap %d MiB)%n",
+                test.getDisplayName(), heapBefore / 1024, growth / 1024, Runtime.getRuntime().maxMemory() / MIB);
         assertThat(growth).as("heap growth after GC, bytes").isLessThan(HEAP_GROWTH_LIMIT);
     }
 
