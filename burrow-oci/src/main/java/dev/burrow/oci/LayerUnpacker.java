@@ -64,6 +64,7 @@ public final class LayerUnpacker {
     private final Map<Path, FileTime> directoryTimes = new HashMap<>();
     private Set<Path> thisLayer = new HashSet<>();
     private String layerName = "layer";
+    private String base = ""; // the last component of the entry being applied
     private long bytesWritten;
 
     /** Creates the staging root (mode 0700) if it does not exist; it must be a real directory. */
@@ -251,7 +252,7 @@ public final class LayerUnpacker {
                         + " bytes; a file name is at most " + UnpackLimits.MAX_NAME_BYTES + " bytes");
             }
         }
-        String base = parts.getLast();
+        base = parts.getLast();
         List<String> parent = parts.subList(0, parts.size() - 1);
         if (base.startsWith(".wh.")) {
             whiteout(parent, base, name);
@@ -315,7 +316,7 @@ public final class LayerUnpacker {
             a = null;
         }
         if (a == null) {
-            budget.addDirectory(target.getFileName().toString());
+            budget.addDirectory(base);
             Files.createDirectory(target);
         }
         attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
@@ -326,7 +327,7 @@ public final class LayerUnpacker {
 
     private void regularFile(TarArchiveEntry e, BoundedTarInputStream tar, Path target) throws IOException {
         removeAll(target);
-        budget.addInode(target.getFileName().toString(), 0);
+        budget.addInode(base, 0);
         long size = 0;
         byte[] buf = new byte[BUFFER];
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -361,7 +362,7 @@ public final class LayerUnpacker {
             return;
         }
         checkLength(linkText, "symlink target", UnpackLimits.MAX_SYMLINK_TARGET_BYTES);
-        budget.addInode(target.getFileName().toString(), DiskBudget.symlinkBlocks(utf8(linkText)));
+        budget.addInode(base, DiskBudget.symlinkBlocks(utf8(linkText)));
         Posix.symlink(linkText, target);
         attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
         xattrs(target, e);
@@ -397,7 +398,7 @@ public final class LayerUnpacker {
             return;
         }
         removeAll(target);
-        budget.addLink(target.getFileName().toString());
+        budget.addLink(base);
         Files.createLink(target, existing); // link(2) does not follow a symlink target on Linux
     }
 
