@@ -101,7 +101,7 @@ public final class Burrowd implements AutoCloseable {
     ImageService images(String tenantId) {
         return imageServices.computeIfAbsent(tenantId, t -> {
             try {
-                ImageService s = new ImageService(new SqliteImageStore(db, t), engine,
+                ImageService s = new ImageService(t, new SqliteImageStore(db, t), engine, config.dataDir(),
                         config.dataDir().resolve("tenants").resolve(t), config.maxConcurrentBuilds());
                 s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
                 return s;

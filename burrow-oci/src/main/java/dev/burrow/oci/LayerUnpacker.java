@@ -1,6 +1,8 @@
 package dev.burrow.oci;
 
+import dev.burrow.oci.internal.BoundedTarInputStream;
 import dev.burrow.oci.internal.Decompression;
+import dev.burrow.oci.internal.DiskBudget;
 import dev.burrow.oci.internal.EntryAttributes;
 import dev.burrow.oci.internal.EntryName;
 import dev.burrow.oci.internal.HashingInputStream;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -28,7 +31,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
@@ -39,6 +41,11 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * followed by the host), the final component is handled without following links, entries named
  * with {@code ..} fail, and hard links must point at something inside the root. Device nodes and
  * FIFOs are skipped with a warning (the guest's devtmpfs provides {@code /dev}).
+ *
+ * <p>Nothing is ever bigger than the disk it becomes: a {@link DiskBudget} counts what the tree
+ * will take on ext4 as it is written and fails the moment it exceeds the {@link UnpackLimits}; the
+ * tar reader refuses oversized header records before reading them, and names, symlink targets
+ * and extended attributes are length-capped.
  *
  * <p>Not thread-safe; one instance per build. Call {@link #finish()} after the last layer.
  */
@@ -53,13 +60,21 @@ public final class LayerUnpacker {
     private final RootResolver resolver;
     private final BuildLog log;
     private final EntryAttributes attributes;
+    private final DiskBudget budget;
     private final Map<Path, FileTime> directoryTimes = new HashMap<>();
     private Set<Path> thisLayer = new HashSet<>();
     private String layerName = "layer";
+    private String base = ""; // the last component of the entry being applied
     private long bytesWritten;
 
     /** Creates the staging root (mode 0700) if it does not exist; it must be a real directory. */
     public LayerUnpacker(Path stagingRoot, BuildLog log) throws IOException {
+        this(stagingRoot, log, UnpackLimits.DEFAULT);
+    }
+
+    /** As {@link #LayerUnpacker(Path, BuildLog)}, for a disk of {@code limits.diskMiB()}. */
+    public LayerUnpacker(Path stagingRoot, BuildLog log, UnpackLimits limits) throws IOException {
+        this.budget = new DiskBudget(Objects.requireNonNull(limits, "limits"));
         this.root = createStaging(stagingRoot);
         this.resolver = new RootResolver(root);
         this.log = Objects.requireNonNull(log, "log");
@@ -75,14 +90,51 @@ public final class LayerUnpacker {
             Files.createDirectories(root.getParent());
             Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else if (!a.isDirectory()) {
-            throw new ImageException("staging root " + root + " is not a directory");
+            throw new ImageException("the staging directory is not a directory");
         }
         Files.setAttribute(root, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
         return root.toRealPath();
     }
 
+    /**
+     * Deletes a staging tree, whatever modes its layers gave its directories. Never follows a
+     * symlink; quiet when nothing is there.
+     */
+    public static void discard(Path stagingRoot) throws IOException {
+        if (RootResolver.lstat(stagingRoot) == null) {
+            return;
+        }
+        Files.walkFileTree(stagingRoot, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                Files.setAttribute(d, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                Files.delete(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     public Path root() {
         return root;
+    }
+
+    /** What the tree written so far takes on the disk, by the {@link DiskBudget} model. */
+    public long diskBytes() {
+        return budget.bytes();
     }
 
     /**
@@ -108,11 +160,12 @@ public final class LayerUnpacker {
         } catch (IOException e) {
             throw corrupt(e);
         }
-        TarArchiveInputStream tar = new TarArchiveInputStream(plain, "UTF-8");
+        BoundedTarInputStream tar = BoundedTarInputStream.of(plain);
         long entries = 0;
         TarArchiveEntry e;
         while ((e = next(tar)) != null) {
             entries++;
+            budget.entry();
             try {
                 apply(e, tar);
             } catch (ImageException ex) {
@@ -120,9 +173,9 @@ public final class LayerUnpacker {
             } catch (java.nio.file.FileSystemException ex) {
                 String reason = ex.getReason() == null ? ex.toString() : ex.getReason();
                 if (reason.contains("File name too long") || reason.contains("Invalid argument")) {
-                    throw new ImageException(layerName + " entry '" + e.getName() + "' cannot be created: " + reason, ex);
+                    throw new ImageException(layerName + " entry '" + shorten(e.getName()) + "' cannot be created: " + reason, ex);
                 }
-                throw new IOException(layerName + ": extracting '" + e.getName() + "' failed: " + ex, ex);
+                throw new IOException(layerName + ": extracting '" + shorten(e.getName()) + "' failed: " + reason, ex);
             }
         }
         try {
@@ -166,9 +219,11 @@ public final class LayerUnpacker {
         }
     }
 
-    private TarArchiveEntry next(TarArchiveInputStream tar) throws ImageException {
+    private TarArchiveEntry next(BoundedTarInputStream tar) throws ImageException {
         try {
             return tar.getNextEntry();
+        } catch (ImageException e) {
+            throw new ImageException(layerName + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw corrupt(e);
         }
@@ -180,8 +235,9 @@ public final class LayerUnpacker {
         return new ImageException(layerName + " is corrupt or truncated: " + what, e);
     }
 
-    private void apply(TarArchiveEntry e, TarArchiveInputStream tar) throws IOException {
+    private void apply(TarArchiveEntry e, BoundedTarInputStream tar) throws IOException {
         String name = e.getName();
+        checkLength(name, "name", UnpackLimits.MAX_PATH_BYTES);
         List<String> parts = EntryName.components(name);
         if (parts == null) {
             throw new ImageException(layerName + " entry '" + name + "' "
@@ -190,7 +246,13 @@ public final class LayerUnpacker {
         if (parts.isEmpty()) {
             return; // the root directory itself: its owner and mode are set by mkfs
         }
-        String base = parts.getLast();
+        for (String part : parts) {
+            if (part.length() > UnpackLimits.MAX_NAME_BYTES / 3 && utf8(part) > UnpackLimits.MAX_NAME_BYTES) {
+                throw new ImageException(layerName + " entry '" + shorten(name) + "' has a component of " + utf8(part)
+                        + " bytes; a file name is at most " + UnpackLimits.MAX_NAME_BYTES + " bytes");
+            }
+        }
+        base = parts.getLast();
         List<String> parent = parts.subList(0, parts.size() - 1);
         if (base.startsWith(".wh.")) {
             whiteout(parent, base, name);
@@ -202,7 +264,7 @@ public final class LayerUnpacker {
                     + " (device nodes are not created; the guest's devtmpfs provides /dev)");
             return;
         }
-        Path dir = resolver.resolveDirectory(parent, thisLayer::add, Dotdot.CLAMP, name);
+        Path dir = resolver.resolveDirectory(parent, this::created, Dotdot.CLAMP, name);
         Path target = resolver.child(dir, base, name);
         if (e.isDirectory()) {
             directory(e, target);
@@ -220,6 +282,27 @@ public final class LayerUnpacker {
         thisLayer.add(target);
     }
 
+    /** A directory the resolver created for an entry whose parents were missing. */
+    private void created(Path dir) throws ImageException {
+        thisLayer.add(dir);
+        budget.addDirectory(dir.getFileName().toString());
+    }
+
+    private void checkLength(String value, String what, int max) throws ImageException {
+        if (value != null && value.length() > max / 3 && utf8(value) > max) {
+            throw new ImageException(layerName + ": an entry's " + what + " is " + utf8(value) + " bytes ('"
+                    + shorten(value) + "'); the limit is " + max + " bytes");
+        }
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 60) + "…" + s.substring(s.length() - 16);
+    }
+
     private static boolean isRegular(TarArchiveEntry e) {
         byte f = e.getLinkFlag();
         return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG
@@ -233,16 +316,19 @@ public final class LayerUnpacker {
             a = null;
         }
         if (a == null) {
+            budget.addDirectory(base);
             Files.createDirectory(target);
         }
         attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
         attributes.mode(target, e.getMode());
-        attributes.xattrs(target, e, where(target));
+        xattrs(target, e);
         directoryTimes.put(target, e.getLastModifiedTime());
     }
 
-    private void regularFile(TarArchiveEntry e, TarArchiveInputStream tar, Path target) throws IOException {
+    private void regularFile(TarArchiveEntry e, BoundedTarInputStream tar, Path target) throws IOException {
         removeAll(target);
+        budget.addInode(base, 0);
+        long size = 0;
         byte[] buf = new byte[BUFFER];
         try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS)) {
@@ -256,13 +342,15 @@ public final class LayerUnpacker {
                 if (n < 0) {
                     break;
                 }
+                budget.grow(size, size + n);
+                size += n;
                 out.write(buf, 0, n);
                 bytesWritten += n;
             }
         }
         attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
         attributes.mode(target, e.getMode());
-        attributes.xattrs(target, e, where(target));
+        xattrs(target, e);
         attributes.mtime(target, e.getLastModifiedTime());
     }
 
@@ -273,14 +361,17 @@ public final class LayerUnpacker {
             log.warn("skipped symlink " + where(target) + ": it has an empty target");
             return;
         }
+        checkLength(linkText, "symlink target", UnpackLimits.MAX_SYMLINK_TARGET_BYTES);
+        budget.addInode(base, DiskBudget.symlinkBlocks(utf8(linkText)));
         Posix.symlink(linkText, target);
         attributes.owner(target, e.getLongUserId(), e.getLongGroupId());
-        attributes.xattrs(target, e, where(target));
+        xattrs(target, e);
         attributes.mtime(target, e.getLastModifiedTime());
     }
 
     private void hardLink(TarArchiveEntry e, Path target, String name) throws IOException {
         String linkName = e.getLinkName();
+        checkLength(linkName, "hard link target", UnpackLimits.MAX_PATH_BYTES);
         List<String> parts = EntryName.components(linkName);
         if (parts == null || parts.isEmpty()) {
             String why = parts == null && !EntryName.escapesLexically(linkName) ? "has a '..' component"
@@ -307,12 +398,13 @@ public final class LayerUnpacker {
             return;
         }
         removeAll(target);
+        budget.addLink(base);
         Files.createLink(target, existing); // link(2) does not follow a symlink target on Linux
     }
 
     private void whiteout(List<String> parent, String base, String name) throws IOException {
         if (base.equals(".wh..wh..opq")) {
-            Path dir = resolver.resolveDirectory(parent, thisLayer::add, Dotdot.CLAMP, name);
+            Path dir = resolver.resolveDirectory(parent, this::created, Dotdot.CLAMP, name);
             thisLayer.add(dir);
             clearLowerContents(dir);
             return;
@@ -350,7 +442,7 @@ public final class LayerUnpacker {
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
                 if (!thisLayer.contains(f)) {
-                    Files.delete(f);
+                    delete(f, attrs);
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -358,19 +450,19 @@ public final class LayerUnpacker {
     }
 
     /** Deletes a path and, for a directory, everything under it. Never follows a symlink. */
-    private static void removeAll(Path p) throws IOException {
+    private void removeAll(Path p) throws IOException {
         BasicFileAttributes a = RootResolver.lstat(p);
         if (a == null) {
             return;
         }
         if (!a.isDirectory()) {
-            Files.delete(p);
+            delete(p, a);
             return;
         }
         Files.walkFileTree(p, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.delete(f);
+                delete(f, attrs);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -380,9 +472,25 @@ public final class LayerUnpacker {
                     throw exc;
                 }
                 Files.delete(d);
+                budget.release(d.getFileName().toString(), true, UnpackLimits.BLOCK_BYTES);
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** Deletes a file or symlink and gives its disk cost back. */
+    private void delete(Path f, BasicFileAttributes a) throws IOException {
+        boolean lastLink = a.isSymbolicLink() || (Integer) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS) <= 1;
+        Files.delete(f);
+        long blocks = a.isSymbolicLink() ? DiskBudget.symlinkBlocks(a.size()) : a.isRegularFile() ? DiskBudget.blocks(a.size()) : 0;
+        budget.release(f.getFileName().toString(), lastLink, blocks);
+    }
+
+    /** Applies the entry's extended attributes; ones that need a block of their own are counted. */
+    private void xattrs(Path target, TarArchiveEntry e) throws IOException {
+        if (attributes.xattrs(target, e, where(target)) > EntryAttributes.IN_INODE_XATTR_BYTES) {
+            budget.charge(UnpackLimits.BLOCK_BYTES);
+        }
     }
 
     private String where(Path p) {

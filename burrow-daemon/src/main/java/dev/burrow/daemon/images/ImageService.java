@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -25,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * Images and their versions: create, add a version (inheriting the previous settings), build
  * asynchronously ({@code PENDING → BUILDING → READY | FAILED}), look up. Builds run on virtual
  * threads, at most {@code maxConcurrentBuilds} at once (each boots a VM).
+ *
+ * <p>No host path reaches a tenant: build failures, the build log and a version's {@code source}
+ * name files relative to the image root or the data directory ({@link HostPaths}).
  */
 public final class ImageService implements AutoCloseable {
 
@@ -32,16 +38,30 @@ public final class ImageService implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
     private final ImageStore store;
+    private final Path dataDir;
+    private final Path tenantDir;
     private final Path imagesDir;
     private final VersionBuilder builder;
     private final Semaphore buildSlots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Consumer<ImageEvent>> listeners = new CopyOnWriteArrayList<>();
 
+    /** One tenant's service whose files are all under {@code dataDir} (tests; a single-tenant host). */
     public ImageService(ImageStore store, Hypervisor engine, Path dataDir, int maxConcurrentBuilds) throws IOException {
+        this("default", store, engine, dataDir, dataDir, maxConcurrentBuilds);
+    }
+
+    /**
+     * The image service of {@code tenant}, keeping its images and blobs under {@code tenantDir}
+     * inside the daemon's {@code dataDir} (which messages name paths relative to).
+     */
+    public ImageService(String tenant, ImageStore store, Hypervisor engine, Path dataDir, Path tenantDir, int maxConcurrentBuilds)
+            throws IOException {
         this.store = store;
-        this.imagesDir = Files.createDirectories(dataDir.resolve("images"));
-        this.builder = new VersionBuilder(engine, new BlobStore(Files.createDirectories(dataDir.resolve("blobs"))), this::emit);
+        this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.tenantDir = tenantDir.toAbsolutePath().normalize();
+        this.imagesDir = Files.createDirectories(this.tenantDir.resolve("images"));
+        this.builder = new VersionBuilder(tenant, engine, new BlobStore(Files.createDirectories(this.tenantDir.resolve("blobs"))), this::emit);
         this.buildSlots = new Semaphore(maxConcurrentBuilds);
     }
 
@@ -153,7 +173,7 @@ public final class ImageService implements AutoCloseable {
     private ImageVersion newVersion(String name, int number, ImageSourceSpec source, BuildSettings settings) {
         Instant now = Instant.now();
         Path dir = imagesDir.resolve(name).resolve(Integer.toString(number));
-        return new ImageVersion(name, number, VersionState.PENDING, null, true, settings, source.describe(), now, now,
+        return new ImageVersion(name, number, VersionState.PENDING, null, true, settings, describe(source), now, now,
                 EntrypointStatus.NONE, Map.of(), null, dir.resolve("build.log"));
     }
 
@@ -163,8 +183,33 @@ public final class ImageService implements AutoCloseable {
         return v;
     }
 
+    /** The source as a tenant sees it: {@code path:uploads/<id>} under the data directory, else the file's name. */
+    private String describe(ImageSourceSpec source) {
+        return switch (source) {
+            case ImageSourceSpec.HostPath p -> "path:" + hostPaths(p, null).scrub(p.path().toAbsolutePath().normalize().toString())
+                    + (p.format() == null ? "" : " (" + p.format() + ")");
+        };
+    }
+
+    private HostPaths hostPaths(ImageSourceSpec source, Path versionDir) {
+        HostPaths h = new HostPaths();
+        if (versionDir != null) {
+            h.add(versionDir.resolve("staging"), "/");
+        }
+        h.add(tenantDir, "");
+        h.add(dataDir, "");
+        if (source instanceof ImageSourceSpec.HostPath p) {
+            Path abs = p.path().toAbsolutePath().normalize();
+            if (!abs.startsWith(dataDir) && abs.getParent() != null) {
+                h.add(abs.getParent(), ""); // an admin's path outside the data directory: its file name only
+            }
+        }
+        return h;
+    }
+
     private void runBuild(ImageVersion pending, ImageSourceSpec source) {
         Path dir = pending.buildLog().getParent();
+        HostPaths paths = hostPaths(source, dir);
         try (BuildLogFile log = new BuildLogFile(pending.buildLog())) {
             log.info("queued: " + pending.ref() + " from " + pending.source());
             buildSlots.acquire();
@@ -178,12 +223,14 @@ public final class ImageService implements AutoCloseable {
                     transition(built, VersionState.READY, null);
                     log.info("READY " + r.phases());
                 } catch (VersionBuilder.BuildFailure e) {
-                    log.warn("FAILED: " + e.getMessage());
-                    transition(store.version(building.image(), building.version()).orElseThrow(), VersionState.FAILED, e.getMessage());
+                    String reason = paths.scrub(e.getMessage());
+                    log.warn("FAILED: " + reason);
+                    transition(store.version(building.image(), building.version()).orElseThrow(), VersionState.FAILED, reason);
                 } catch (RuntimeException e) {
                     LOG.error("build of {} crashed", pending.ref(), e);
-                    log.warn("FAILED: internal error: " + e);
-                    transition(building, VersionState.FAILED, "internal error while building: " + e);
+                    String reason = paths.scrub("internal error while building: " + e);
+                    log.warn("FAILED: " + reason);
+                    transition(building, VersionState.FAILED, reason);
                 }
             } finally {
                 buildSlots.release();
@@ -192,7 +239,7 @@ public final class ImageService implements AutoCloseable {
             Thread.currentThread().interrupt();
             transition(store.version(pending.image(), pending.version()).orElseThrow(), VersionState.FAILED, "the build was interrupted");
         } catch (IOException e) {
-            transition(pending, VersionState.FAILED, "cannot write the build log: " + e.getMessage());
+            transition(pending, VersionState.FAILED, paths.scrub("cannot write the build log: " + e.getMessage()));
         }
     }
 
@@ -224,5 +271,39 @@ public final class ImageService implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+    }
+
+    /**
+     * Rewrites host paths in a message: each known directory (absolute and real form) is replaced,
+     * longest first, so {@code <staging>/etc/x} reads {@code /etc/x} (image-relative) and
+     * {@code <dataDir>/uploads/u1} reads {@code uploads/u1} (data-dir-relative).
+     */
+    static final class HostPaths {
+        private final Map<String, String> prefixes = new LinkedHashMap<>();
+
+        void add(Path dir, String replacement) {
+            Path abs = dir.toAbsolutePath().normalize();
+            prefixes.putIfAbsent(abs.toString(), replacement);
+            try {
+                prefixes.putIfAbsent(abs.toRealPath().toString(), replacement);
+            } catch (IOException e) {
+                // not there (yet): its absolute form is enough
+            }
+        }
+
+        String scrub(String message) {
+            if (message == null) {
+                return null;
+            }
+            List<Map.Entry<String, String>> byLength = new ArrayList<>(prefixes.entrySet());
+            byLength.sort(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getKey().length()).reversed());
+            String out = message;
+            for (Map.Entry<String, String> p : byLength) {
+                if (p.getKey().length() > 1) {
+                    out = out.replace(p.getKey() + "/", p.getValue()).replace(p.getKey(), p.getValue().isEmpty() ? "." : p.getValue());
+                }
+            }
+            return out;
+        }
     }
 }

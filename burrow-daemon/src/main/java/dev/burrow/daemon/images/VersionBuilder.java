@@ -1,11 +1,12 @@
 package dev.burrow.daemon.images;
 
 import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.Ext4Image;
 import dev.burrow.oci.ImageConfig;
 import dev.burrow.oci.ImageSource;
 import dev.burrow.oci.ImageUnpacker;
-import dev.burrow.oci.LayerUnpacker;
+import dev.burrow.oci.UnpackLimits;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -16,13 +17,18 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -30,8 +36,16 @@ import java.util.function.Consumer;
  * Builds one version: unpack the layers into a staging root, make the ext4 disk, boot it, start
  * the entrypoint, wait for ready, warm the page cache, take the template snapshot, validate on a
  * restored test microVM. Each phase is timed; any failure names the phase and the problem.
+ *
+ * <p>Unpacking is bounded by the version's {@code resources.diskMiB} ({@link UnpackLimits}); the
+ * build microVM's id is scoped by tenant ({@link #builderId}); entrypoint exits are coalesced
+ * ({@link EntrypointExits}) so a guest cannot turn exit frames into writes.
  */
 final class VersionBuilder {
+    /** Longest engine id (SPEC §0: a DNS label of at most 40 characters). */
+    static final int MAX_VM_ID = 40;
+    /** Hex digits of the tenant-scoped hash in a build microVM's id. */
+    private static final int ID_HASH_HEX = 12;
 
     /** A build step failed; the message becomes the version's {@code stateReason}. */
     static final class BuildFailure extends Exception {
@@ -42,11 +56,13 @@ final class VersionBuilder {
 
     record Result(BuildSettings effective, EntrypointStatus entrypoint, Map<String, Long> phases, Template template) {}
 
+    private final String tenant;
     private final Hypervisor engine;
     private final BlobStore blobs;
     private final Consumer<ImageEvent> events;
 
-    VersionBuilder(Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events) {
+    VersionBuilder(String tenant, Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events) {
+        this.tenant = tenant;
         this.engine = engine;
         this.blobs = blobs;
         this.events = events;
@@ -62,7 +78,8 @@ final class VersionBuilder {
         try {
             ImageSourceSpec.HostPath p = (ImageSourceSpec.HostPath) source;
             ImageSource src = ImageSource.open(p.path(), p.format(), blobs);
-            ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, LayerUnpacker.createStaging(staging), log);
+            UnpackLimits limits = new UnpackLimits(s.resources().diskMiB());
+            ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, staging, log, limits);
             config = unpacked.config();
             log.info("unpacked " + unpacked.image().layers().size() + " layers, " + unpacked.bytesWritten() + " bytes, platform "
                     + unpacked.image().platform() + ", manifest " + unpacked.image().manifestDigest());
@@ -88,12 +105,11 @@ final class VersionBuilder {
 
         Resources res = effective.resources();
         MachineSpec machine = new MachineSpec(res.vcpus(), res.memoryMiB());
-        String builderId = ("build-" + v.image().replaceAll("[^a-z0-9]", "-") + "-" + v.version());
-        builderId = builderId.length() > 40 ? builderId.substring(0, 40) : builderId;
+        String builderId = builderId(tenant, v.image(), v.version());
         t = System.nanoTime();
         MicroVm vm;
         try {
-            vm = engine.boot(builderId, machine, disk, Identity.fresh(builderId.replaceAll("-+$", "")));
+            vm = engine.boot(builderId, machine, disk, Identity.fresh(builderId));
         } catch (Exception e) {
             throw new BuildFailure("booting the image failed: " + e.getMessage(), e);
         } finally {
@@ -146,14 +162,8 @@ final class VersionBuilder {
             log.info("the image has no entrypoint or cmd: nothing to start");
             return;
         }
-        vm.agent().listen(new AgentEvents() {
-            @Override
-            public void entrypointExited(int exitCode, int signal) {
-                ep.set(EntrypointStatus.exited(exitCode, Instant.now()));
-                log.info("entrypoint exited with code " + exitCode);
-                events.accept(new ImageEvent(Instant.now(), "entrypoint-exited", v.ref(), "RUNNING", "EXITED", "exit code " + exitCode));
-            }
-        });
+        EntrypointExits exits = new EntrypointExits(v.ref(), ep, log, events);
+        vm.agent().listen(exits);
         ExecRequest req = new ExecRequest(argv, s.env() == null ? Map.of() : s.env(), s.workdir(), s.user(), false, true);
         try {
             ExecSession session = vm.agent().exec(req);
@@ -165,6 +175,9 @@ final class VersionBuilder {
             ep.compareAndSet(EntrypointStatus.NONE, EntrypointStatus.RUNNING);
             log.info("entrypoint " + argv + " started as pid " + started.pid());
             awaitSettled(vm, started.pid(), ep, log);
+            if (exits.count() > 1) {
+                log.info("the entrypoint exited " + exits.count() + " times; only the first exit is logged and reported");
+            }
         } catch (dev.burrow.vmm.agent.AgentException e) {
             throw new BuildFailure("the entrypoint could not be started: " + e.getMessage(), e);
         }
@@ -207,6 +220,58 @@ final class VersionBuilder {
             Thread.sleep(100);
         }
         log.info("entrypoint still busy after 15 s; taking the snapshot anyway");
+    }
+
+    /**
+     * The build microVM's engine id: {@code build-<hash>-<version>-<image>}, cut to
+     * {@link #MAX_VM_ID} characters. The hash covers tenant, image and version, so two tenants'
+     * builds of the same image name never share an id; the rest is for people reading logs.
+     */
+    static String builderId(String tenant, String image, int version) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] h = md.digest((tenant + "\0" + image + "\0" + version).getBytes(StandardCharsets.UTF_8));
+        String id = "build-" + HexFormat.of().formatHex(h).substring(0, ID_HASH_HEX) + "-" + version + "-"
+                + image.replaceAll("[^a-z0-9]", "-");
+        id = id.length() > MAX_VM_ID ? id.substring(0, MAX_VM_ID) : id;
+        return id.replaceAll("-+$", "");
+    }
+
+    /**
+     * Records the entrypoint's exits during a build. Every exit updates the in-memory status, but
+     * only the first is logged and emitted as an event (a persisted write): a guest restarting
+     * its entrypoint in a loop cannot flood the build log or the database.
+     */
+    static final class EntrypointExits implements AgentEvents {
+        private final String ref;
+        private final AtomicReference<EntrypointStatus> status;
+        private final BuildLog log;
+        private final Consumer<ImageEvent> events;
+        private final AtomicInteger count = new AtomicInteger();
+
+        EntrypointExits(String ref, AtomicReference<EntrypointStatus> status, BuildLog log, Consumer<ImageEvent> events) {
+            this.ref = ref;
+            this.status = status;
+            this.log = log;
+            this.events = events;
+        }
+
+        @Override
+        public void entrypointExited(int exitCode, int signal) {
+            status.set(EntrypointStatus.exited(exitCode, Instant.now()));
+            if (count.incrementAndGet() == 1) {
+                log.info("entrypoint exited with code " + exitCode);
+                events.accept(new ImageEvent(Instant.now(), "entrypoint-exited", ref, "RUNNING", "EXITED", "exit code " + exitCode));
+            }
+        }
+
+        int count() {
+            return count.get();
+        }
     }
 
     /** Runs the shell once so the template's page cache holds it: every restored microVM's first exec is then faster. */

@@ -3,9 +3,11 @@ package dev.burrow.oci.internal;
 import dev.burrow.oci.BlobStore;
 import dev.burrow.oci.Digest;
 import dev.burrow.oci.ImageException;
+import dev.burrow.oci.UnpackLimits;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,12 +16,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Reads an image archive (oci-archive or docker-archive tar, optionally gzip/zstd-compressed) in
  * one sequential pass: small top-level JSON files are kept in memory (size-capped), every other
  * regular file is streamed into the blob store while hashing. Nothing is written by archive path.
+ * Header records are bounded by {@link BoundedTarInputStream}, names by
+ * {@link UnpackLimits#MAX_PATH_BYTES} and the number of entries by {@link UnpackLimits#MAX_ARCHIVE_ENTRIES}.
  */
 public final class ArchiveImporter {
     private static final Set<String> METADATA = Set.of("index.json", "oci-layout", "manifest.json", "repositories");
@@ -39,11 +42,16 @@ public final class ArchiveImporter {
         Map<String, String> links = new HashMap<>();
         BufferedInputStream buffered = new BufferedInputStream(in, 64 * 1024);
         InputStream plain = Decompression.open(buffered, Decompression.sniff(buffered));
-        TarArchiveInputStream tar = new TarArchiveInputStream(plain, "UTF-8");
+        BoundedTarInputStream tar = BoundedTarInputStream.of(plain);
         TarArchiveEntry e;
         int entries = 0;
         while ((e = nextEntry(tar)) != null) {
-            entries++;
+            if (++entries > UnpackLimits.MAX_ARCHIVE_ENTRIES) {
+                throw new ImageException("the archive has more than " + UnpackLimits.MAX_ARCHIVE_ENTRIES
+                        + " entries; an image archive holds its blobs and a few metadata files");
+            }
+            checkLength(e.getName());
+            checkLength(e.getLinkName());
             String path = normalize(e.getName());
             if (e.isSymbolicLink()) {
                 links.put(path, resolveRelative(parentOf(path), e.getLinkName()));
@@ -78,9 +86,18 @@ public final class ArchiveImporter {
         return new Imported(metadata, paths);
     }
 
-    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws ImageException {
+    private static void checkLength(String name) throws ImageException {
+        if (name != null && name.length() > UnpackLimits.MAX_PATH_BYTES / 3
+                && name.getBytes(StandardCharsets.UTF_8).length > UnpackLimits.MAX_PATH_BYTES) {
+            throw new ImageException("the archive has a name of more than " + UnpackLimits.MAX_PATH_BYTES + " bytes");
+        }
+    }
+
+    private static TarArchiveEntry nextEntry(BoundedTarInputStream tar) throws ImageException {
         try {
             return tar.getNextEntry();
+        } catch (ImageException ex) {
+            throw new ImageException("the archive: " + ex.getMessage(), ex);
         } catch (IOException ex) {
             throw new ImageException("the archive is not a valid tar file: " + ex.getMessage(), ex);
         }

@@ -1,5 +1,6 @@
 package dev.burrow.oci.internal;
 
+import dev.burrow.oci.UnpackLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -18,6 +19,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 public final class EntryAttributes {
     private static final String SCHILY = "SCHILY.xattr.";
     private static final String LIBARCHIVE = "LIBARCHIVE.xattr.";
+    /** Extended attribute bytes an ext4 inode of 256 bytes holds without a block of its own. */
+    public static final int IN_INODE_XATTR_BYTES = 96;
 
     private final Consumer<String> warn;
     private final boolean root;
@@ -60,11 +63,15 @@ public final class EntryAttributes {
         }
     }
 
-    /** Applies the PAX xattr records ({@code SCHILY.xattr.*}, {@code LIBARCHIVE.xattr.*}). */
-    public void xattrs(Path p, TarArchiveEntry e, String where) {
+    /**
+     * Applies the PAX xattr records ({@code SCHILY.xattr.*}, {@code LIBARCHIVE.xattr.*}): at most
+     * {@link UnpackLimits#MAX_XATTRS_PER_ENTRY} of them and {@link UnpackLimits#MAX_XATTR_BYTES_PER_ENTRY}
+     * bytes of names and values; the rest are skipped with a warning. Returns the bytes kept.
+     */
+    public int xattrs(Path p, TarArchiveEntry e, String where) {
         Map<String, String> pax = e.getExtraPaxHeaders();
         if (pax.isEmpty()) {
-            return;
+            return 0;
         }
         Map<String, byte[]> attrs = new TreeMap<>();
         for (Map.Entry<String, String> h : pax.entrySet()) {
@@ -86,18 +93,29 @@ public final class EntryAttributes {
                 attrs.putIfAbsent(name, value.getBytes(StandardCharsets.UTF_8));
             }
         }
+        int kept = 0;
+        int bytes = 0;
         for (Map.Entry<String, byte[]> a : attrs.entrySet()) {
             String name = a.getKey();
             if (!allowed(name)) {
                 warn.accept(where + ": xattr " + name + " skipped (only user.*, trusted.* and security.capability are kept)");
                 continue;
             }
+            int size = name.getBytes(StandardCharsets.UTF_8).length + a.getValue().length;
+            if (kept == UnpackLimits.MAX_XATTRS_PER_ENTRY || bytes + size > UnpackLimits.MAX_XATTR_BYTES_PER_ENTRY) {
+                warn.accept(where + ": xattr " + name + " skipped: an entry keeps at most " + UnpackLimits.MAX_XATTRS_PER_ENTRY
+                        + " extended attributes of " + UnpackLimits.MAX_XATTR_BYTES_PER_ENTRY + " bytes in all");
+                continue;
+            }
             try {
                 Posix.lsetxattr(p, name, a.getValue());
+                kept++;
+                bytes += size;
             } catch (IOException ex) {
                 warn.accept(where + ": xattr " + name + " could not be set: " + ex.getMessage());
             }
         }
+        return bytes;
     }
 
     static boolean allowed(String name) {

@@ -11,18 +11,38 @@ import dev.burrow.oci.Platform;
 import dev.burrow.oci.ResolvedImage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Walks index → manifest → config, choosing linux/amd64, verifying every blob it reads. */
+/**
+ * Walks index → manifest → config, choosing linux/amd64, verifying every blob it reads (size
+ * capped before reading, digest checked before parsing, by {@link Metadata}).
+ *
+ * <p>Nested indexes are bounded: at most {@link #MAX_INDEX_DEPTH} levels, each index expanded
+ * once however often it is referenced (a cycle is an error), at most
+ * {@link #MAX_DESCRIPTORS_PER_INDEX} descriptors in one index and {@link #MAX_DESCRIPTORS} in all.
+ * Not thread-safe: one resolver per resolution.
+ */
 public final class ManifestResolver {
-    static final int MAX_INDEX_DEPTH = 4;
+    public static final int MAX_INDEX_DEPTH = 4;
+    /** Descriptors in one index (a multi-platform image lists a few dozen). */
+    public static final int MAX_DESCRIPTORS_PER_INDEX = 1024;
+    /** Descriptors read across all the indexes of one image. */
+    public static final int MAX_DESCRIPTORS = 4096;
+    /** Layers of one image manifest (Docker's overlay driver stops at 128). */
+    public static final int MAX_LAYERS = 256;
     private static final String ANNOTATION_REF_TYPE = "vnd.docker.reference.type";
 
     private final BlobReader blobs;
+    private final Set<Digest> expanding = new HashSet<>();
+    private final Set<Digest> expanded = new HashSet<>();
+    private final Map<Digest, String> sniffed = new HashMap<>();
+    private int descriptors;
 
     public ManifestResolver(BlobReader blobs) {
         this.blobs = blobs;
@@ -56,6 +76,14 @@ public final class ManifestResolver {
         if (manifests == null || !manifests.isArray()) {
             throw new ImageException(name + " has no 'manifests' array");
         }
+        if (manifests.size() > MAX_DESCRIPTORS_PER_INDEX) {
+            throw new ImageException(name + " lists " + manifests.size() + " manifests; an index may list at most "
+                    + MAX_DESCRIPTORS_PER_INDEX);
+        }
+        descriptors += manifests.size();
+        if (descriptors > MAX_DESCRIPTORS) {
+            throw new ImageException("the image's indexes list more than " + MAX_DESCRIPTORS + " manifests in all (at " + name + ")");
+        }
         for (JsonNode m : manifests) {
             Descriptor d = descriptor(m, "a manifest in " + name);
             String type = d.mediaType();
@@ -63,18 +91,30 @@ public final class ManifestResolver {
                 continue;
             }
             if (type.isEmpty()) {
+                type = sniffed.get(d.digest());
+            }
+            if (type == null || type.isEmpty()) {
                 byte[] bytes = Metadata.read(blobs, d, "manifest");
                 JsonNode node = Json.parse(bytes, "manifest " + d.digest());
                 type = node.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+                sniffed.put(d.digest(), type);
             }
             if (MediaTypes.INDEXES.contains(type)) {
+                if (expanding.contains(d.digest())) {
+                    throw new ImageException("index " + d.digest() + " contains itself (through " + name + "); an index cannot be a cycle");
+                }
+                if (!expanded.add(d.digest())) {
+                    continue; // listed again: its manifests are already collected
+                }
                 if (depth + 1 >= MAX_INDEX_DEPTH) {
                     throw new ImageException("image indexes are nested more than " + MAX_INDEX_DEPTH + " deep at " + d.digest());
                 }
                 byte[] bytes = Metadata.read(blobs, d, "index");
                 JsonNode nested = Json.parse(bytes, "index " + d.digest());
                 List<Descriptor> inner = new ArrayList<>();
+                expanding.add(d.digest());
                 collect(nested, "index " + d.digest(), depth + 1, inner);
+                expanding.remove(d.digest());
                 for (Descriptor i : inner) {
                     // a nested entry without a platform inherits the outer one
                     out.add(i.platform() == null && d.platform() != null ? i.withPlatform(d.platform()) : i);
@@ -114,6 +154,9 @@ public final class ManifestResolver {
         if (layersNode == null || !layersNode.isArray()) {
             throw new ImageException("manifest " + md.digest() + " has no 'layers' array");
         }
+        if (layersNode.size() > MAX_LAYERS) {
+            throw new ImageException("manifest " + md.digest() + " has " + layersNode.size() + " layers; Burrow applies at most " + MAX_LAYERS);
+        }
         List<Descriptor> layerDescs = new ArrayList<>();
         for (JsonNode l : layersNode) {
             Descriptor d = descriptor(l, "a layer of manifest " + md.digest());
@@ -151,6 +194,9 @@ public final class ManifestResolver {
         List<String> layerPaths = Json.strings(image, "Layers", "manifest.json");
         if (layerPaths == null) {
             throw new ImageException("manifest.json has no 'Layers' for its first image");
+        }
+        if (layerPaths.size() > MAX_LAYERS) {
+            throw new ImageException("manifest.json lists " + layerPaths.size() + " layers; Burrow applies at most " + MAX_LAYERS);
         }
         List<Descriptor> layerDescs = new ArrayList<>();
         for (String p : layerPaths) {

@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Resolves paths inside an image root the way the guest kernel will once the root is mounted at
@@ -28,6 +27,10 @@ import java.util.function.Consumer;
  */
 public final class RootResolver {
     public static final int MAX_HOPS = 40;
+    /** Directory levels of a resolved path (entries are refused deeper than this). */
+    public static final int MAX_DEPTH = 256;
+    /** Path components one lookup may visit, symlink targets included (bounds its cost). */
+    public static final int MAX_STEPS = 4096;
 
     private final Path root;
 
@@ -37,6 +40,12 @@ public final class RootResolver {
 
     public Path root() {
         return root;
+    }
+
+    /** Told about each directory a lookup created. */
+    @FunctionalInterface
+    public interface OnCreate {
+        void created(Path dir) throws IOException;
     }
 
     /** How a lookup treats a {@code ..} that would climb above the root. */
@@ -56,13 +65,19 @@ public final class RootResolver {
      * @param dotdot how to treat {@code ..} above the root
      * @param name the entry name, for messages
      */
-    public Path resolveDirectory(List<String> components, Consumer<Path> onCreate, Dotdot dotdot, String name)
+    public Path resolveDirectory(List<String> components, OnCreate onCreate, Dotdot dotdot, String name)
             throws IOException {
         List<String> real = new ArrayList<>();
+        Path current = root;
         Deque<String> todo = new ArrayDeque<>(components);
         int hops = 0;
+        int steps = 0;
         while (!todo.isEmpty()) {
             String c = todo.pollFirst();
+            if (++steps > MAX_STEPS) {
+                throw new ImageException("'" + shorten(name) + "': resolving it visits more than " + MAX_STEPS
+                        + " path components (symlinks to long paths?)");
+            }
             if (c.isEmpty() || c.equals(".")) {
                 continue;
             }
@@ -73,20 +88,27 @@ public final class RootResolver {
                     }
                 } else {
                     real.removeLast();
+                    current = current.getParent();
                 }
                 continue;
             }
-            Path p = child(real, c, name);
+            if (real.size() >= MAX_DEPTH) {
+                throw new ImageException("'" + shorten(name) + "' is more than " + MAX_DEPTH
+                        + " directories deep; Burrow unpacks at most that depth");
+            }
+            Path p = child(current, c, name);
             BasicFileAttributes a = lstat(p);
             if (a == null) {
                 if (onCreate == null) {
                     return null;
                 }
                 createDirectory(p);
-                onCreate.accept(p);
+                onCreate.created(p);
                 real.add(c);
+                current = p;
             } else if (a.isDirectory()) {
                 real.add(c);
+                current = p;
             } else if (a.isSymbolicLink()) {
                 if (++hops > MAX_HOPS) {
                     throw new ImageException("'" + name + "': too many levels of symbolic links (more than "
@@ -95,6 +117,7 @@ public final class RootResolver {
                 String target = Files.readSymbolicLink(p).toString();
                 if (target.startsWith("/")) {
                     real.clear();
+                    current = root;
                 }
                 String[] parts = target.split("/");
                 for (int i = parts.length - 1; i >= 0; i--) {
@@ -104,7 +127,11 @@ public final class RootResolver {
                 throw new ImageException("'" + name + "': /" + relative(real, c) + " is not a directory");
             }
         }
-        return toPath(real);
+        return current;
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 60) + "…" + s.substring(s.length() - 16);
     }
 
     /** The host path of a child of a resolved directory (a single component, never {@code ..}). */
@@ -119,17 +146,6 @@ public final class RootResolver {
         }
     }
 
-    private Path child(List<String> real, String c, String name) throws ImageException {
-        return child(toPath(real), c, name);
-    }
-
-    private Path toPath(List<String> real) {
-        Path p = root;
-        for (String r : real) {
-            p = p.resolve(r);
-        }
-        return p;
-    }
 
     private static String relative(List<String> real, String c) {
         return real.isEmpty() ? c : String.join("/", real) + "/" + c;
