@@ -29,6 +29,7 @@ public final class FrameDecoder {
     private int wr;
     private long skippedBytes;
     private long corruptFrames;
+    private long frames;
     private AgentProtocolException failure;
 
     /** Told about every skipped run of bytes and every corrupt frame, as it happens. */
@@ -49,6 +50,11 @@ public final class FrameDecoder {
         return corruptFrames;
     }
 
+    /** Good frames handed on so far. */
+    public long frames() {
+        return frames;
+    }
+
     /** Bytes held that do not yet make a whole frame (at most one maximum-size frame). */
     public int buffered() {
         return wr - rd;
@@ -56,7 +62,7 @@ public final class FrameDecoder {
 
     /**
      * One read from {@code channel} straight into the buffer, then every whole frame is handed
-     * on. Returns the frames decoded, or -1 at end of stream.
+     * on. Returns the bytes read, or -1 at end of stream.
      */
     public int readFrom(ReadableByteChannel channel) throws IOException, AgentProtocolException {
         if (failure != null) {
@@ -69,7 +75,8 @@ public final class FrameDecoder {
             return -1;
         }
         wr += n;
-        return drain();
+        drain();
+        return n;
     }
 
     /** Decodes {@code count} bytes; returns the frames handed on. */
@@ -137,6 +144,7 @@ public final class FrameDecoder {
                     Arrays.copyOfRange(buf, rd + Frame.HEADER_BYTES, rd + total));
             rd += total;
             frames++;
+            this.frames++;
             sink.accept(frame);
         }
     }
