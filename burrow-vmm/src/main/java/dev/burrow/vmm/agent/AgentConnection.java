@@ -44,6 +44,7 @@ public final class AgentConnection implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ByteChannel channel;
+    private final String name;
     private final List<AgentEvents> events = new CopyOnWriteArrayList<>();
     private final AgentLimits limits;
     private final Duration sendTimeout;
@@ -69,6 +70,7 @@ public final class AgentConnection implements AutoCloseable {
     public AgentConnection(ByteChannel channel, String name, AgentEvents events, AgentLimits limits) {
         long now = System.nanoTime();
         this.channel = channel;
+        this.name = name;
         this.events.add(events);
         this.limits = limits;
         this.sendTimeout = limits.sendTimeout();
@@ -88,6 +90,10 @@ public final class AgentConnection implements AutoCloseable {
 
     public AgentConnection(ByteChannel channel, String name) {
         this(channel, name, AgentEvents.NONE, AgentLimits.defaults());
+    }
+
+    public String name() {
+        return name;
     }
 
     public AgentLimits limits() {
@@ -205,6 +211,11 @@ public final class AgentConnection implements AutoCloseable {
     /** Protocol violations and unexpected frames counted against the corruption budget so far. */
     public long violations() {
         return violations.get();
+    }
+
+    /** Good frames decoded so far. */
+    public long framesReceived() {
+        return decoder.frames();
     }
 
     /** Agent LOG lines dropped for the rate limit and not yet reported. */
@@ -384,7 +395,7 @@ public final class AgentConnection implements AutoCloseable {
     private void dispatchToStream(Frame f) {
         StreamHandler h = streams.get(f.stream());
         if (h == null) {
-            if (!recentlyClosed.contains(f.stream())) {
+            if (!recentlyClosed.late(f.stream())) {
                 violation("frame " + Frame.typeName(f.type()) + " for stream " + f.stream() + ", which is not open");
             }
             return;
@@ -392,8 +403,8 @@ public final class AgentConnection implements AutoCloseable {
         try {
             h.onFrame(f);
         } catch (AgentProtocolException e) {
-            h.onViolation(e.getMessage());
             violation("stream " + f.stream() + ": " + e.getMessage());
+            h.onViolation(e.getMessage());
         }
     }
 

@@ -29,7 +29,7 @@ public final class FrameDecoder {
     private int wr;
     private long skippedBytes;
     private long corruptFrames;
-    private long frames;
+    private volatile long frames; // one writer (the reader); read by others for accounting
     private AgentProtocolException failure;
 
     /** Told about every skipped run of bytes and every corrupt frame, as it happens. */
