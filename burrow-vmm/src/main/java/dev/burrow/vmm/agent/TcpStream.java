@@ -69,6 +69,15 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
      * {@link AgentException} (null: wait as long as it takes).
      */
     public InputStream input(Duration readTimeout) {
+        return input(readTimeout, Long.MAX_VALUE);
+    }
+
+    /**
+     * The guest's bytes; a read throws {@link AgentException} when nothing arrives within
+     * {@code readTimeout} (null: no per-read limit) or by {@code deadlineNanos} ({@link System#nanoTime}
+     * scale; {@link Long#MAX_VALUE}: none), whichever comes first.
+     */
+    public InputStream input(Duration readTimeout, long deadlineNanos) {
         return new InputStream() {
             private byte[] current = new byte[0];
             private int pos;
@@ -85,7 +94,7 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
                     return -1;
                 }
                 if (pos == current.length) {
-                    current = take(readTimeout);
+                    current = take(readTimeout, deadlineNanos);
                     pos = 0;
                     if (current == EOF) {
                         if (failure != null) {
@@ -103,14 +112,18 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
         };
     }
 
-    private byte[] take(Duration timeout) throws IOException {
+    private byte[] take(Duration timeout, long deadlineNanos) throws IOException {
         try {
-            if (timeout == null) {
+            if (timeout == null && deadlineNanos == Long.MAX_VALUE) {
                 return inbound.take();
             }
-            byte[] next = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            long wait = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+            if (timeout != null) {
+                wait = Math.min(wait, timeout.toNanos());
+            }
+            byte[] next = inbound.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
             if (next == null) {
-                throw new AgentException("guest sent nothing for " + timeout.toMillis() + " ms");
+                throw new AgentException("guest sent nothing for " + TimeUnit.NANOSECONDS.toMillis(Math.max(0, wait)) + " ms");
             }
             return next;
         } catch (InterruptedException e) {
