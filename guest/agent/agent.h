@@ -9,10 +9,9 @@
 #include "payload.h"
 #include "proto.h"
 
-#define AGENT_VERSION "0.1.0"
+#define AGENT_VERSION "0.2.0"
 
 #define MAX_STREAMS 1024
-#define INITIAL_WINDOW 262144u
 #define MAX_CREDIT 2147483648u          /* 2^31: more credit than this is a violation */
 #define OUTQ_HIGH_WATER (1u << 20)      /* stop reading pipes/sockets above this */
 #define OUTQ_CHAN_LIMIT (2u << 20)      /* stop reading the channel above this */
@@ -125,7 +124,8 @@ void stream_free(struct stream *s);
 /* Closes every stream (entrypoint excepted). */
 void streams_abort_all(void);
 int stream_count(void);
-/* Appends host bytes to s->in, enforcing in_credit. Returns 0, or -1 if beyond credit. */
+/* Takes the credit of a host data frame (its bytes plus DATA_FRAME_COST, which is owed back at
+ * once) and appends its bytes to s->in. Returns 0, or -1 if beyond credit. */
 int stream_take_host_data(struct stream *s, const uint8_t *p, uint32_t n);
 void bytebuf_consume(struct bytebuf *b, size_t n);
 void bytebuf_free(struct bytebuf *b);

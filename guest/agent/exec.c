@@ -391,9 +391,9 @@ void exec_read_pipe(struct stream *s, int which)
 {
     int *fd = which == 1 ? &s->out_fd : &s->err_fd;
     static uint8_t buf[FRAME_MAX_PAYLOAD];
-    if (*fd < 0 || s->out_credit == 0 || A.out.bytes >= OUTQ_HIGH_WATER)
+    size_t want = credit_room(s->out_credit, sizeof buf);
+    if (*fd < 0 || want == 0 || A.out.bytes >= OUTQ_HIGH_WATER)
         return;
-    size_t want = s->out_credit < sizeof buf ? (size_t)s->out_credit : sizeof buf;
     ssize_t r = read(*fd, buf, want);
     if (r < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -403,7 +403,7 @@ void exec_read_pipe(struct stream *s, int which)
         exec_check_drain(s, now_ms());
         return;
     }
-    s->out_credit -= (uint64_t)r;
+    credit_take(&s->out_credit, (uint32_t)r);
     send_frame(which == 1 ? T_STDOUT : T_STDERR, s->id, buf, (uint32_t)r);
 }
 
@@ -437,11 +437,6 @@ void exec_flush_stdin(struct stream *s)
 
 void exec_on_stdin(struct stream *s, const uint8_t *p, uint32_t n)
 {
-    if (n == 0) {
-        s->host_eof = 1;
-        exec_flush_stdin(s);
-        return;
-    }
     if (stream_take_host_data(s, p, n) < 0) {
         send_error(s->id, "STDIN beyond the window (%u bytes, credit %llu)", n,
                    (unsigned long long)s->in_credit);
@@ -453,6 +448,8 @@ void exec_on_stdin(struct stream *s, const uint8_t *p, uint32_t n)
         s->window_owed += (uint32_t)s->in.len;
         bytebuf_free(&s->in);
     }
+    if (n == 0)
+        s->host_eof = 1;
     exec_flush_stdin(s);
 }
 

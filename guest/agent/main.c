@@ -413,7 +413,7 @@ static void loop(void)
             if (s->kind == SK_EXEC) {
                 if (s->in_fd >= 0 && s->in.len > 0)
                     add_fd(&n, s->in_fd, POLLOUT, W_STDIN, i, s->serial);
-                if (can_produce && s->out_credit > 0) {
+                if (can_produce && credit_room(s->out_credit, 1) > 0) {
                     if (s->out_fd >= 0)
                         add_fd(&n, s->out_fd, POLLIN, W_STDOUT, i, s->serial);
                     if (s->err_fd >= 0)
@@ -428,7 +428,7 @@ static void loop(void)
                 } else {
                     if (s->in.len > 0)
                         ev |= POLLOUT;
-                    if (can_produce && s->out_credit > 0 && !s->sock_eof_sent)
+                    if (can_produce && credit_room(s->out_credit, 1) > 0 && !s->sock_eof_sent)
                         ev |= POLLIN;
                 }
                 if (ev)

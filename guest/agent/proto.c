@@ -33,7 +33,7 @@ void frame_header(uint8_t hdr[FRAME_HDR], uint8_t type, uint32_t stream,
                   const void *payload, uint32_t len)
 {
     hdr[0] = 'B'; hdr[1] = 'R'; hdr[2] = 'W'; hdr[3] = '1';
-    hdr[4] = PROTO_VERSION;
+    hdr[4] = FRAME_VERSION;
     hdr[5] = type;
     put_le16(hdr + 6, 0);
     put_le32(hdr + 8, stream);
@@ -111,7 +111,7 @@ int fr_next(struct frame_reader *r, struct frame *out)
 
         if (avail < FRAME_HDR)
             return FR_NEED;
-        if (p[4] != PROTO_VERSION)
+        if (p[4] != FRAME_VERSION)
             return FR_FATAL_VERSION;
         uint32_t len = get_le32(p + 12);
         if (len > FRAME_MAX_PAYLOAD)

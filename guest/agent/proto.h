@@ -1,14 +1,24 @@
-/* Burrow agent protocol v1: frame codec (see docs/PROTOCOL.md). */
+/* Burrow agent protocol: frame codec and the wire constants shared with the host (see
+ * docs/PROTOCOL.md). The host's Java constants are compared with these by a test
+ * (burrow-vmm AgentWireConstantsTest), so change both together. */
 #ifndef BURROW_PROTO_H
 #define BURROW_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 1u
+/* Protocol version in ANNOUNCE and HELLO_ACK. 2: data frames cost DATA_FRAME_COST credit. */
+#define PROTO_VERSION 2u
+/* Version byte of every frame header (the framing itself is unchanged since protocol 1). */
+#define FRAME_VERSION 1u
 #define FRAME_HDR 20u
 #define FRAME_MAX_PAYLOAD 65536u
 #define FRAME_MAX (FRAME_HDR + FRAME_MAX_PAYLOAD)
+
+/* Flow control: each direction of each stream starts with INITIAL_WINDOW of credit; a data
+ * frame (STDIN, STDOUT, STDERR, DATA; empty ones too) takes its length plus DATA_FRAME_COST. */
+#define INITIAL_WINDOW 262144u
+#define DATA_FRAME_COST 128u
 
 /* Control frames (stream 0). */
 #define T_HELLO 0x01
@@ -71,6 +81,28 @@ uint8_t *fr_space(struct frame_reader *r, size_t *room);
 void fr_commit(struct frame_reader *r, size_t n);
 /* Extracts the next frame. After a fatal result the caller must fr_reset(). */
 int fr_next(struct frame_reader *r, struct frame *out);
+
+/* Credit a data frame of `len` payload bytes takes. */
+static inline uint64_t frame_cost(uint32_t len) { return (uint64_t)len + DATA_FRAME_COST; }
+
+/* Payload bytes a sender with `credit` may put in its next data frame, at most `max`; 0 when
+ * not even a one-byte frame fits. */
+static inline size_t credit_room(uint64_t credit, size_t max)
+{
+    if (credit <= DATA_FRAME_COST)
+        return 0;
+    uint64_t room = credit - DATA_FRAME_COST;
+    return room < max ? (size_t)room : max;
+}
+
+/* Takes the credit of a received or sent data frame; -1 (nothing taken) when it does not fit. */
+static inline int credit_take(uint64_t *credit, uint32_t len)
+{
+    if (frame_cost(len) > *credit)
+        return -1;
+    *credit -= frame_cost(len);
+    return 0;
+}
 
 static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static inline void put_le32(uint8_t *p, uint32_t v)

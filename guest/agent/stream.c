@@ -97,9 +97,9 @@ static int bytebuf_append(struct bytebuf *b, const uint8_t *p, size_t n)
 
 int stream_take_host_data(struct stream *s, const uint8_t *p, uint32_t n)
 {
-    if (n > s->in_credit)
+    if (credit_take(&s->in_credit, n) < 0)
         return -1;
-    s->in_credit -= n;
+    s->window_owed += DATA_FRAME_COST; /* the frame itself is consumed on arrival */
     /* Bounded by the window we granted (<= INITIAL_WINDOW pending at any time). */
     if (bytebuf_append(&s->in, p, n) < 0)
         return -1;

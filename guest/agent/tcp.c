@@ -124,23 +124,23 @@ void tcp_on_data(struct stream *s, const uint8_t *p, uint32_t n)
         stream_abort(s);
         return;
     }
-    if (n == 0) {
-        s->host_eof = 1;
-    } else if (stream_take_host_data(s, p, n) < 0) {
+    if (stream_take_host_data(s, p, n) < 0) {
         send_error(s->id, "DATA beyond the window (%u bytes, credit %llu)", n,
                    (unsigned long long)s->in_credit);
         stream_abort(s);
         return;
     }
+    if (n == 0)
+        s->host_eof = 1;
     tcp_flush(s);
 }
 
 void tcp_read(struct stream *s)
 {
     static uint8_t buf[FRAME_MAX_PAYLOAD];
-    if (s->connecting || s->sock_eof_sent || s->out_credit == 0 || A.out.bytes >= OUTQ_HIGH_WATER)
+    size_t want = credit_room(s->out_credit, sizeof buf);
+    if (s->connecting || s->sock_eof_sent || want == 0 || A.out.bytes >= OUTQ_HIGH_WATER)
         return;
-    size_t want = s->out_credit < sizeof buf ? (size_t)s->out_credit : sizeof buf;
     ssize_t r = recv(s->sock, buf, want, 0);
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
@@ -151,10 +151,11 @@ void tcp_read(struct stream *s)
     }
     if (r == 0) {
         s->sock_eof_sent = 1;
+        credit_take(&s->out_credit, 0); /* fits: want > 0 left more than the frame's cost */
         send_frame(T_DATA, s->id, NULL, 0);
         check_done(s);
         return;
     }
-    s->out_credit -= (uint64_t)r;
+    credit_take(&s->out_credit, (uint32_t)r);
     send_frame(T_DATA, s->id, buf, (uint32_t)r);
 }

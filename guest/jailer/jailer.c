@@ -2,11 +2,19 @@
  * writes "<pid> <starttime>" so burrowd can adopt the VMM after a restart, and stays alive as
  * the VMM's parent so it is reaped (this machine's PID 1 does not reap orphans).
  *
+ * With --console PATH the program gets the write end of a pipe as fd 3 (QEMU: -serial
+ * file:/dev/fd/3) and the jailer keeps what arrives in a bounded ring of two files: PATH, and
+ * PATH.1 with the half before. When PATH reaches half of --console-bytes (default 1 MiB) it
+ * becomes PATH.1 and a new PATH starts, so the console never takes more than that, however
+ * much the guest prints. The jailer outlives burrowd (it is the VMM's parent), so the ring keeps
+ * working across daemon restarts.
+ *
  * usage: burrow-jailer --name <instance/vmid> --pid-file <path> --stdout <file> --stderr <file>
- *                      -- <program> [args...]
+ *                      [--console <file> [--console-bytes N]] -- <program> [args...]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +29,88 @@
 #define SYS_close_range 436
 #endif
 
+#define CONSOLE_FD 3
+#define CONSOLE_BYTES_DEFAULT (1ull << 20)
+#define CONSOLE_BYTES_MIN 8192ull
+#define CONSOLE_READ 16384
+
+/* The console ring: `path` holds at most `half` bytes, `path`.1 the previous half. */
+struct ring {
+    const char *path;
+    char old[4096];
+    unsigned long long half;
+    unsigned long long size; /* bytes in the current half */
+    int fd;
+};
+
+static int ring_open(struct ring *r, int truncate)
+{
+    r->fd = open(r->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0640);
+    if (r->fd < 0)
+        return -1;
+    struct stat st;
+    r->size = fstat(r->fd, &st) == 0 ? (unsigned long long)st.st_size : 0;
+    return 0;
+}
+
+/* The current half is full: it becomes the old half, and a new one starts. */
+static void ring_rotate(struct ring *r)
+{
+    close(r->fd);
+    if (rename(r->path, r->old) < 0)
+        fprintf(stderr, "burrow-jailer: rotate %s: %s\n", r->path, strerror(errno));
+    if (ring_open(r, 1) < 0)
+        fprintf(stderr, "burrow-jailer: open %s: %s\n", r->path, strerror(errno));
+}
+
+static void ring_write(struct ring *r, const char *p, size_t n)
+{
+    while (n > 0 && r->fd >= 0) {
+        if (r->size >= r->half) {
+            ring_rotate(r);
+            continue;
+        }
+        size_t room = (size_t)(r->half - r->size);
+        size_t k = n < room ? n : room;
+        ssize_t w = write(r->fd, p, k);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* disk full or gone: drop the console rather than stall the VMM */
+        r->size += (unsigned long long)w;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Copies the console pipe into the ring until every writer has closed it (the VMM exited). */
+static void ring_pump(struct ring *r, int rfd)
+{
+    char buf[CONSOLE_READ];
+    for (;;) {
+        struct pollfd p = { .fd = rfd, .events = POLLIN };
+        int rc = poll(&p, 1, -1);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        ssize_t n = read(rfd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        ring_write(r, buf, (size_t)n);
+    }
+}
+
 static void usage(const char *msg)
 {
     if (msg)
         fprintf(stderr, "burrow-jailer: %s\n", msg);
     fprintf(stderr, "usage: burrow-jailer --name <instance/vmid> --pid-file <path> "
-                    "--stdout <file> --stderr <file> -- <program> [args...]\n");
+                    "--stdout <file> --stderr <file> [--console <file> [--console-bytes N]] "
+                    "-- <program> [args...]\n");
     exit(2);
 }
 
@@ -108,7 +192,8 @@ static void forward(int sig)
 
 int main(int argc, char **argv)
 {
-    const char *name = NULL, *pidfile = NULL, *out = NULL, *err = NULL;
+    const char *name = NULL, *pidfile = NULL, *out = NULL, *err = NULL, *console = NULL;
+    unsigned long long console_bytes = CONSOLE_BYTES_DEFAULT;
     int i;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -126,6 +211,15 @@ int main(int argc, char **argv)
             out = argv[++i];
         else if (strcmp(a, "--stderr") == 0)
             err = argv[++i];
+        else if (strcmp(a, "--console") == 0)
+            console = argv[++i];
+        else if (strcmp(a, "--console-bytes") == 0) {
+            char *end;
+            errno = 0;
+            console_bytes = strtoull(argv[++i], &end, 10);
+            if (errno || *end || console_bytes < CONSOLE_BYTES_MIN)
+                usage("--console-bytes must be a number >= 8192");
+        }
         else
             usage("unknown option");
     }
@@ -140,6 +234,21 @@ int main(int argc, char **argv)
     if (i >= argc || !argv[i][0])
         usage("no program after --");
     char **prog = argv + i;
+
+    struct ring ring = { .path = console, .half = console_bytes / 2, .fd = -1 };
+    int cpipe[2] = { -1, -1 };
+    if (console) {
+        if (snprintf(ring.old, sizeof ring.old, "%s.1", console) >= (int)sizeof ring.old)
+            usage("--console path too long");
+        if (ring_open(&ring, 0) < 0) {
+            fprintf(stderr, "burrow-jailer: %s: open %s: %s\n", name, console, strerror(errno));
+            return 1;
+        }
+        if (pipe2(cpipe, O_CLOEXEC) < 0) {
+            perror("burrow-jailer: pipe");
+            return 1;
+        }
+    }
 
     /* A new session: a Ctrl-C on a foreground burrowd never reaches the VMM. This fails only
      * if we already lead a process group; then the child starts the new session instead. */
@@ -181,9 +290,13 @@ int main(int argc, char **argv)
         }
         if (dup2(fin, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
             _exit(127);
+        /* fd 3 is the console pipe's write end (dup2 clears close-on-exec) */
+        if (console && (cpipe[1] == CONSOLE_FD ? fcntl(CONSOLE_FD, F_SETFD, 0)
+                                               : dup2(cpipe[1], CONSOLE_FD)) < 0)
+            _exit(127);
         if (!own_session)
             setsid(); /* we led a process group already: detach the VMM itself */
-        close_from(3);
+        close_from(console ? CONSOLE_FD + 1 : 3);
         sigset_t none;
         sigemptyset(&none);
         for (int sig = 1; sig < 65; sig++)
@@ -211,6 +324,14 @@ int main(int argc, char **argv)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         return 1;
+    }
+
+    if (console) {
+        close(cpipe[1]); /* only the VMM writes: EOF when it exits */
+        ring_pump(&ring, cpipe[0]);
+        close(cpipe[0]);
+        if (ring.fd >= 0)
+            close(ring.fd);
     }
 
     int st;

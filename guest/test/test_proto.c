@@ -777,6 +777,51 @@ static void test_payloads(void)
     }
 }
 
+/* Flow control (protocol 2): every data frame costs its length plus DATA_FRAME_COST, so one
+ * window bounds the frames in flight as well as the bytes, empty frames included. */
+static void test_credit(void)
+{
+    CHECK(frame_cost(0) == DATA_FRAME_COST);
+    CHECK(frame_cost(FRAME_MAX_PAYLOAD) == (uint64_t)FRAME_MAX_PAYLOAD + DATA_FRAME_COST);
+    CHECK(credit_room(INITIAL_WINDOW, FRAME_MAX_PAYLOAD) == FRAME_MAX_PAYLOAD);
+    CHECK(credit_room(DATA_FRAME_COST, FRAME_MAX_PAYLOAD) == 0);
+    CHECK(credit_room(DATA_FRAME_COST + 1, FRAME_MAX_PAYLOAD) == 1);
+    CHECK(credit_room(0, FRAME_MAX_PAYLOAD) == 0);
+
+    /* A receiver's window refuses the frame that would overdraw it, and takes nothing then. */
+    uint64_t c = DATA_FRAME_COST + 10;
+    CHECK(credit_take(&c, 11) == -1 && c == DATA_FRAME_COST + 10);
+    CHECK(credit_take(&c, 10) == 0 && c == 0);
+    CHECK(credit_take(&c, 0) == -1 && c == 0);
+
+    /* Empty frames: one window pays for exactly INITIAL_WINDOW / DATA_FRAME_COST of them. */
+    c = INITIAL_WINDOW;
+    uint32_t empties = 0;
+    while (credit_take(&c, 0) == 0)
+        empties++;
+    CHECK(empties == INITIAL_WINDOW / DATA_FRAME_COST);
+
+    /* A sender that sizes frames with credit_room never overdraws, whatever it reads. */
+    for (int round = 0; round < 2000; round++) {
+        uint64_t send = INITIAL_WINDOW, recv = INITIAL_WINDOW;
+        uint64_t frames = 0, bytes = 0;
+        for (;;) {
+            size_t room = credit_room(send, FRAME_MAX_PAYLOAD);
+            if (room == 0)
+                break;
+            uint32_t n = 1 + rndn((uint32_t)room); /* a pipe read returns 1..room bytes */
+            CHECK(credit_take(&send, n) == 0);
+            CHECK(credit_take(&recv, n) == 0); /* the receiver agrees frame by frame */
+            frames++;
+            bytes += n;
+        }
+        CHECK(send == recv);
+        CHECK(send <= DATA_FRAME_COST);
+        CHECK(frames <= INITIAL_WINDOW / (DATA_FRAME_COST + 1));
+        CHECK(bytes + frames * DATA_FRAME_COST <= INITIAL_WINDOW);
+    }
+}
+
 int main(void)
 {
     clock_t t0 = clock();
@@ -789,6 +834,7 @@ int main(void)
     fuzz_chaos(60000);
     fprintf(stderr, "  chaos fuzz done (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     test_payloads();
+    test_credit();
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     if (failures) {
         printf("test_proto: %d FAILED checks (%.1f s)\n", failures, secs);

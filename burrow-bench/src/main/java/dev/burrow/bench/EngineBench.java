@@ -26,6 +26,10 @@ import java.util.List;
  * per idle microVM, and the cost of saving a running microVM under each memory model.
  *
  * <pre>./scripts/bench-engine [--runs 25] [--cold 5] [--large 4096] [--idle 8]</pre>
+ *
+ * <p>{@code --exec-throughput MiB} instead measures exec stdout throughput only: {@code head -c
+ * MiB /dev/zero} in a restored busybox microVM, read through the agent channel, {@code --runs}
+ * times (one line per run, for comparing builds run by turns).
  */
 public final class EngineBench {
 
@@ -33,6 +37,11 @@ public final class EngineBench {
     private static int counter;
 
     public static void main(String[] args) throws Exception {
+        int throughputMiB = intArg(args, "--exec-throughput", 0);
+        if (throughputMiB > 0) {
+            execThroughput(throughputMiB, intArg(args, "--runs", 5));
+            System.exit(0);
+        }
         int runs = intArg(args, "--runs", 25);
         int coldRuns = intArg(args, "--cold", 5);
         int largeMiB = intArg(args, "--large", 4096);
@@ -107,6 +116,39 @@ public final class EngineBench {
         Files.writeString(out, md);
         System.out.println("written to " + out.toAbsolutePath());
         System.exit(0); // the fixtures' shutdown hooks remove their data directories
+    }
+
+    /** Reads {@code mib} MiB of an exec's stdout through the channel; prints MB/s per run. */
+    private static void execThroughput(int mib, int runs) throws Exception {
+        EngineFixture fx = EngineFixture.create(new MachineSpec(1, 512));
+        MicroVm vm = fx.restore();
+        try {
+            for (int i = 0; i < runs; i++) {
+                ExecSession s = vm.agent().exec(ExecRequest.of("head", "-c", Long.toString((long) mib << 20), "/dev/zero"));
+                long bytes = 0;
+                long frames = 0;
+                long t0 = System.nanoTime();
+                while (true) {
+                    ExecEvent e = s.next(T);
+                    if (e instanceof ExecEvent.Stdout o) {
+                        bytes += o.data().length;
+                        frames++;
+                    } else if (e instanceof ExecEvent.Exit) {
+                        break;
+                    } else if (e == null || e instanceof ExecEvent.Failed) {
+                        throw new IllegalStateException("exec throughput run failed: " + e);
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (bytes != (long) mib << 20) {
+                    throw new IllegalStateException("read " + bytes + " bytes, expected " + ((long) mib << 20));
+                }
+                System.out.printf("exec-throughput run %d: %d MiB in %.2f s = %.1f MB/s (%d frames)%n", i + 1, mib, seconds,
+                        bytes / 1e6 / seconds, frames);
+            }
+        } finally {
+            vm.close();
+        }
     }
 
     private static double restoreToFirstByte(EngineFixture fx) throws Exception {

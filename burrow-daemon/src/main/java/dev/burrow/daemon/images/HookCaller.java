@@ -14,10 +14,16 @@ import java.time.Duration;
  * Calls {@code POST /burrow/v1/<hook>} on the hooks port inside the guest, over an agent TCP
  * tunnel (nothing on the host network). For ready/validate, connection refused and 503 mean
  * "not yet" and are retried with backoff until the timeout (SPEC §1); anything else decides.
+ * Every step has a deadline inside the caller's total: a guest that accepts the connection and
+ * then stays silent (or trickles bytes) cannot hold a build longer than the hook's timeout.
  */
 final class HookCaller {
 
     static final int MAX_BODY = 64 * 1024;
+    /** One connect attempt; a slower accept counts as "not yet" and is retried within the total. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Silence between two reads of the answer; never more than what is left of the total. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     record Outcome(boolean ok, int status, String body, String problem) {
         String describe() {
@@ -38,7 +44,7 @@ final class HookCaller {
                 return new Outcome(false, last == null ? 0 : last.status, last == null ? "" : last.body,
                         "timed out after " + timeout.toSeconds() + " s" + (last == null ? "" : " (last: " + last.describe() + ")"));
             }
-            Outcome o = once(agent, port, hook, payload, Duration.ofNanos(left));
+            Outcome o = once(agent, port, hook, payload, deadline);
             boolean cutShort = o.problem != null && o.problem.contains("did not connect within");
             if (!cutShort) {
                 last = o;
@@ -52,15 +58,16 @@ final class HookCaller {
         }
     }
 
-    private static Outcome once(AgentConnection agent, int port, String hook, byte[] payload, Duration timeout) {
-        try (TcpStream s = agent.connect(port, timeout)) {
+    private static Outcome once(AgentConnection agent, int port, String hook, byte[] payload, long deadline) {
+        Duration connect = Duration.ofNanos(Math.max(1, Math.min(CONNECT_TIMEOUT.toNanos(), deadline - System.nanoTime())));
+        try (TcpStream s = agent.connect(port, connect)) {
             OutputStream out = s.output();
             String head = "POST /burrow/v1/" + hook + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nUser-Agent: burrow\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + payload.length + "\r\nConnection: close\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(payload);
             out.flush();
-            return readResponse(s.input());
+            return readResponse(s.input(READ_TIMEOUT, deadline));
         } catch (AgentException e) {
             return new Outcome(false, 0, "", e.getMessage());
         } catch (IOException e) {

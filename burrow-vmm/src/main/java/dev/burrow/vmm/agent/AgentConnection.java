@@ -1,63 +1,103 @@
 package dev.burrow.vmm.agent;
 
+import dev.burrow.vmm.agent.internal.AgentThreads;
 import dev.burrow.vmm.agent.internal.CorruptionBudget;
 import dev.burrow.vmm.agent.internal.Frame;
 import dev.burrow.vmm.agent.internal.FrameDecoder;
 import dev.burrow.vmm.agent.internal.FrameWriter;
+import dev.burrow.vmm.agent.internal.LogGate;
 import dev.burrow.vmm.agent.internal.Payload;
+import dev.burrow.vmm.agent.internal.RecentIds;
 import dev.burrow.vmm.agent.internal.StreamHandler;
+import dev.burrow.vmm.agent.internal.TokenBucket;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The host end of the agent channel (docs/PROTOCOL.md) over any byte channel: in production the
  * unix socket of the VMM's virtio-serial port. Every byte from the guest is treated as hostile:
- * the decoder holds at most one frame, each stream's buffered output is bounded by its window,
- * and every wait has a deadline.
+ * the decoder holds at most one frame, each stream's buffered output is bounded by its window
+ * (which every data frame pays for, empty or not), the reader takes frames and bytes from a
+ * token bucket and stops reading while it is in debt, every protocol violation counts against
+ * the corruption budget, and every wait has a deadline. All bounds are in {@link AgentLimits}.
  */
 public final class AgentConnection implements AutoCloseable {
 
-    public static final int PROTOCOL_VERSION = 1;
+    /** 2: every data frame costs {@link Frame#DATA_FRAME_COST} credit on top of its payload. */
+    public static final int PROTOCOL_VERSION = 2;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ByteChannel channel;
-    private final java.util.List<AgentEvents> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final String name;
+    private final List<AgentEvents> events = new CopyOnWriteArrayList<>();
+    private final AgentLimits limits;
     private final Duration sendTimeout;
     private final CorruptionBudget corruption;
+    private final TokenBucket frameBudget;
+    private final TokenBucket byteBudget;
+    private final LogGate logs;
+    private final RecentIds recentlyClosed;
     private final FrameWriter writer;
     private final FrameDecoder decoder;
     private final Map<Integer, StreamHandler> streams = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<HelloAck>> hellos = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> pings = new ConcurrentHashMap<>();
     private final CompletableFuture<Integer> announce = new CompletableFuture<>();
+    /** Set first when the channel ends; {@link #closed} completes once everything was told. */
+    private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final AtomicInteger nextStream = new AtomicInteger(1);
+    private final AtomicLong violations = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
     private final Thread reader;
 
-    public AgentConnection(ByteChannel channel, String name, AgentEvents events, int corruptFramesPerMinute, Duration sendTimeout) {
+    public AgentConnection(ByteChannel channel, String name, AgentEvents events, AgentLimits limits) {
+        long now = System.nanoTime();
         this.channel = channel;
+        this.name = name;
         this.events.add(events);
-        this.sendTimeout = sendTimeout;
-        this.corruption = new CorruptionBudget(corruptFramesPerMinute);
+        this.limits = limits;
+        this.sendTimeout = limits.sendTimeout();
+        this.corruption = new CorruptionBudget(limits.corruptFramesPerMinute());
+        this.frameBudget = new TokenBucket(limits.framesPerSecond(), limits.frameBurst(), now);
+        this.byteBudget = new TokenBucket(limits.bytesPerSecond(), limits.byteBurst(), now);
+        this.logs = new LogGate(limits.logLinesPerSecond(), limits.logBurst(), now, line -> this.events.forEach(e -> e.log(line)));
+        this.recentlyClosed = new RecentIds(limits.recentlyClosedStreams());
         this.decoder = new FrameDecoder(this::dispatch, this::onCorrupt);
         this.writer = new FrameWriter(channel, name + "-agent-writer", e -> fail("write failed: " + e.getMessage(), false));
-        this.reader = Thread.ofVirtual().name(name + "-agent-reader").start(this::readLoop);
+        this.reader = AgentThreads.start(name + "-agent-reader", this::readLoop);
+    }
+
+    public AgentConnection(ByteChannel channel, String name, AgentEvents events, int corruptFramesPerMinute, Duration sendTimeout) {
+        this(channel, name, events, AgentLimits.defaults().withCorruptFramesPerMinute(corruptFramesPerMinute).withSendTimeout(sendTimeout));
     }
 
     public AgentConnection(ByteChannel channel, String name) {
-        this(channel, name, AgentEvents.NONE, 100, Duration.ofSeconds(10));
+        this(channel, name, AgentEvents.NONE, AgentLimits.defaults());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public AgentLimits limits() {
+        return limits;
     }
 
     /** Waits for the ANNOUNCE a freshly booted agent sends; returns its protocol version. */
@@ -69,6 +109,9 @@ public final class AgentConnection implements AutoCloseable {
     public HelloAck hello(Identity id, Duration timeout) throws AgentException {
         long nonce = RANDOM.nextLong();
         CompletableFuture<HelloAck> f = new CompletableFuture<>();
+        if (hellos.size() >= limits.maxPendingHellos()) {
+            throw new AgentException(limits.maxPendingHellos() + " HELLOs are already waiting for the agent");
+        }
         hellos.put(nonce, f);
         try {
             send(new Frame(Frame.HELLO, 0, Payload.writer()
@@ -90,6 +133,9 @@ public final class AgentConnection implements AutoCloseable {
         RANDOM.nextBytes(token);
         String key = Arrays.toString(token);
         CompletableFuture<Void> f = new CompletableFuture<>();
+        if (pings.size() >= limits.maxPendingPings()) {
+            throw new AgentException(limits.maxPendingPings() + " pings are already waiting for the agent");
+        }
         pings.put(key, f);
         long start = System.nanoTime();
         try {
@@ -151,7 +197,7 @@ public final class AgentConnection implements AutoCloseable {
     }
 
     public boolean isOpen() {
-        return !closed.isDone();
+        return closeReason.get() == null;
     }
 
     public long corruptFrames() {
@@ -162,36 +208,74 @@ public final class AgentConnection implements AutoCloseable {
         return decoder.skippedBytes();
     }
 
+    /** Protocol violations and unexpected frames counted against the corruption budget so far. */
+    public long violations() {
+        return violations.get();
+    }
+
+    /** Good frames decoded so far. */
+    public long framesReceived() {
+        return decoder.frames();
+    }
+
+    /** Agent LOG lines dropped for the rate limit and not yet reported. */
+    public long droppedLogLines() {
+        return logs.dropped();
+    }
+
+    /**
+     * What the guest holds in host memory right now, in bytes of flow-control credit: the
+     * decoder's partial frame plus every open stream's unconsumed output.
+     */
+    public long queuedBytes() {
+        long n = decoder.buffered();
+        for (StreamHandler h : streams.values()) {
+            n += h.queuedCredit();
+        }
+        return n;
+    }
+
     void send(Frame f) throws AgentException {
-        if (closed.isDone()) {
-            throw new AgentException("agent channel is closed: " + closed.getNow(""));
+        String reason = closeReason.get();
+        if (reason != null) {
+            throw new AgentException("agent channel is closed: " + reason);
         }
         writer.send(f, sendTimeout);
     }
 
-    void forget(int streamId) {
-        streams.remove(streamId);
+    /** The stream is over; when the host ended it, late frames from the guest for it are expected. */
+    void forget(int streamId, boolean byHost) {
+        if (streams.remove(streamId) != null && byHost) {
+            recentlyClosed.add(streamId);
+        }
     }
 
     private int nextStreamId() {
         int id;
         do {
             id = nextStream.getAndIncrement();
-        } while (id == 0 || streams.containsKey(id));
+        } while (id == 0 || streams.containsKey(id) || recentlyClosed.contains(id));
         return id;
     }
 
+    /**
+     * One bounded read per turn (at most one buffer of frames), paid for from the frame and byte
+     * buckets; while either is in debt the socket is not read, which pushes back on the guest.
+     */
     private void readLoop() {
-        ByteBuffer buf = ByteBuffer.allocate(Frame.MAX_PAYLOAD);
         try {
-            while (!closed.isDone()) {
-                buf.clear();
-                int n = channel.read(buf);
+            while (isOpen()) {
+                long frames = decoder.frames();
+                int n = decoder.readFrom(channel);
                 if (n < 0) {
                     fail("the guest closed the channel", false);
                     return;
                 }
-                decoder.feed(buf.array(), 0, n);
+                long now = System.nanoTime();
+                frameBudget.take(decoder.frames() - frames, now);
+                byteBudget.take(n, now);
+                logs.tick(now);
+                waitForBudget();
             }
         } catch (AgentProtocolException e) {
             fail(e.getMessage(), true);
@@ -202,6 +286,23 @@ public final class AgentConnection implements AutoCloseable {
         }
     }
 
+    private void waitForBudget() {
+        while (isOpen()) {
+            long now = System.nanoTime();
+            long wait = Math.max(frameBudget.nanosUntilPositive(now), byteBudget.nanosUntilPositive(now));
+            if (wait <= 0) {
+                return;
+            }
+            throttled.incrementAndGet();
+            LockSupport.parkNanos(this, wait);
+        }
+    }
+
+    /** How often the reader stopped reading to let its frame or byte budget refill. */
+    public long throttledReads() {
+        return throttled.get();
+    }
+
     private void onCorrupt(String what) {
         events.forEach(e -> e.corrupt(what));
         if (corruption.record(System.nanoTime())) {
@@ -209,12 +310,14 @@ public final class AgentConnection implements AutoCloseable {
         }
     }
 
+    private void violation(String what) {
+        violations.incrementAndGet();
+        onCorrupt(what);
+    }
+
     private void dispatch(Frame f) {
         if (f.stream() != 0) {
-            StreamHandler h = streams.get(f.stream());
-            if (h != null) {
-                h.onFrame(f);
-            }
+            dispatchToStream(f);
             return;
         }
         try {
@@ -238,7 +341,11 @@ public final class AgentConnection implements AutoCloseable {
                     };
                     boolean exited = state == HelloAck.EntrypointState.EXITED;
                     CompletableFuture<HelloAck> waiting = hellos.get(nonce);
-                    if (waiting != null) {
+                    if (waiting == null) {
+                        violation("HELLO_ACK for no HELLO waiting");
+                    } else if (version != PROTOCOL_VERSION) {
+                        waiting.completeExceptionally(new AgentException(tooOld(version, agentVersion)));
+                    } else {
                         waiting.complete(new HelloAck(version, agentVersion, problems, detail, state,
                                 exited ? OptionalInt.of(code) : OptionalInt.empty(),
                                 exited ? OptionalInt.of(sig) : OptionalInt.empty()));
@@ -246,15 +353,23 @@ public final class AgentConnection implements AutoCloseable {
                 }
                 case Frame.PONG -> {
                     CompletableFuture<Void> waiting = pings.get(Arrays.toString(f.payload()));
-                    if (waiting != null) {
+                    if (waiting == null) {
+                        violation("PONG for no PING waiting");
+                    } else {
                         waiting.complete(null);
                     }
                 }
                 case Frame.ANNOUNCE -> {
                     int version = r.i32();
-                    r.str();
+                    String agentVersion = r.str();
                     r.end();
-                    announce.complete(version);
+                    if (announce.isDone()) {
+                        violation("ANNOUNCE twice");
+                    } else if (version != PROTOCOL_VERSION) {
+                        announce.completeExceptionally(new AgentException(tooOld(version, agentVersion)));
+                    } else {
+                        announce.complete(version);
+                    }
                 }
                 case Frame.ENTRYPOINT_EXIT -> {
                     int code = r.i32();
@@ -263,18 +378,44 @@ public final class AgentConnection implements AutoCloseable {
                     events.forEach(e -> e.entrypointExited(code, sig));
                 }
                 case Frame.LOG -> {
+                    if (f.payload().length > LogGate.MAX_LINE_BYTES + 4) {
+                        throw new AgentProtocolException("LOG line of " + (f.payload().length - 4) + " bytes; the limit is " + LogGate.MAX_LINE_BYTES, false);
+                    }
                     String line = r.str();
-                    events.forEach(e -> e.log(line));
+                    r.end();
+                    logs.line(line, System.nanoTime());
                 }
-                default -> { /* unknown control frames are ignored (newer agents) */ }
+                default -> violation("unknown control frame " + Frame.typeName(f.type()));
             }
         } catch (AgentProtocolException e) {
-            onCorrupt("malformed control frame 0x" + Integer.toHexString(f.type()) + ": " + e.getMessage());
+            violation("malformed control frame " + Frame.typeName(f.type()) + ": " + e.getMessage());
         }
     }
 
+    private void dispatchToStream(Frame f) {
+        StreamHandler h = streams.get(f.stream());
+        if (h == null) {
+            if (!recentlyClosed.late(f.stream())) {
+                violation("frame " + Frame.typeName(f.type()) + " for stream " + f.stream() + ", which is not open");
+            }
+            return;
+        }
+        try {
+            h.onFrame(f);
+        } catch (AgentProtocolException e) {
+            violation("stream " + f.stream() + ": " + e.getMessage());
+            h.onViolation(e.getMessage());
+        }
+    }
+
+    private static String tooOld(int version, String agentVersion) {
+        return "the agent (" + agentVersion + ") speaks protocol " + version + " and this host speaks " + PROTOCOL_VERSION
+                + ": the image version was built with " + (version < PROTOCOL_VERSION ? "an older" : "another")
+                + " agent and needs a rebuild";
+    }
+
     private void fail(String reason, boolean violation) {
-        if (!closed.complete(reason)) {
+        if (!closeReason.compareAndSet(null, reason)) {
             return;
         }
         writer.close();
@@ -292,6 +433,7 @@ public final class AgentConnection implements AutoCloseable {
         pings.values().forEach(f -> f.completeExceptionally(ex));
         announce.completeExceptionally(ex);
         events.forEach(e -> e.closed(reason, violation));
+        closed.complete(reason);
     }
 
     private <T> T await(CompletableFuture<T> f, Duration timeout, String what) throws AgentException {

@@ -9,27 +9,35 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A TCP connection to a port inside the guest, tunnelled over the agent channel. */
+/**
+ * A TCP connection to a port inside the guest, tunnelled over the agent channel. The guest must
+ * answer CONNECTED once, then send non-empty DATA and at most one empty DATA (its half-close);
+ * anything else resets the connection and counts against the channel's corruption budget.
+ */
 public final class TcpStream implements StreamHandler, AutoCloseable {
 
     private static final byte[] EOF = new byte[0];
+    /** A window bounds the DATA frames in flight (each costs more than {@link Frame#DATA_FRAME_COST}); plus the end. */
+    static final int MAX_CHUNKS = Credit.INITIAL_WINDOW / Frame.DATA_FRAME_COST + 2;
 
     private final AgentConnection connection;
     private final int streamId;
     private final Duration sendTimeout;
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
-    private final LinkedBlockingQueue<byte[]> inbound = new LinkedBlockingQueue<>();
+    private final BlockingQueue<byte[]> inbound = new ArrayBlockingQueue<>(MAX_CHUNKS);
     private final AtomicLong outstanding = new AtomicLong();
     private final Credit sendCredit = new Credit();
     private volatile String failure;
     private volatile boolean closed;
+    private boolean guestEof;
 
     TcpStream(AgentConnection connection, int streamId, Duration sendTimeout) {
         this.connection = connection;
@@ -51,7 +59,25 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
         }
     }
 
+    /** The guest's bytes; a read waits as long as it takes. */
     public InputStream input() {
+        return input(null);
+    }
+
+    /**
+     * The guest's bytes; a read that gets nothing within {@code readTimeout} throws
+     * {@link AgentException} (null: wait as long as it takes).
+     */
+    public InputStream input(Duration readTimeout) {
+        return input(readTimeout, Long.MAX_VALUE);
+    }
+
+    /**
+     * The guest's bytes; a read throws {@link AgentException} when nothing arrives within
+     * {@code readTimeout} (null: no per-read limit) or by {@code deadlineNanos} ({@link System#nanoTime}
+     * scale; {@link Long#MAX_VALUE}: none), whichever comes first.
+     */
+    public InputStream input(Duration readTimeout, long deadlineNanos) {
         return new InputStream() {
             private byte[] current = new byte[0];
             private int pos;
@@ -68,12 +94,7 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
                     return -1;
                 }
                 if (pos == current.length) {
-                    try {
-                        current = inbound.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted", e);
-                    }
+                    current = take(readTimeout, deadlineNanos);
                     pos = 0;
                     if (current == EOF) {
                         if (failure != null) {
@@ -89,6 +110,26 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
                 return n;
             }
         };
+    }
+
+    private byte[] take(Duration timeout, long deadlineNanos) throws IOException {
+        try {
+            if (timeout == null && deadlineNanos == Long.MAX_VALUE) {
+                return inbound.take();
+            }
+            long wait = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+            if (timeout != null) {
+                wait = Math.min(wait, timeout.toNanos());
+            }
+            byte[] next = inbound.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                throw new AgentException("guest sent nothing for " + TimeUnit.NANOSECONDS.toMillis(Math.max(0, wait)) + " ms");
+            }
+            return next;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     public OutputStream output() {
@@ -111,6 +152,7 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
             @Override
             public void close() throws IOException {
                 if (!closed) {
+                    sendCredit.take(0, sendTimeout);
                     connection.send(Frame.of(Frame.DATA, streamId));
                 }
             }
@@ -118,43 +160,77 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
     }
 
     private void grant(int n) {
-        outstanding.addAndGet(-n);
+        long cost = Frame.cost(n);
+        outstanding.addAndGet(-cost);
+        if (closed) {
+            return;
+        }
         try {
-            connection.send(new Frame(Frame.WINDOW, streamId, Payload.writer().u32(n).toBytes()));
+            connection.send(new Frame(Frame.WINDOW, streamId, Payload.writer().u32((int) cost).toBytes()));
         } catch (AgentException ignored) {
             // channel closing
         }
     }
 
     @Override
-    public void onFrame(Frame f) {
-        try {
-            switch (f.type()) {
-                case Frame.CONNECTED -> connected.complete(null);
-                case Frame.DATA -> {
-                    if (f.payload().length == 0) {
-                        inbound.add(EOF);
-                    } else if (outstanding.addAndGet(f.payload().length) > Credit.INITIAL_WINDOW) {
-                        end("agent sent beyond the flow-control window", true);
-                    } else {
-                        inbound.add(f.payload());
-                    }
-                }
-                case Frame.WINDOW -> {
-                    Payload.Reader r = Payload.reader(f);
-                    long inc = r.i32() & 0xFFFFFFFFL;
-                    r.end();
-                    if (!sendCredit.grant(inc)) {
-                        end("agent granted an impossible window", true);
-                    }
-                }
-                case Frame.ERROR -> end(Payload.reader(f).str(), false);
-                case Frame.CLOSE -> end("connection reset by the guest", false);
-                default -> { }
-            }
-        } catch (AgentProtocolException e) {
-            end("agent broke the protocol on this connection: " + e.getMessage(), true);
+    public void onFrame(Frame f) throws AgentProtocolException {
+        if (closed) {
+            return;
         }
+        boolean isConnected = connected.isDone();
+        switch (f.type()) {
+            case Frame.CONNECTED -> {
+                if (isConnected) {
+                    throw new AgentProtocolException("CONNECTED twice", false);
+                }
+                connected.complete(null);
+            }
+            case Frame.DATA -> {
+                if (!isConnected) {
+                    throw new AgentProtocolException("DATA before CONNECTED", false);
+                }
+                if (guestEof) {
+                    throw new AgentProtocolException("DATA after the guest's half-close", false);
+                }
+                if (outstanding.addAndGet(Frame.cost(f.payload().length)) > Credit.INITIAL_WINDOW) {
+                    throw new AgentProtocolException("agent sent beyond the flow-control window", false);
+                }
+                guestEof = f.payload().length == 0;
+                if (!inbound.offer(guestEof ? EOF : f.payload())) {
+                    throw new AgentProtocolException("more than " + MAX_CHUNKS + " chunks queued", false);
+                }
+            }
+            case Frame.WINDOW -> {
+                if (!isConnected) {
+                    throw new AgentProtocolException("WINDOW before CONNECTED", false);
+                }
+                Payload.Reader r = Payload.reader(f);
+                long inc = r.i32() & 0xFFFFFFFFL;
+                r.end();
+                if (!sendCredit.grant(inc)) {
+                    throw new AgentProtocolException("agent granted an impossible window", false);
+                }
+            }
+            case Frame.ERROR -> {
+                Payload.Reader r = Payload.reader(f);
+                String message = r.str();
+                r.end();
+                end(message, false);
+            }
+            case Frame.CLOSE -> {
+                if (guestEof) {
+                    end(null, false); // both directions done: a clean end
+                } else {
+                    end("connection reset by the guest", false);
+                }
+            }
+            default -> throw new AgentProtocolException("frame type " + Frame.typeName(f.type()) + " on a TCP stream", false);
+        }
+    }
+
+    @Override
+    public void onViolation(String reason) {
+        end("agent broke the protocol on this connection: " + reason, true);
     }
 
     @Override
@@ -162,17 +238,26 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
         end("agent channel closed: " + reason, false);
     }
 
-    private void end(String reason, boolean sendClose) {
+    @Override
+    public long queuedCredit() {
+        return outstanding.get();
+    }
+
+    /** Ends the stream; a null reason is a clean end (readers get EOF, not an error). */
+    private synchronized void end(String reason, boolean byHost) {
         if (closed) {
             return;
         }
         closed = true;
         failure = reason;
-        connection.forget(streamId);
+        connection.forget(streamId, byHost);
         sendCredit.cancel();
-        connected.completeExceptionally(new AgentException(reason));
-        inbound.add(EOF);
-        if (sendClose) {
+        connected.completeExceptionally(new AgentException(reason == null ? "stream ended" : reason));
+        if (!inbound.offer(EOF)) {
+            inbound.clear();
+            inbound.offer(EOF);
+        }
+        if (byHost) {
             try {
                 connection.send(Frame.of(Frame.CLOSE, streamId));
             } catch (AgentException ignored) {
@@ -183,8 +268,6 @@ public final class TcpStream implements StreamHandler, AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed) {
-            end("closed by the host", true);
-        }
+        end("closed by the host", true);
     }
 }

@@ -33,6 +33,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -446,7 +447,7 @@ public final class QemuHypervisor implements Hypervisor {
         String name = config.instanceId() + "/" + vmId;
         List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files);
         try {
-            return VmmProcess.launch(jailer, name, l.dir, argv, Duration.ofSeconds(10));
+            return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), Duration.ofSeconds(10));
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
@@ -529,9 +530,10 @@ public final class QemuHypervisor implements Hypervisor {
 
     private static String consoleTail(Layout l) {
         StringBuilder sb = new StringBuilder();
-        for (String f : List.of("vmm.stderr", "jailer.log", "console.log")) {
+        // console.log.1 is the older half of the console ring; a guest may print any bytes
+        for (String f : List.of("vmm.stderr", "jailer.log", "console.log.1", "console.log")) {
             try {
-                String s = Files.readString(l.dir.resolve(f));
+                String s = new String(Files.readAllBytes(l.dir.resolve(f)), StandardCharsets.UTF_8);
                 if (!s.isBlank()) {
                     sb.append("\n--- ").append(f).append(" ---\n").append(Commands.tail(s));
                 }

@@ -160,6 +160,7 @@ class AgentConnectionTest {
             }
         });
         ExecSession s = host.exec(ExecRequest.of("yes"));
+        guestSends(new Frame(Frame.STARTED, s.id(), Payload.writer().u32(42).toBytes()));
         byte[] chunk = new byte[65536];
         for (int i = 0; i < 5; i++) { // 320 KiB without waiting for WINDOW: over the 256 KiB window
             guestSends(new Frame(Frame.STDOUT, s.id(), chunk));
@@ -176,6 +177,7 @@ class AgentConnectionTest {
     @Test
     void aMalformedExitPayloadFailsOnlyThatExec() throws Exception {
         ExecSession s = host.exec(ExecRequest.of("true"));
+        guestSends(new Frame(Frame.STARTED, s.id(), Payload.writer().u32(42).toBytes()));
         guestSends(new Frame(Frame.EXIT, s.id(), new byte[3]));
         assertThatThrownBy(() -> s.await(Duration.ofSeconds(5)))
                 .isInstanceOf(AgentException.class).hasMessageContaining("payload ends early");

@@ -6,7 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Send credit of one stream direction (docs/PROTOCOL.md "Flow control"). */
+/**
+ * Send credit of one stream direction (docs/PROTOCOL.md "Flow control"): a data frame takes its
+ * payload plus {@link Frame#DATA_FRAME_COST}.
+ */
 public final class Credit {
 
     public static final int INITIAL_WINDOW = 262144;
@@ -16,12 +19,16 @@ public final class Credit {
     private long credit = INITIAL_WINDOW;
     private boolean cancelled;
 
-    /** Waits for credit and takes up to {@code wanted} bytes of it. */
+    /**
+     * Waits until a frame of at least one byte (or, for {@code wanted == 0}, an empty frame) fits,
+     * and takes the credit of a frame of up to {@code wanted} bytes. Returns the payload bytes it may carry.
+     */
     public int take(int wanted, Duration timeout) throws AgentException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long needed = Frame.cost(Math.min(wanted, 1));
         lock.lock();
         try {
-            while (credit <= 0 && !cancelled) {
+            while (credit < needed && !cancelled) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AgentException("guest did not accept more input for " + timeout.toMillis() + " ms");
@@ -31,8 +38,8 @@ public final class Credit {
             if (cancelled) {
                 throw new AgentException("stream is closed");
             }
-            int n = (int) Math.min(wanted, credit);
-            credit -= n;
+            int n = (int) Math.min(wanted, credit - Frame.DATA_FRAME_COST);
+            credit -= Frame.cost(n);
             return n;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -9,6 +9,12 @@ public record Frame(int type, int stream, byte[] payload) {
     public static final int VERSION = 1;
     public static final int HEADER_BYTES = 20;
     public static final int MAX_PAYLOAD = 65536;
+    /**
+     * What a data frame (STDIN, STDOUT, STDERR, DATA) costs in flow-control credit on top of its
+     * payload, empty ones included: a window then bounds the frames in flight as well as the bytes,
+     * and what a receiver keeps per queued frame (about 64 bytes of heap) stays under its cost.
+     */
+    public static final int DATA_FRAME_COST = 128;
 
     // control
     public static final int HELLO = 0x01;
@@ -40,6 +46,15 @@ public record Frame(int type, int stream, byte[] payload) {
         if (type < 0 || type > 0xFF) {
             throw new IllegalArgumentException("type " + type + " is not a u8");
         }
+    }
+
+    /** The credit a data frame with this many payload bytes takes from a window. */
+    public static long cost(int payloadBytes) {
+        return (long) payloadBytes + DATA_FRAME_COST;
+    }
+
+    public static String typeName(int type) {
+        return "0x" + Integer.toHexString(type);
     }
 
     public static Frame of(int type, int stream) {

@@ -29,7 +29,7 @@ public final class FrameWriter {
     public FrameWriter(WritableByteChannel channel, String name, Consumer<IOException> onFailure) {
         this.channel = channel;
         this.onFailure = onFailure;
-        this.thread = Thread.ofVirtual().name(name).start(this::run);
+        this.thread = AgentThreads.start(name, this::run);
     }
 
     public void send(Frame frame, Duration timeout) throws AgentException {

@@ -16,6 +16,13 @@ public final class QemuArgs {
     /** Machine options recorded in every template. */
     public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem";
     static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 init_on_alloc=0 burrow.root=/dev/vda";
+    /**
+     * The serial console goes to this fd, a pipe from burrow-jailer, which keeps it in a ring of
+     * two files ({@code console.log} and {@code console.log.1}) of {@link #CONSOLE_BYTES} in all.
+     */
+    public static final int CONSOLE_FD = 3;
+    /** The most a microVM's console takes on disk, both halves together. */
+    public static final long CONSOLE_BYTES = 1L << 20;
 
     private QemuArgs() {}
 
@@ -52,7 +59,7 @@ public final class QemuArgs {
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
                 + (f.memoryShared() ? ",share=on" : ",share=off")));
         a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
-        a.addAll(List.of("-serial", "file:" + f.console()));
+        a.addAll(List.of("-serial", "file:/dev/fd/" + CONSOLE_FD)); // the jailer writes f.console()
         a.addAll(List.of("-blockdev", "driver=file,node-name=rootfile,filename=" + f.disk(),
                 "-blockdev", "driver=qcow2,node-name=root,file=rootfile",
                 "-device", "virtio-blk-device,drive=root,id=rootdisk"));

@@ -30,13 +30,17 @@ public final class VmmProcess {
         this.jailer = jailer;
     }
 
-    public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Duration timeout) throws VmmException {
+    /** Starts {@code command} through the jailer, which keeps fd 3's output in the bounded ring {@code console}. */
+    public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Path console, Duration timeout)
+            throws VmmException {
         Path pidFile = dir.resolve("vmm.pid");
         List<String> argv = new ArrayList<>(List.of(jailerBinary.toString(),
                 "--name", name,
                 "--pid-file", pidFile.toString(),
                 "--stdout", dir.resolve("vmm.stdout").toString(),
                 "--stderr", dir.resolve("vmm.stderr").toString(),
+                "--console", console.toString(),
+                "--console-bytes", Long.toString(QemuArgs.CONSOLE_BYTES),
                 "--"));
         argv.addAll(command);
         Process p;
