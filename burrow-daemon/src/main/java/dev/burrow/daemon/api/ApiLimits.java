@@ -78,6 +78,13 @@ public record ApiLimits(String domain, int maxConnections, int maxConnectionsPer
                 maxEventRows, janitorPeriod, maxStreamsPerTenant, maxInFlightPerTenant, execWriteStall);
     }
 
+    /** A copy with another write-stall deadline (tests use a short one). */
+    public ApiLimits withExecWriteStall(Duration stall) {
+        return new ApiLimits(domain, maxConnections, maxConnectionsPerAddress, headerDeadline, bodyDeadline, idleTimeout,
+                minUploadBytesPerSecond, requestHeaderBytes, maxUploadBytes, uploadTtl, idempotencyTtl, eventRetention,
+                maxEventRows, janitorPeriod, maxStreamsPerTenant, maxInFlightPerTenant, stall);
+    }
+
     private static long number(Map<String, String> env, String name, long def) {
         String v = env.get(name);
         if (v == null) {
