@@ -48,7 +48,6 @@ public final class ApiServer implements AutoCloseable {
     private static final int THREAD_HEADROOM = 64;
     /** How long a stopping daemon lets open streams write their last line. */
     private static final Duration STOP_DRAIN = Duration.ofSeconds(2);
-    private static final Duration STOP_POLL = Duration.ofMillis(20);
 
     private final Server server;
     private final ServerConnector connector;
@@ -297,9 +296,9 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopping = true;
-        long deadline = System.nanoTime() + STOP_DRAIN.toNanos();
-        while (gate.openStreams() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(STOP_POLL); // streams poll stopping() and end with their reason
+        // streams look at stopping() between lines and end with their reason
+        if (!gate.awaitNoStreams(STOP_DRAIN)) {
+            LOG.info("{} stream(s) still open after {}; closing them", gate.openStreams(), STOP_DRAIN);
         }
         scans.shutdownNow();
         server.stop();

@@ -30,6 +30,8 @@ final class MicroVmRoutes {
     private static final int MAX_EXEC_TIMEOUT = 86_400;
     /** How often an exec stream looks at the clock and at a stopping daemon while the guest is quiet. */
     private static final Duration POLL = Duration.ofMillis(500);
+    /** After a write stall, how long the client has to take the pending output and get the last line. */
+    private static final Duration STALL_GRACE = Duration.ofSeconds(5);
     private static final Duration STDIN_ONCE_WAIT = Duration.ofSeconds(30);
     private static final Duration STDIN_STREAM_WAIT = Duration.ofSeconds(60);
     private static final Map<String, Integer> SIGNALS = Map.of("HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15);
@@ -198,8 +200,11 @@ final class MicroVmRoutes {
                 }
             }
         } catch (StreamOut.Stalled stalled) {
-            // the client stopped reading: the connection cannot take a last line, so the call fails and Jetty aborts it
-            throw stalled;
+            // the client stopped reading: a last line says why if it takes the pending output after all, else Jetty aborts the call
+            if (!out.lastLineAfterStall(errorFrame(c, 408, "request-timeout", "the exec was ended: " + stalled.getMessage()
+                    + " (the limit is " + c.limits.execWriteStall().toSeconds() + " s)"), STALL_GRACE)) {
+                throw stalled;
+            }
         } catch (IOException clientGone) {
             // the client disconnected: its exec's process group goes too (SPEC §3), unless detached
         } catch (RuntimeException | InterruptedException unexpected) {

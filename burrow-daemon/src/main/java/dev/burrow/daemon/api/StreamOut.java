@@ -27,6 +27,8 @@ final class StreamOut {
     private final Response response;
     private final Duration stall;
     private boolean broken;
+    /** The write that stalled, still pending: when the client takes it after all, a last line can follow. */
+    private Callback.Completable stalledWrite;
 
     StreamOut(Response response, Duration stall) {
         this.response = response;
@@ -54,6 +56,29 @@ final class StreamOut {
         return !broken;
     }
 
+    /**
+     * After a stall: when the client takes the stalled write within {@code grace}, writes
+     * {@code frame} as the stream's last line and answers true; else false (the connection is
+     * then unusable and the call must fail so that Jetty aborts it).
+     */
+    boolean lastLineAfterStall(Map<String, ?> frame, Duration grace) {
+        if (stalledWrite == null) {
+            return false;
+        }
+        try {
+            stalledWrite.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            stalledWrite = null;
+            broken = false;
+            line(frame);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private void write(ByteBuffer buf) throws IOException {
         if (broken) {
             throw new IOException("the stream is already broken");
@@ -64,7 +89,7 @@ final class StreamOut {
             done.get(stall.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             broken = true;
-            done.failed(new Stalled(stall));
+            stalledWrite = done;
             throw new Stalled(stall);
         } catch (ExecutionException e) {
             broken = true;

@@ -1,6 +1,8 @@
 package dev.burrow.daemon.api;
 
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,20 +30,39 @@ final class TenantGate {
     }
 
     Permit call(String tenant) {
-        return acquire(inFlight, tenant, maxInFlight, "in-flight-requests", "calls", null);
+        return acquire(inFlight, tenant, maxInFlight, "in-flight-requests", "calls", false);
     }
 
     Permit stream(String tenant) {
-        return acquire(streams, tenant, maxStreams, "streams", "open streams (events follow, exec, uploads)", openStreams);
+        return acquire(streams, tenant, maxStreams, "streams", "open streams (events follow, exec, uploads)", true);
     }
 
-    /** Streams open now, all tenants together (what a stopping daemon waits for). */
+    /** Streams open now, all tenants together. */
     int openStreams() {
         return openStreams.get();
     }
 
-    private static Permit acquire(ConcurrentHashMap<String, AtomicInteger> counts, String tenant, int limit, String quota,
-                                  String what, AtomicInteger total) {
+    /** Waits until no stream is open or {@code timeout} passed; answers whether none is. */
+    synchronized boolean awaitNoStreams(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (openStreams.get() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    private synchronized void streamClosed() {
+        if (openStreams.decrementAndGet() == 0) {
+            notifyAll();
+        }
+    }
+
+    private Permit acquire(ConcurrentHashMap<String, AtomicInteger> counts, String tenant, int limit, String quota,
+                           String what, boolean stream) {
         AtomicInteger n = counts.computeIfAbsent(tenant, t -> new AtomicInteger());
         int now = n.incrementAndGet();
         if (now > limit) {
@@ -49,15 +70,15 @@ final class TenantGate {
             throw ApiException.tooMany(quota, limit, now - 1, "this tenant already has " + (now - 1) + " concurrent " + what
                     + ", the limit is " + limit + "; close some or retry later");
         }
-        if (total != null) {
-            total.incrementAndGet();
+        if (stream) {
+            openStreams.incrementAndGet();
         }
         AtomicInteger released = new AtomicInteger();
         return () -> {
             if (released.getAndIncrement() == 0) {
                 n.decrementAndGet();
-                if (total != null) {
-                    total.decrementAndGet();
+                if (stream) {
+                    streamClosed();
                 }
             }
         };
