@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,6 +232,15 @@ final class Call {
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.write(bytes);
+        }
+    }
+
+    /** Streams a file as the body, a buffer at a time. */
+    void sendFile(int status, String contentType, Path file) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        try (InputStream in = Files.newInputStream(file); OutputStream out = Content.Sink.asOutputStream(response)) {
+            in.transferTo(out);
         }
     }
 

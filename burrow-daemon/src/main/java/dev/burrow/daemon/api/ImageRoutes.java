@@ -265,6 +265,10 @@ final class ImageRoutes {
 
     private void logs(Call c) throws Exception {
         ImageVersion v = versionOf(c);
-        c.sendText(200, "text/plain; charset=utf-8", Files.exists(v.buildLog()) ? Files.readString(v.buildLog()) : "");
+        if (!Files.exists(v.buildLog())) {
+            c.sendText(200, "text/plain; charset=utf-8", "");
+            return;
+        }
+        c.sendFile(200, "text/plain; charset=utf-8", v.buildLog()); // streamed: a build log can be larger than the heap allows
     }
 }

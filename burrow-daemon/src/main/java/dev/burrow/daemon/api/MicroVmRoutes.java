@@ -248,6 +248,7 @@ final class MicroVmRoutes {
 
     private void stdin(Call c) throws Exception {
         ExecSession s = session(c);
+        c.openStream(); // a stdin body may stream as long as the exec runs
         byte[] buf = new byte[1 << 16];
         long total = 0;
         try (InputStream in = c.body()) {

@@ -34,7 +34,7 @@ final class TenantGate {
     }
 
     Permit stream(String tenant) {
-        return acquire(streams, tenant, maxStreams, "streams", "open streams (events follow, exec, uploads)", true);
+        return acquire(streams, tenant, maxStreams, "streams", "open streams (events follow, exec, exec stdin, uploads)", true);
     }
 
     /** Streams open now, all tenants together. */
