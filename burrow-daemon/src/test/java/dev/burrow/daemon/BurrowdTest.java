@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A real burrowd on an ephemeral port with its own data directory, driven over HTTP like any client. */
@@ -193,6 +194,50 @@ class BurrowdTest {
         p = json(send("GET", "/v1/microvms", HttpRequest.BodyPublishers.noBody(), "bk_wrong"), 401);
         assertThat(p.get("status").asInt()).isEqualTo(401);
         assertThat(send("GET", "/healthz", HttpRequest.BodyPublishers.noBody(), null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Tag("hostile")
+    void badEnvironmentNamesAreRefusedAtRunAndAtExecSoLaterExecsStillWork() throws Exception {
+        int before = json(get("/v1/microvms?limit=500"), 200).get("items").size();
+        JsonNode p = json(post("/v1/microvms", "{\"image\":\"bb\",\"env\":{\"A=B\":\"x\"}}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("env");
+        assertThat(json(get("/v1/microvms?limit=500"), 200).get("items").size()).as("nothing created").isEqualTo(before);
+
+        String id = run();
+        for (String env : List.of("{\"\":\"x\"}", "{\"A=B\":\"x\"}", "{\"A\":\"x\\u0000\"}")) {
+            json(post("/v1/microvms/" + id + "/exec", "{\"cmd\":[\"true\"],\"env\":" + env + "}"), 400);
+        }
+        assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $OK\"],\"env\":{\"OK\":\"fine\"}}").stdout()).isEqualTo("fine\n");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    @Tag("hostile")
+    void aClientThatPausesReadingSlowsTheExecAndLosesNoOutput() throws Exception {
+        String id = run();
+        int bytes = 4 << 20;
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/exec"))
+                .header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":[\"head\",\"-c\",\"" + bytes + "\",\"/dev/zero\"]}")).build();
+        HttpResponse<java.io.InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).contains("started");
+            // the client stops reading for a while (shorter than the write-stall deadline): this pause is the behaviour under test
+            Thread.sleep(3_000);
+            long got = 0;
+            JsonNode last = null;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                last = JSON.readTree(line);
+                if (last.has("stdout")) {
+                    got += Base64.getDecoder().decode(last.get("stdout").asText()).length;
+                }
+            }
+            assertThat(got).isEqualTo(bytes);
+            assertThat(last.get("exit").asInt()).isZero();
+        }
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
     }
 
     @Test

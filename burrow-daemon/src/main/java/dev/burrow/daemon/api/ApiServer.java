@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -238,6 +239,12 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void problem(Response response, Callback callback, String requestId, Throwable t) {
+        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
+            // the client went away or stopped reading (or the server is stopping): nothing to answer, nothing broken here
+            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
+            callback.failed(t);
+            return;
+        }
         int status;
         String type;
         String field = null;
