@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.oci.OciLayoutWriter;
 import dev.burrow.vmm.kernel.KernelCache;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -220,9 +223,9 @@ class BurrowdTest {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/exec"))
                 .header("Authorization", "Bearer " + key)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":[\"head\",\"-c\",\"" + bytes + "\",\"/dev/zero\"]}")).build();
-        HttpResponse<java.io.InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
-        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             assertThat(in.readLine()).contains("started");
             // the client stops reading for a while (shorter than the write-stall deadline): this pause is the behaviour under test
             Thread.sleep(3_000);

@@ -15,10 +15,12 @@ import dev.burrow.vmm.kernel.KernelCache;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,7 +111,7 @@ class HostileClientsTest {
 
     private static String post(String path, String key, String body) {
         return "POST " + path + " HTTP/1.1\r\nHost: " + host() + "\r\nAuthorization: Bearer " + key
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
                 + "\r\n\r\n" + body;
     }
 
@@ -221,7 +223,7 @@ class HostileClientsTest {
             c.send(body.substring(i % body.length(), i % body.length() + 1));
             try {
                 r = c.read();
-            } catch (java.net.SocketTimeoutException notYet) {
+            } catch (SocketTimeoutException notYet) {
                 // keep trickling
             }
         }
@@ -243,7 +245,7 @@ class HostileClientsTest {
             c.send("x");
             try {
                 r = c.read();
-            } catch (java.net.SocketTimeoutException notYet) {
+            } catch (SocketTimeoutException notYet) {
                 // keep trickling
             }
         }

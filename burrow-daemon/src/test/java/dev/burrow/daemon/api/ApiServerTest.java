@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.Tenants;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,10 +183,10 @@ class ApiServerTest {
 
     @Test
     void aClientThatStopsReadingStallsTheWriterWhichGivesUpAtTheDeadline() throws Exception {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setReceiveBufferSize(4096);
             s.getOutputStream().write(("GET /v1/flood HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nAuthorization: Bearer "
-                    + keyA + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    + keyA + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             // never read: the writer must block (nothing piles up in the daemon), then give up after the stall deadline
             assertThat(entered.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the writer gave up").isTrue();
         }
