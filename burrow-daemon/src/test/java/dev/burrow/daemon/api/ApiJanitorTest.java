@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,5 +133,18 @@ class ApiJanitorTest {
 
         assertThat(janitor(ApiLimits.DEFAULTS).runOnce(now)).isEqualTo(new ApiJanitor.Expired(0, 0, 0, 0));
         assertThat(live).exists();
+    }
+
+    @Test
+    void startedItRunsAtOnceAndKeepsRunning() throws Exception {
+        Path expired = upload("up6", Instant.now().minusMillis(1));
+        try (ApiJanitor running = janitor(ApiLimits.DEFAULTS).start()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (Files.exists(expired) && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // a condition wait: the file is gone or the deadline passed
+            }
+        }
+        assertThat(expired).doesNotExist();
+        assertThat(uploads.get(tenant, "up6")).isEmpty();
     }
 }
