@@ -401,4 +401,29 @@ class BurrowdTest {
         assertThat(exec(id, "{\"cmd\":[\"echo\",\"still here\"]}").stdout()).isEqualTo("still here\n");
         json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
     }
+
+    @Test
+    void aStoppingDaemonEndsAnOpenExecStreamWithTheReason() throws Exception {
+        String id = run();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/exec"))
+                .header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":[\"sleep\",\"600\"]}")).build();
+        HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        List<JsonNode> lines = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).contains("started");
+            daemon.close();
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                lines.add(JSON.readTree(line));
+            }
+        } finally {
+            daemon = Burrowd.start(config());
+            base = "http://127.0.0.1:" + daemon.port();
+        }
+        assertThat(lines).hasSize(1);
+        assertThat(CONTRACT.validateFrame("exec-frame", lines.getFirst())).isEmpty();
+        assertThat(lines.getFirst().get("error").get("type").asText()).endsWith("/unavailable");
+        assertThat(lines.getFirst().get("error").get("detail").asText()).contains("stopping");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
 }
