@@ -80,7 +80,7 @@ public final class Burrowd implements AutoCloseable {
         ApiKeys keys = new ApiKeys(db);
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
-                new dev.burrow.daemon.store.IdempotencyKeys(db), events);
+                new dev.burrow.daemon.store.IdempotencyKeys(db), events, config.apiLimits());
         api.start();
         LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
@@ -161,9 +161,10 @@ public final class Burrowd implements AutoCloseable {
             db.read(c -> c.createStatement().execute("select 1"));
             checks.put("database", "ok");
         } catch (RuntimeException e) {
-            checks.put("database", "failed: " + e.getMessage());
+            LOG.warn("readiness: the database does not answer: {}", e.getMessage());
+            checks.put("database", "failed: the database does not answer (see the daemon log)");
         }
-        checks.put("storage", Files.isWritable(config.dataDir()) ? "ok" : "failed: " + config.dataDir() + " is not writable");
+        checks.put("storage", Files.isWritable(config.dataDir()) ? "ok" : "failed: the data directory is not writable");
         checks.put("kernel", engine.profile().kernel());
         checks.put("accelerator", engine.profile().accelerator().name());
         if (config.dev()) {

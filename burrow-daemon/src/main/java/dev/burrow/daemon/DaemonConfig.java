@@ -1,15 +1,27 @@
 package dev.burrow.daemon;
 
+import dev.burrow.daemon.api.ApiLimits;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * burrowd's settings, every one from the environment with its default here (SPEC §7). The
+ * burrowd's settings, every one from the environment with its default here (SPEC §7); the
+ * API's limits against hostile clients have theirs in {@link ApiLimits#DEFAULTS}. The
  * development profile ({@code BURROW_DEV=1}, what `burrow up` and tests use) lowers the
  * lifecycle minimums to 1 s and builds the public demo image on first start.
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
-                           int maxDurationSeconds, int maxConcurrentBuilds) {
+                           int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits) {
+
+    /** The settings with the default API limits. */
+    public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                        int maxDurationSeconds, int maxConcurrentBuilds) {
+        this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, ApiLimits.DEFAULTS);
+    }
+
+    public DaemonConfig withApiLimits(ApiLimits limits) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits);
+    }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
         Path data = Path.of(env.getOrDefault("BURROW_DATA_DIR", "/var/lib/burrow")).toAbsolutePath();
@@ -21,6 +33,6 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         }
         boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
-                dev ? 1 : 60, 28800, 1);
+                dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env));
     }
 }

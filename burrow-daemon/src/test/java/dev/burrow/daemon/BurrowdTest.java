@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.oci.OciLayoutWriter;
 import dev.burrow.vmm.kernel.KernelCache;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A real burrowd on an ephemeral port with its own data directory, driven over HTTP like any client. */
@@ -196,6 +200,50 @@ class BurrowdTest {
     }
 
     @Test
+    @Tag("hostile")
+    void badEnvironmentNamesAreRefusedAtRunAndAtExecSoLaterExecsStillWork() throws Exception {
+        int before = json(get("/v1/microvms?limit=500"), 200).get("items").size();
+        JsonNode p = json(post("/v1/microvms", "{\"image\":\"bb\",\"env\":{\"A=B\":\"x\"}}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("env");
+        assertThat(json(get("/v1/microvms?limit=500"), 200).get("items").size()).as("nothing created").isEqualTo(before);
+
+        String id = run();
+        for (String env : List.of("{\"\":\"x\"}", "{\"A=B\":\"x\"}", "{\"A\":\"x\\u0000\"}")) {
+            json(post("/v1/microvms/" + id + "/exec", "{\"cmd\":[\"true\"],\"env\":" + env + "}"), 400);
+        }
+        assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $OK\"],\"env\":{\"OK\":\"fine\"}}").stdout()).isEqualTo("fine\n");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    @Tag("hostile")
+    void aClientThatPausesReadingSlowsTheExecAndLosesNoOutput() throws Exception {
+        String id = run();
+        int bytes = 4 << 20;
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/exec"))
+                .header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":[\"head\",\"-c\",\"" + bytes + "\",\"/dev/zero\"]}")).build();
+        HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).contains("started");
+            // the client stops reading for a while (shorter than the write-stall deadline): this pause is the behaviour under test
+            Thread.sleep(3_000);
+            long got = 0;
+            JsonNode last = null;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                last = JSON.readTree(line);
+                if (last.has("stdout")) {
+                    got += Base64.getDecoder().decode(last.get("stdout").asText()).length;
+                }
+            }
+            assertThat(got).isEqualTo(bytes);
+            assertThat(last.get("exit").asInt()).isZero();
+        }
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
     void aRetryWithTheSameIdempotencyKeyReturnsTheFirstMicroVmInsteadOfASecond() throws Exception {
         String body = "{\"image\":\"bb\",\"labels\":{\"try\":\"idem\"}}";
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/microvms")).header("Authorization", "Bearer " + key)
@@ -351,6 +399,31 @@ class BurrowdTest {
         base = "http://127.0.0.1:" + daemon.port();
         assertThat(json(get("/v1/microvms/" + id), 200).get("state").asText()).isEqualTo("RUNNING");
         assertThat(exec(id, "{\"cmd\":[\"echo\",\"still here\"]}").stdout()).isEqualTo("still here\n");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void aStoppingDaemonEndsAnOpenExecStreamWithTheReason() throws Exception {
+        String id = run();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/exec"))
+                .header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"cmd\":[\"sleep\",\"600\"]}")).build();
+        HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        List<JsonNode> lines = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertThat(in.readLine()).contains("started");
+            daemon.close();
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                lines.add(JSON.readTree(line));
+            }
+        } finally {
+            daemon = Burrowd.start(config());
+            base = "http://127.0.0.1:" + daemon.port();
+        }
+        assertThat(lines).hasSize(1);
+        assertThat(CONTRACT.validateFrame("exec-frame", lines.getFirst())).isEmpty();
+        assertThat(lines.getFirst().get("error").get("type").asText()).endsWith("/unavailable");
+        assertThat(lines.getFirst().get("error").get("detail").asText()).contains("stopping");
         json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
     }
 }

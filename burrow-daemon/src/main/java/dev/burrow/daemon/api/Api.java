@@ -3,6 +3,8 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.EventLog;
+import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
@@ -10,23 +12,26 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The REST API of SPEC §3 that exists so far, on one {@link ApiServer}. */
+/** The REST API of SPEC §3 that exists so far, on one {@link ApiServer}, with the janitor expiring what it accumulates. */
 public final class Api implements AutoCloseable {
 
     private final ApiServer server;
+    private final ApiJanitor janitor;
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
-               dev.burrow.daemon.store.IdempotencyKeys idempotency, dev.burrow.daemon.store.EventLog events) {
-        server = new ApiServer(host, port, keys).idempotency(idempotency);
+               IdempotencyKeys idempotency, EventLog events, ApiLimits limits) {
+        server = new ApiServer(host, port, keys, limits).idempotency(idempotency);
         new SystemRoutes(profile, readiness).register(server);
-        new ImageRoutes(images, uploads, uploadDir, microvms).register(server);
+        new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
+        janitor = new ApiJanitor(uploads, idempotency, events, uploadDir, limits);
     }
 
     public void start() throws Exception {
         server.start();
+        janitor.start();
     }
 
     public int port() {
@@ -35,6 +40,7 @@ public final class Api implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        janitor.close();
         server.close();
     }
 }

@@ -7,16 +7,26 @@ import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
-import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -25,29 +35,54 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * burrowd's HTTP server: Jetty core handlers on virtual threads, one route table, bearer-key
- * auth, request ids on every response, and every error as problem+json (never a stack trace).
+ * auth, a Host allowlist, per-tenant caps, request ids on every response and in the log's MDC,
+ * and every error — Jetty's own included — as problem+json (never a stack trace).
  */
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    private static final String PROBLEMS = "https://burrow.dev/problems/";
+    /** Threads beyond one per connection: Jetty's own tasks (accepting, the selector's). */
+    private static final int THREAD_HEADROOM = 64;
+    /** How long a stopping daemon lets open streams write their last line. */
+    private static final Duration STOP_DRAIN = Duration.ofSeconds(2);
 
     private final Server server;
+    private final ServerConnector connector;
     private final List<Route> routes = new ArrayList<>();
     private final ApiKeys keys;
+    private final ApiLimits limits;
+    private final HostCheck hosts;
+    private final TenantGate gate;
+    private final ConnectionGuard guard;
+    private final ScheduledExecutorService scans;
     private IdempotencyKeys idempotency;
-    private final java.util.Set<Route> idempotent = new java.util.HashSet<>();
+    private final Set<Route> idempotent = new HashSet<>();
+    private volatile boolean stopping;
 
-    public ApiServer(String host, int port, ApiKeys keys) {
+    public ApiServer(String host, int port, ApiKeys keys, ApiLimits limits) {
         this.keys = keys;
-        this.server = new Server(new VirtualThreadPool());
-        ServerConnector connector = new ServerConnector(server);
+        this.limits = limits;
+        this.hosts = new HostCheck(host, limits.domain());
+        this.gate = new TenantGate(limits.maxInFlightPerTenant(), limits.maxStreamsPerTenant());
+        this.guard = new ConnectionGuard(limits);
+        // each connection runs at most one request at a time (HTTP/1.1), so this many threads never run out
+        this.server = new Server(new VirtualThreadPool(limits.maxConnections() + THREAD_HEADROOM));
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(limits.requestHeaderBytes());
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.addBean(guard);
         server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
+        server.setErrorHandler(new ProblemErrorHandler());
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -55,6 +90,7 @@ public final class ApiServer implements AutoCloseable {
                 return true;
             }
         });
+        this.scans = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("burrowd-connection-scan").factory());
     }
 
     public ApiServer route(String method, String template, Route.Handler handler) {
@@ -82,43 +118,68 @@ public final class ApiServer implements AutoCloseable {
 
     public void start() throws Exception {
         server.start();
+        hosts.port(port());
+        long period = ConnectionGuard.SCAN_PERIOD.toMillis();
+        scans.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void scan() {
+        try {
+            guard.scan();
+        } catch (RuntimeException e) {
+            LOG.warn("the connection scan failed: {}", e.toString());
+        }
     }
 
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return connector.getLocalPort();
+    }
+
+    boolean stopping() {
+        return stopping;
     }
 
     private void dispatch(Request request, Response response, Callback callback) {
-        String requestId = Optional.ofNullable(request.getHeaders().get("X-Request-Id"))
-                .filter(s -> s.matches("[A-Za-z0-9._:-]{1,128}")).orElseGet(() -> "req_" + UUID.randomUUID().toString().replace("-", ""));
-        response.getHeaders().put("X-Request-Id", requestId);
+        String requestId = Problems.requestId(request);
+        response.getHeaders().put(Problems.REQUEST_ID, requestId);
+        MDC.put("requestId", requestId);
         String path = Request.getPathInContext(request);
         Call call = null;
         try {
+            String misdirected = hosts.reject(request.getHeaders().get(HttpHeader.HOST));
+            if (misdirected != null) {
+                throw new ApiException(421, "misdirected-request", null, misdirected);
+            }
             Route route = null;
             Map<String, String> params = null;
-            boolean pathKnown = false;
+            Set<String> allowed = new LinkedHashSet<>();
             for (Route r : routes) {
                 Map<String, String> m = r.match(path);
                 if (m != null) {
-                    pathKnown = true;
-                    if (r.method().equals(request.getMethod())) {
+                    allowed.add(r.method());
+                    if (route == null && r.method().equals(request.getMethod())) {
                         route = r;
                         params = m;
-                        break;
                     }
                 }
             }
             if (route == null) {
-                throw pathKnown ? new ApiException(405, "method-not-allowed", null, request.getMethod() + " is not allowed on " + path)
-                        : ApiException.notFound("no such endpoint: " + path);
+                if (allowed.isEmpty()) {
+                    throw ApiException.notFound("no such endpoint: " + path);
+                }
+                throw new ApiException(405, "method-not-allowed", null, request.getMethod() + " is not allowed on " + path
+                        + "; allowed: " + String.join(", ", allowed), Map.of(), Map.of(HttpHeader.ALLOW.asString(), String.join(", ", allowed)));
             }
-            call = new Call(request, response, requestId, params);
+            if (params.containsKey("id")) {
+                MDC.put("microvm", params.get("id"));
+            }
+            call = new Call(request, response, requestId, params, limits, server.getScheduler(), gate, this);
             if (route.authenticated()) {
                 call.principal = authenticate(request);
                 if (route.adminOnly() && !call.principal.admin()) {
                     throw new ApiException(403, "forbidden", null, "this call needs an admin key");
                 }
+                call.holdCall();
             }
             String idemKey = request.getHeaders().get("Idempotency-Key");
             if (idemKey != null && idempotency != null && idempotent.contains(route)) {
@@ -129,6 +190,12 @@ public final class ApiServer implements AutoCloseable {
             callback.succeeded();
         } catch (Throwable t) {
             problem(response, callback, requestId, t);
+        } finally {
+            if (call != null) {
+                call.releasePermits();
+            }
+            MDC.remove("requestId");
+            MDC.remove("microvm");
         }
     }
 
@@ -137,18 +204,18 @@ public final class ApiServer implements AutoCloseable {
             throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
         }
         byte[] body = call.readAhead();
-        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-        sha.update((call.request.getMethod() + " " + path + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        String hash = java.util.HexFormat.of().formatHex(sha.digest(body));
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        sha.update((call.request.getMethod() + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
+        String hash = HexFormat.of().formatHex(sha.digest(body));
         switch (idempotency.reserve(call.tenant(), key, call.request.getMethod(), path, hash)) {
             case IdempotencyKeys.Reservation.Replay r -> {
                 call.response.getHeaders().put("Idempotent-Replayed", "true");
-                call.sendRaw(r.stored().status(), r.stored().response().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                call.sendRaw(r.stored().status(), r.stored().response().getBytes(StandardCharsets.UTF_8));
             }
             case IdempotencyKeys.Reservation.Mismatch m -> throw new ApiException(422, "unprocessable", "Idempotency-Key",
-                    "Idempotency-Key " + key + " was used for a different request; use a new key for a new request");
+                    "this Idempotency-Key was used for a different request; use a new key for a new request");
             case IdempotencyKeys.Reservation.InProgress p -> throw new ApiException(409, "conflict", "Idempotency-Key",
-                    "a request with Idempotency-Key " + key + " is still being handled; retry shortly");
+                    "a request with this Idempotency-Key is still being handled; retry shortly");
             case IdempotencyKeys.Reservation.Proceed p -> {
                 try {
                     route.handler().handle(call);
@@ -157,7 +224,7 @@ public final class ApiServer implements AutoCloseable {
                     throw e;
                 }
                 idempotency.complete(call.tenant(), key, call.sentStatus,
-                        new String(call.sentBody == null ? new byte[0] : call.sentBody, java.nio.charset.StandardCharsets.UTF_8));
+                        new String(call.sentBody == null ? new byte[0] : call.sentBody, StandardCharsets.UTF_8));
             }
         }
     }
@@ -172,22 +239,33 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void problem(Response response, Callback callback, String requestId, Throwable t) {
+        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
+            // the client went away or stopped reading (or the server is stopping): nothing to answer, nothing broken here
+            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
+            callback.failed(t);
+            return;
+        }
         int status;
         String type;
         String field = null;
         String detail = t.getMessage();
         Map<String, Object> extra = Map.of();
+        Map<String, String> headers = Map.of();
         switch (t) {
             case ApiException a -> {
                 status = a.status;
                 type = a.type;
                 field = a.field;
                 extra = a.extra;
+                headers = a.headers;
             }
             case InvalidRequestException e -> {
                 status = 400;
                 type = "invalid-request";
                 field = e.field();
+                if (field != null) {
+                    extra = Map.of("errors", List.of(FieldErrors.entry(field, detail)));
+                }
             }
             case NotFoundException e -> {
                 status = 404;
@@ -213,31 +291,23 @@ public final class ApiServer implements AutoCloseable {
             callback.failed(t);
             return;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", PROBLEMS + type);
-        body.put("title", type.replace('-', ' '));
-        body.put("status", status);
-        body.put("detail", detail);
-        body.put("instance", requestId);
-        if (field != null) {
-            body.put("field", field);
-        }
-        body.putAll(extra);
         try {
-            byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
-            try (OutputStream out = Content.Sink.asOutputStream(response)) {
-                out.write(bytes);
-            }
-            callback.succeeded();
-        } catch (Exception e) {
+            response.reset();
+            response.getHeaders().put(Problems.REQUEST_ID, requestId);
+            Problems.write(response, callback, status, Problems.body(status, type, detail, requestId, field, extra), headers);
+        } catch (RuntimeException e) {
             callback.failed(e);
         }
     }
 
     @Override
     public void close() throws Exception {
+        stopping = true;
+        // streams look at stopping() between lines and end with their reason
+        if (!gate.awaitNoStreams(STOP_DRAIN)) {
+            LOG.info("{} stream(s) still open after {}; closing them", gate.openStreams(), STOP_DRAIN);
+        }
+        scans.shutdownNow();
         server.stop();
     }
 }

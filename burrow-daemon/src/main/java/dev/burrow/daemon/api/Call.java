@@ -1,22 +1,32 @@
 package dev.burrow.daemon.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.burrow.daemon.store.Principal;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 
-/** One HTTP call as the route handlers see it: path parameters, the caller, JSON in and out. */
+/** One HTTP call as the route handlers see it: path parameters, the caller, JSON in and out, its limits. */
 final class Call {
 
     static final int MAX_JSON_BODY = 1 << 20;
@@ -25,67 +35,178 @@ final class Call {
     final Response response;
     final String requestId;
     final Map<String, String> params;
+    final ApiLimits limits;
+    private final Scheduler scheduler;
+    private final TenantGate gate;
+    private final ApiServer server;
     Principal principal;
     private Fields query;
     /** The body, when it was read ahead (idempotent calls hash it before the handler runs). */
     byte[] bufferedBody;
     int sentStatus;
     byte[] sentBody;
+    private final List<TenantGate.Permit> permits = new ArrayList<>();
 
-    Call(Request request, Response response, String requestId, Map<String, String> params) {
+    Call(Request request, Response response, String requestId, Map<String, String> params, ApiLimits limits,
+         Scheduler scheduler, TenantGate gate, ApiServer server) {
         this.request = request;
         this.response = response;
         this.requestId = requestId;
         this.params = params;
+        this.limits = limits;
+        this.scheduler = scheduler;
+        this.gate = gate;
+        this.server = server;
     }
 
     String param(String name) {
         return params.get(name);
     }
 
+    /** A query parameter's single value (null when absent); a repeated one is a 400. */
     String query(String name) {
         if (query == null) {
-            query = Request.extractQueryParameters(request);
+            try {
+                query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                throw ApiException.badRequest(null, "the query string is not valid UTF-8 percent-encoding");
+            }
         }
-        return query.getValue(name);
+        List<String> values = query.getValues(name);
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw ApiException.badRequest(name, "give " + name + " at most once");
+        }
+        return values.getFirst();
+    }
+
+    /** The query parameters other than {@code known}, which a route rejects. */
+    List<String> unknownQuery(List<String> known) {
+        query("");
+        return query.getNames().stream().filter(n -> !known.contains(n)).sorted().toList();
     }
 
     String tenant() {
         return principal.tenantId();
     }
 
-    InputStream body() {
-        return bufferedBody != null ? new java.io.ByteArrayInputStream(bufferedBody) : Content.Source.asInputStream(request);
+    /** Takes one of the tenant's stream slots for the rest of this call (429 when none is left). */
+    void openStream() {
+        permits.add(gate.stream(tenant()));
     }
 
-    /** Reads the JSON body ahead (≤ 1 MiB), so it can be hashed and still be parsed by the handler. */
-    byte[] readAhead() throws IOException {
-        try (InputStream in = Content.Source.asInputStream(request)) {
+    void holdCall() {
+        permits.add(gate.call(tenant()));
+    }
+
+    void releasePermits() {
+        permits.forEach(TenantGate.Permit::close);
+        permits.clear();
+    }
+
+    /** Whether burrowd is stopping: streams end with a reason instead of being cut. */
+    boolean stopping() {
+        return server.stopping();
+    }
+
+    StreamOut stream() {
+        return new StreamOut(response, limits.execWriteStall());
+    }
+
+    InputStream body() {
+        return bufferedBody != null ? new ByteArrayInputStream(bufferedBody) : Content.Source.asInputStream(request);
+    }
+
+    /**
+     * Fails the request body's reads after {@code deadline} (a client trickling its body); close
+     * the result once the body is read.
+     */
+    AutoCloseable bodyDeadline(Duration deadline) {
+        Scheduler.Task task = scheduler.schedule(() -> request.fail(new TimeoutException(
+                "the request body was not received within " + deadline.toSeconds() + " s")), deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return task::cancel;
+    }
+
+    /** Reads the JSON body ahead (≤ 1 MiB, within the body deadline), so it can be hashed and still be parsed by the handler. */
+    byte[] readAhead() {
+        if (bufferedBody == null) {
+            bufferedBody = readJsonBytes();
+        }
+        return bufferedBody;
+    }
+
+    private byte[] readJsonBytes() {
+        long declared = request.getLength();
+        if (declared > MAX_JSON_BODY) {
+            throw tooLarge("the request body is larger than 1 MiB");
+        }
+        try (AutoCloseable deadline = bodyDeadline(limits.bodyDeadline()); InputStream in = Content.Source.asInputStream(request)) {
             byte[] bytes = in.readNBytes(MAX_JSON_BODY + 1);
             if (bytes.length > MAX_JSON_BODY) {
-                throw ApiException.badRequest(null, "the request body is larger than 1 MiB");
+                throw tooLarge("the request body is larger than 1 MiB");
             }
-            bufferedBody = bytes;
             return bytes;
+        } catch (ApiException e) {
+            throw e;
+        } catch (Exception e) {
+            if (causedByTimeout(e)) {
+                throw new ApiException(408, "request-timeout", null, e.getCause() != null ? rootMessage(e) : e.getMessage(),
+                        Map.of(), Map.of(HttpHeader.CONNECTION.asString(), "close"));
+            }
+            throw ApiException.badRequest(null, "could not read the request body: " + e.getMessage());
         }
     }
 
-    /** Reads a JSON body (≤ 1 MiB) into {@code type}; unknown fields and bad JSON are 400s naming the field. */
+    static ApiException tooLarge(String detail) {
+        return new ApiException(413, "payload-too-large", null, detail, Map.of(), Map.of(HttpHeader.CONNECTION.asString(), "close"));
+    }
+
+    static boolean causedByTimeout(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage();
+    }
+
+    /**
+     * Reads a JSON object body (≤ 1 MiB) into {@code type}. Strict: a missing, {@code null} or
+     * non-object body, trailing data, duplicate keys, unknown fields and coercions (a float or a
+     * string for a number, …) are 400s naming the field.
+     */
     <T> T json(Class<T> type) {
-        try (InputStream in = body()) {
-            byte[] bytes = in.readNBytes(MAX_JSON_BODY + 1);
-            if (bytes.length > MAX_JSON_BODY) {
-                throw ApiException.badRequest(null, "the request body is larger than 1 MiB");
-            }
-            if (bytes.length == 0) {
-                throw ApiException.badRequest(null, "the request needs a JSON body");
-            }
+        byte[] bytes = readAhead();
+        int first = 0;
+        while (first < bytes.length && Character.isWhitespace(bytes[first])) {
+            first++;
+        }
+        if (first == bytes.length) {
+            throw ApiException.badRequest(null, "the request needs a JSON object body");
+        }
+        if (bytes[first] != '{') {
+            throw ApiException.badRequest(null, "the request body must be a JSON object");
+        }
+        try {
             return Json.MAPPER.readValue(bytes, type);
         } catch (UnrecognizedPropertyException e) {
             String field = fieldPath(e);
             throw ApiException.badRequest(field, "unknown field '" + field + "'; the accepted fields are " + e.getKnownPropertyIds());
         } catch (MismatchedInputException e) {
             String field = fieldPath(e);
+            if (field.isEmpty()) {
+                throw ApiException.badRequest(null, "invalid JSON: " + e.getOriginalMessage());
+            }
             throw ApiException.badRequest(field, "field '" + field + "' has the wrong type: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "invalid JSON: " + e.getOriginalMessage());
@@ -94,7 +215,7 @@ final class Call {
         }
     }
 
-    private static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+    private static String fieldPath(JsonMappingException e) {
         return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
     }
@@ -111,6 +232,15 @@ final class Call {
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.write(bytes);
+        }
+    }
+
+    /** Streams a file as the body, a buffer at a time. */
+    void sendFile(int status, String contentType, Path file) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        try (InputStream in = Files.newInputStream(file); OutputStream out = Content.Sink.asOutputStream(response)) {
+            in.transferTo(out);
         }
     }
 

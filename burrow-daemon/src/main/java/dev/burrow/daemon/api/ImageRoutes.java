@@ -3,9 +3,12 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.NotFoundException;
+import dev.burrow.daemon.store.Ids;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.oci.ImageFormat;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,10 +27,14 @@ final class ImageRoutes {
     private final Uploads uploads;
     private final Path uploadDir;
 
-    private final dev.burrow.daemon.microvms.MicroVmService microvms;
+    private static final int UPLOAD_BUFFER = 1 << 16;
 
-    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir, dev.burrow.daemon.microvms.MicroVmService microvms) {
+    private final MicroVmService microvms;
+    private final ApiLimits limits;
+
+    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir, MicroVmService microvms, ApiLimits limits) {
         this.microvms = microvms;
+        this.limits = limits;
         this.images = images;
         this.uploads = uploads;
         this.uploadDir = uploadDir;
@@ -47,25 +54,66 @@ final class ImageRoutes {
         api.route("DELETE", "/v1/images/{name}/versions/{version}", this::deleteVersion);
     }
 
+    /**
+     * Stores the body as an upload: refused with 413 before reading when Content-Length is over
+     * the limit, cut with 413 when a chunked body goes over it, cut with 408 when it arrives
+     * slower than the minimum rate; on any failure the partial file is removed.
+     */
     private void upload(Call c) throws Exception {
+        long max = limits.maxUploadBytes();
+        if (c.request.getLength() > max) {
+            throw Call.tooLarge("the upload is " + c.request.getLength() + " bytes; the limit is " + max + " bytes");
+        }
+        c.openStream();
         Files.createDirectories(uploadDir);
-        String id = "up" + dev.burrow.daemon.store.Ids.newId("").toLowerCase();
+        String id = "up" + Ids.newId("").toLowerCase();
         Path target = uploadDir.resolve(id);
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         long bytes = 0;
+        boolean done = false;
         try (InputStream in = c.body(); OutputStream out = Files.newOutputStream(target)) {
-            byte[] buf = new byte[1 << 16];
+            long started = System.nanoTime();
+            byte[] buf = new byte[UPLOAD_BUFFER];
             int n;
             while ((n = in.read(buf)) > 0) {
+                bytes += n;
+                if (bytes > max) {
+                    throw Call.tooLarge("the upload is larger than the limit of " + max + " bytes");
+                }
                 sha.update(buf, 0, n);
                 out.write(buf, 0, n);
-                bytes += n;
+                checkRate(bytes, System.nanoTime() - started);
+            }
+            done = true;
+        } catch (IOException e) {
+            if (Call.causedByTimeout(e)) {
+                throw new ApiException(408, "request-timeout", null, "the upload stalled: " + e.getMessage(), Map.of(),
+                        Map.of("Connection", "close"));
+            }
+            throw ApiException.badRequest(null, "the upload was cut short: " + e.getMessage());
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(target);
             }
         }
         String hex = HexFormat.of().formatHex(sha.digest());
-        Instant expires = Instant.now().plusSeconds(24 * 3600);
-        uploads.record(id, c.tenant(), target.toString(), bytes, hex, expires);
+        Instant expires = Instant.now().plus(limits.uploadTtl());
+        try {
+            uploads.record(id, c.tenant(), target.toString(), bytes, hex, expires);
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        }
         c.send(201, Map.of("uploadId", id, "bytes", bytes, "sha256", hex, "expiresAt", expires.toString()));
+    }
+
+    /** After the grace of one header deadline, the average rate must stay above the minimum. */
+    private void checkRate(long bytes, long elapsedNanos) {
+        long grace = limits.headerDeadline().toNanos();
+        if (elapsedNanos > grace && bytes * 1_000_000_000.0 / elapsedNanos < limits.minUploadBytesPerSecond()) {
+            throw new ApiException(408, "request-timeout", null, "the upload arrives slower than "
+                    + limits.minUploadBytesPerSecond() + " bytes/s", Map.of(), Map.of("Connection", "close"));
+        }
     }
 
     private void create(Call c) throws Exception {
@@ -190,7 +238,7 @@ final class ImageRoutes {
         if (users.isEmpty()) {
             return;
         }
-        if (!"true".equals(c.query("force"))) {
+        if (!Queries.bool(c, "force")) {
             String what = version == null ? "image " + name : name + ":" + version;
             throw new ApiException(409, "conflict", null, users.size() + " microVM(s) still run " + what
                     + "; terminate them or delete with ?force=true", Map.of("counts", Map.of("microvms", users.size())));
@@ -217,6 +265,10 @@ final class ImageRoutes {
 
     private void logs(Call c) throws Exception {
         ImageVersion v = versionOf(c);
-        c.sendText(200, "text/plain; charset=utf-8", Files.exists(v.buildLog()) ? Files.readString(v.buildLog()) : "");
+        if (!Files.exists(v.buildLog())) {
+            c.sendText(200, "text/plain; charset=utf-8", "");
+            return;
+        }
+        c.sendFile(200, "text/plain; charset=utf-8", v.buildLog()); // streamed: a build log can be larger than the heap allows
     }
 }

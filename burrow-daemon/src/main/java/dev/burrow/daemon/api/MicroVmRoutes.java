@@ -1,6 +1,8 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.MicroVmState;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
 import dev.burrow.daemon.store.MicroVmRecord;
@@ -11,19 +13,27 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 
 /** microVMs: run, list, get, terminate, and exec as NDJSON (SPEC §3). */
 final class MicroVmRoutes {
 
+    private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 500;
+    private static final int MAX_EXEC_TIMEOUT = 86_400;
+    /** How often an exec stream looks at the clock and at a stopping daemon while the guest is quiet. */
+    private static final Duration POLL = Duration.ofMillis(500);
+    /** After a write stall, how long the client has to take the pending output and get the last line. */
+    private static final Duration STALL_GRACE = Duration.ofSeconds(5);
+    private static final Duration STDIN_ONCE_WAIT = Duration.ofSeconds(30);
+    private static final Duration STDIN_STREAM_WAIT = Duration.ofSeconds(60);
     private static final Map<String, Integer> SIGNALS = Map.of("HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15);
 
     private final MicroVmService microvms;
@@ -49,15 +59,22 @@ final class MicroVmRoutes {
 
     private void run(Call c) throws Exception {
         Dtos.RunMicroVm req = c.json(Dtos.RunMicroVm.class);
+        FieldErrors errors = new FieldErrors();
         if (req.image() == null) {
-            throw ApiException.badRequest("image", "image is required");
+            errors.add("image", "image is required");
+        }
+        if (req.version() != null && req.version() < 1) {
+            errors.add("version", "version must be 1 or more; got " + req.version());
         }
         if (req.network() != null && !"none".equals(req.network().get("egress"))) {
-            throw ApiException.badRequest("network.egress", "only network.egress \"none\" is supported yet");
+            errors.add("network.egress", "only network.egress \"none\" is supported yet");
         }
         if (req.idlePolicy() != null) {
-            throw ApiException.badRequest("idlePolicy", "idlePolicy is not supported yet (suspend arrives with the lifecycle work)");
+            errors.add("idlePolicy", "idlePolicy is not supported yet (suspend arrives with the lifecycle work)");
         }
+        RunRequest.envViolations("env", req.env()).forEach(v -> errors.add(v.field(), v.detail()));
+        RunRequest.labelViolations(req.labels()).forEach(v -> errors.add(v.field(), v.detail()));
+        errors.throwIfAny();
         MicroVmRecord r = microvms.run(c.tenant(), new RunRequest(req.image(), req.version(), req.maxDurationSeconds(), req.env(), req.labels()), c.requestId);
         c.send(201, view(r));
     }
@@ -67,52 +84,78 @@ final class MicroVmRoutes {
     }
 
     private void list(Call c) throws Exception {
-        int limit = 100;
-        if (c.query("limit") != null) {
-            try {
-                limit = Integer.parseInt(c.query("limit"));
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("limit", "limit must be a number between 1 and 500");
-            }
-            if (limit < 1 || limit > 500) {
-                throw ApiException.badRequest("limit", "limit must be between 1 and 500; got " + limit);
+        Queries.only(c, List.of("limit", "cursor", "state", "label"));
+        int limit = (int) Queries.number(c, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        String state = c.query("state");
+        if (state != null) {
+            for (String s : state.split(",", -1)) {
+                if (Arrays.stream(MicroVmState.values()).noneMatch(v -> v.name().equals(s.strip()))) {
+                    throw ApiException.badRequest("state", "state must be one or more of " + Arrays.toString(MicroVmState.values())
+                            + " separated by commas; got '" + Queries.printable(s) + "'");
+                }
             }
         }
-        Page<MicroVmRecord> page = microvms.list(c.tenant(), c.query("state"), c.query("label"), limit, c.query("cursor"));
+        String label = c.query("label");
+        if (label != null) {
+            int eq = label.indexOf('=');
+            if (eq <= 0 || !RunRequest.LABEL_KEY.matcher(label.substring(0, eq)).matches()
+                    || label.length() - eq - 1 > RunRequest.MAX_LABEL_VALUE) {
+                throw ApiException.badRequest("label", "label must be key=value with a key matching [a-z0-9./-]{1,63} and a value of at most "
+                        + RunRequest.MAX_LABEL_VALUE + " characters; got '" + Queries.printable(label) + "'");
+            }
+        }
+        Page<MicroVmRecord> page = microvms.list(c.tenant(), state, label, limit, Queries.cursor(c));
         c.send(200, new Dtos.ListOf<>(page.items().stream().map(this::view).toList(), page.nextCursor()));
     }
 
     private void exec(Call c) throws Exception {
         Dtos.ExecBody body = c.json(Dtos.ExecBody.class);
+        FieldErrors errors = new FieldErrors();
         if (body.cmd() == null || body.cmd().isEmpty()) {
-            throw ApiException.badRequest("cmd", "cmd must name a command, e.g. [\"sh\", \"-c\", \"echo hi\"]");
+            errors.add("cmd", "cmd must name a command, e.g. [\"sh\", \"-c\", \"echo hi\"]");
+        } else {
+            for (int i = 0; i < body.cmd().size(); i++) {
+                String arg = body.cmd().get(i);
+                if (arg == null || arg.indexOf('\0') >= 0) {
+                    errors.add("cmd[" + i + "]", "cmd[" + i + "] must be a string without NUL characters");
+                }
+            }
         }
         String mode = body.stdinMode() == null ? "none" : body.stdinMode();
         if (!List.of("none", "once", "stream").contains(mode)) {
-            throw ApiException.badRequest("stdinMode", "stdinMode must be none, once or stream; got " + mode);
+            errors.add("stdinMode", "stdinMode must be none, once or stream; got " + Queries.printable(mode));
         }
         byte[] stdin = new byte[0];
         if (body.stdin() != null) {
             if (!mode.equals("once")) {
-                throw ApiException.badRequest("stdin", "stdin is only accepted with stdinMode \"once\"");
+                errors.add("stdin", "stdin is only accepted with stdinMode \"once\"");
             }
             try {
                 stdin = Base64.getDecoder().decode(body.stdin());
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("stdin", "stdin must be base64");
+                errors.add("stdin", "stdin must be base64");
             }
         }
         int timeout = body.timeoutSeconds() == null ? 0 : body.timeoutSeconds();
-        if (timeout < 0 || timeout > 86400) {
-            throw ApiException.badRequest("timeoutSeconds", "timeoutSeconds must be between 1 and 86400");
+        if (body.timeoutSeconds() != null && (timeout < 1 || timeout > MAX_EXEC_TIMEOUT)) {
+            errors.add("timeoutSeconds", "timeoutSeconds must be between 1 and " + MAX_EXEC_TIMEOUT + "; got " + timeout);
         }
+        for (String field : new String[] {"cwd", "user"}) {
+            String v = field.equals("cwd") ? body.cwd() : body.user();
+            if (v != null && (v.isEmpty() || v.indexOf('\0') >= 0)) {
+                errors.add(field, field + " must be a non-empty string without NUL characters");
+            }
+        }
+        RunRequest.envViolations("env", body.env()).forEach(v -> errors.add(v.field(), v.detail()));
+        errors.throwIfAny();
+        c.openStream();
         ExecRequest req = new ExecRequest(body.cmd(), body.env() == null ? Map.of() : body.env(), body.cwd(), body.user(),
                 !mode.equals("none"), false);
         ExecSession session = microvms.exec(c.tenant(), c.param("id"), req);
         String execId = "ex" + session.id();
         String key = c.param("id") + "/" + execId;
         if (mode.equals("once")) {
-            session.writeStdin(stdin, 0, stdin.length, Duration.ofSeconds(30));
+            session.writeStdin(stdin, 0, stdin.length, STDIN_ONCE_WAIT);
             session.closeStdin();
         } else if (mode.equals("stream")) {
             execs.put(key, session);
@@ -121,39 +164,54 @@ final class MicroVmRoutes {
         c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
         long deadline = timeout == 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000_000L;
         boolean finished = false;
-        try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-            line(out, Map.of("started", Map.of("execId", execId)));
+        StreamOut out = c.stream();
+        try {
+            out.line(Map.of("started", Map.of("execId", execId)));
             while (!finished) {
                 if (System.nanoTime() > deadline) {
                     session.kill();
-                    line(out, Map.of("exit", 137, "signal", "KILL", "timedOut", true));
+                    out.line(Map.of("exit", 137, "signal", "KILL", "timedOut", true));
                     finished = true;
                     break;
                 }
-                ExecEvent e = session.next(Duration.ofMillis(500));
+                if (c.stopping()) {
+                    out.line(errorFrame(c, 503, "unavailable", "burrowd is stopping; the exec was ended"));
+                    break;
+                }
+                ExecEvent e = session.next(POLL);
                 switch (e) {
                     case null -> { }
                     case ExecEvent.Started s -> { }
-                    case ExecEvent.Stdout o -> line(out, Map.of("stdout", Base64.getEncoder().encodeToString(o.data())));
-                    case ExecEvent.Stderr o -> line(out, Map.of("stderr", Base64.getEncoder().encodeToString(o.data())));
+                    case ExecEvent.Stdout o -> out.line(Map.of("stdout", Base64.getEncoder().encodeToString(o.data())));
+                    case ExecEvent.Stderr o -> out.line(Map.of("stderr", Base64.getEncoder().encodeToString(o.data())));
                     case ExecEvent.Exit x -> {
                         Map<String, Object> exit = new LinkedHashMap<>();
                         exit.put("exit", x.exitCode());
                         if (x.signal() != 0) {
                             exit.put("signal", signalName(x.signal()));
                         }
-                        line(out, exit);
+                        out.line(exit);
                         finished = true;
                     }
                     case ExecEvent.Failed f -> {
-                        line(out, Map.of("error", Map.of("type", "https://burrow.dev/problems/exec-failed", "title", "exec failed",
-                                "status", 500, "detail", f.message(), "instance", c.requestId)));
+                        out.line(errorFrame(c, 500, "exec-failed", f.message()));
                         finished = true;
                     }
                 }
             }
+        } catch (StreamOut.Stalled stalled) {
+            // the client stopped reading: a last line says why if it takes the pending output after all, else Jetty aborts the call
+            if (!out.lastLineAfterStall(errorFrame(c, 408, "request-timeout", "the exec was ended: " + stalled.getMessage()
+                    + " (the limit is " + c.limits.execWriteStall().toSeconds() + " s)"), STALL_GRACE)) {
+                throw stalled;
+            }
         } catch (IOException clientGone) {
             // the client disconnected: its exec's process group goes too (SPEC §3), unless detached
+        } catch (RuntimeException | InterruptedException unexpected) {
+            if (out.usable()) {
+                out.line(errorFrame(c, 500, "internal", "the exec stream ended early (request " + c.requestId + ")"));
+            }
+            throw unexpected;
         } finally {
             execs.remove(key);
             if (!finished && !Boolean.TRUE.equals(body.detach())) {
@@ -162,10 +220,14 @@ final class MicroVmRoutes {
         }
     }
 
-    private static void line(OutputStream out, Map<String, ?> frame) throws IOException {
-        out.write(Json.MAPPER.writeValueAsBytes(frame));
-        out.write('\n');
-        out.flush();
+    private static Map<String, Object> errorFrame(Call c, int status, String type, String detail) {
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", Problems.BASE + type);
+        problem.put("title", type.replace('-', ' '));
+        problem.put("status", status);
+        problem.put("detail", detail);
+        problem.put("instance", c.requestId);
+        return Map.of("error", problem);
     }
 
     private void listExecs(Call c) throws Exception {
@@ -186,16 +248,17 @@ final class MicroVmRoutes {
 
     private void stdin(Call c) throws Exception {
         ExecSession s = session(c);
+        c.openStream(); // a stdin body may stream as long as the exec runs
         byte[] buf = new byte[1 << 16];
         long total = 0;
         try (InputStream in = c.body()) {
             int n;
             while ((n = in.read(buf)) > 0) {
-                s.writeStdin(buf, 0, n, Duration.ofSeconds(60));
+                s.writeStdin(buf, 0, n, STDIN_STREAM_WAIT);
                 total += n;
             }
         } catch (AgentException e) {
-            throw new dev.burrow.daemon.microvms.ConflictException("the exec no longer accepts input: " + e.getMessage());
+            throw new ConflictException("the exec no longer accepts input: " + e.getMessage());
         }
         s.closeStdin();
         c.send(200, Map.of("bytes", total));

@@ -208,6 +208,9 @@ public final class MicroVmService implements AutoCloseable {
 
     /** Starts an exec in a RUNNING microVM with the version's and the run's env under the request's. */
     public ExecSession exec(String tenantId, String id, ExecRequest req) throws IOException {
+        RunRequest.envViolations("env", req.env()).stream().findFirst().ifPresent(v -> {
+            throw new InvalidRequestException(v.field(), v.detail());
+        });
         MicroVmRecord r = get(tenantId, id);
         MicroVm vm = live.get(id);
         if (!MicroVmState.RUNNING.name().equals(r.state()) || vm == null) {

@@ -134,4 +134,18 @@ public final class EventLog {
             }
         });
     }
+
+    /** Deletes the events older than the newest {@code keep} seqs, leaving at most {@code keep} (a row cap besides the age); returns how many. */
+    public int keepNewest(long keep) {
+        if (keep < 0) {
+            throw new IllegalArgumentException("keep must be at least 0; got " + keep);
+        }
+        return db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM events WHERE seq <= (SELECT coalesce(max(seq), 0) FROM events) - ?")) {
+                ps.setLong(1, keep);
+                return ps.executeUpdate();
+            }
+        });
+    }
 }

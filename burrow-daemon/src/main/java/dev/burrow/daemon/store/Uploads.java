@@ -87,6 +87,19 @@ public final class Uploads {
         });
     }
 
+    /** The files of every upload row, expired or not (the janitor deletes files no row knows). */
+    public List<Path> paths() {
+        return db.read(c -> {
+            List<Path> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT path FROM uploads"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Path.of(rs.getString(1)));
+                }
+            }
+            return out;
+        });
+    }
+
     private static Upload map(ResultSet rs) throws SQLException {
         return new Upload(rs.getString(1), rs.getString(2), Path.of(rs.getString(3)), rs.getLong(4), rs.getString(5),
                 Times.parse(rs.getString(6)), Times.parse(rs.getString(7)));

@@ -1,0 +1,85 @@
+package dev.burrow.daemon.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Query parameters checked as strictly as bodies: a value that does not parse is a 400 naming the parameter. */
+final class Queries {
+
+    /** A microVM id, which is what a list cursor encodes. */
+    private static final Pattern CURSOR_ID = Pattern.compile("[a-z0-9]{1,40}");
+    private static final Pattern CURSOR = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private Queries() {}
+
+    /** {@code true} or {@code false} (absent = false). */
+    static boolean bool(Call c, String name) {
+        String v = c.query(name);
+        if (v == null || v.equals("false")) {
+            return false;
+        }
+        if (v.equals("true")) {
+            return true;
+        }
+        throw ApiException.badRequest(name, name + " must be true or false; got '" + printable(v) + "'");
+    }
+
+    /** A whole number in {@code [min, max]} (absent = {@code def}). */
+    static long number(Call c, String name, long def, long min, long max) {
+        String v = c.query(name);
+        if (v == null) {
+            return def;
+        }
+        long n;
+        try {
+            n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name, name + " must be a whole number between " + min + " and " + max + "; got '" + printable(v) + "'");
+        }
+        if (n < min || n > max) {
+            throw ApiException.badRequest(name, name + " must be between " + min + " and " + max + "; got " + n);
+        }
+        return n;
+    }
+
+    /** A list cursor: opaque to clients, but it must be one this server hands out. */
+    static String cursor(Call c) {
+        String v = c.query("cursor");
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (CURSOR.matcher(v).matches()) {
+            try {
+                String id = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
+                if (CURSOR_ID.matcher(id).matches()) {
+                    return v;
+                }
+            } catch (IllegalArgumentException e) {
+                // falls through to the 400
+            }
+        }
+        throw ApiException.badRequest("cursor", "cursor must be a nextCursor this server returned");
+    }
+
+    /** Rejects query parameters the route does not know. */
+    static void only(Call c, List<String> known) {
+        List<String> unknown = c.unknownQuery(known);
+        if (!unknown.isEmpty()) {
+            String first = printable(unknown.getFirst());
+            throw ApiException.badRequest(first, "unknown query parameter '" + first + "'"
+                    + (known.isEmpty() ? "; this call takes none" : "; the accepted ones are " + known));
+        }
+    }
+
+    /** A value as it may appear in a message: control characters escaped, length bounded. */
+    static String printable(String v) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < v.length() && i < 64; i++) {
+            char ch = v.charAt(i);
+            b.append(ch < 0x20 || ch == 0x7f ? String.format("\\u%04x", (int) ch) : String.valueOf(ch));
+        }
+        return v.length() > 64 ? b + "…" : b.toString();
+    }
+}
