@@ -8,7 +8,7 @@ public final class Settings {
     /** System property: the number of generated requests (jqwik tries) of the main property. */
     public static final String TRIES_PROPERTY = "burrow.prop.tries";
     /** Default tries: keeps the class (daemon start and one image build included) around two minutes under TCG. */
-    public static final int DEFAULT_TRIES = 400;
+    public static final int DEFAULT_TRIES = 300;
     /**
      * System property: {@code true} = survey mode. Failures are recorded instead of failing the try,
      * and one example per distinct failure is printed when the class ends (then the class fails).
