@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.burrow.daemon.properties.ApiRequest;
 import dev.burrow.daemon.properties.LiveDaemon;
-import dev.burrow.daemon.properties.LiveDaemon.Exchange;
+import dev.burrow.daemon.properties.Exchange;
 import dev.burrow.daemon.properties.OpenApiOperations;
 import dev.burrow.daemon.properties.Oracle;
 import dev.burrow.daemon.properties.Requests;

@@ -24,25 +24,15 @@ import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -61,29 +51,12 @@ public final class LiveDaemon implements AutoCloseable {
     private static final Set<String> ENDED = Set.of("TERMINATED", "FAILED");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * One answer as the client saw it; {@code cut} = the client stopped reading (open stream window or size cap);
-     * {@code transportError} = the connection failed before a complete answer (null when it did not).
-     */
-    public record Exchange(String concretePath, int status, HttpHeaders headers, byte[] body, boolean cut, boolean timedOut,
-                           String transportError) {
-
-        public String header(String name) {
-            return headers == null ? null : headers.firstValue(name).orElse(null);
-        }
-    }
-
     private final Path dataDir;
     private final Burrowd daemon;
     private final String base;
     private final String adminKey;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-    private final ScheduledExecutorService closer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "prop-stream-closer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final BoundedReads reads = new BoundedReads();
+    private final HttpClient http = BoundedReads.newClient();
     private final AtomicInteger serial = new AtomicInteger();
     /** Execs started for requests that name a running exec; ended by {@link #repair}. */
     private final List<InputStream> openExecs = new CopyOnWriteArrayList<>();
@@ -174,69 +147,10 @@ public final class LiveDaemon implements AutoCloseable {
             b.header("Content-Type", r.op().body() == BodyKind.JSON ? "application/json" : "application/octet-stream");
         }
         // a connection of its own, so no request meets a connection an earlier one left in a bad state
-        try (HttpClient own = newClient()) {
-            return exchange(own, b.build(), concrete, openEnded);
+        try (HttpClient own = BoundedReads.newClient()) {
+            return reads.exchange(own, b.build(), concrete, openEnded);
         } catch (IOException e) {
             return new Exchange(concrete, -1, null, new byte[0], false, false, e.toString());
-        }
-    }
-
-    private static HttpClient newClient() {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    private Exchange exchange(HttpClient client, HttpRequest request, String concretePath, boolean openEnded) throws Exception {
-        HttpResponse<InputStream> response;
-        try {
-            response = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
-                    .get(Settings.ANSWER_DEADLINE.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return new Exchange(concretePath, -1, null, new byte[0], false, true, null);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof HttpTimeoutException) {
-                return new Exchange(concretePath, -1, null, new byte[0], false, true, null);
-            }
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw e;
-        }
-        Duration window = openEnded ? Settings.OPEN_STREAM_WINDOW : Settings.ANSWER_DEADLINE;
-        AtomicBoolean fired = new AtomicBoolean();
-        InputStream in = response.body();
-        ScheduledFuture<?> stop = closer.schedule(() -> {
-            fired.set(true);
-            closeQuietly(in);
-        }, window.toMillis(), TimeUnit.MILLISECONDS);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        boolean capped = false;
-        try (in) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, Math.min(n, Settings.MAX_RESPONSE_BYTES - out.size()));
-                if (out.size() >= Settings.MAX_RESPONSE_BYTES) {
-                    capped = true;
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            if (!fired.get()) {
-                throw e;
-            }
-        } finally {
-            stop.cancel(false);
-        }
-        boolean timedOut = fired.get() && !openEnded;
-        return new Exchange(concretePath, response.statusCode(), response.headers(), out.toByteArray(), capped || (fired.get() && openEnded),
-                timedOut, null);
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // the reader sees the stream end either way
         }
     }
 
@@ -294,8 +208,7 @@ public final class LiveDaemon implements AutoCloseable {
         HttpResponse<InputStream> response = http.send(start, HttpResponse.BodyHandlers.ofInputStream());
         InputStream in = response.body();
         openExecs.add(in);
-        ScheduledFuture<?> stop = closer.schedule(() -> closeQuietly(in), Settings.ANSWER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        try {
+        try (BoundedReads.Deadline ignored = reads.closeAfter(in, Settings.ANSWER_DEADLINE)) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
                 line.write(c);
@@ -307,8 +220,6 @@ public final class LiveDaemon implements AutoCloseable {
             String execId = started.get("execId").asText();
             openExecIds.add(execId);
             return execId;
-        } finally {
-            stop.cancel(false);
         }
     }
 
@@ -320,7 +231,7 @@ public final class LiveDaemon implements AutoCloseable {
             raw("POST", "/v1/microvms/" + fixtureVm + "/execs/" + execId + "/signal", "{\"signal\":\"KILL\"}".getBytes(StandardCharsets.UTF_8));
         }
         openExecIds.clear();
-        openExecs.forEach(LiveDaemon::closeQuietly);
+        openExecs.forEach(BoundedReads::closeQuietly);
         openExecs.clear();
         for (JsonNode vm : admin("GET", "/v1/microvms?limit=500", null, 200).path("items")) {
             String id = vm.path("id").asText();
@@ -347,9 +258,8 @@ public final class LiveDaemon implements AutoCloseable {
                 .header("Authorization", "Bearer " + adminKey).build();
         HttpResponse<InputStream> response = http.send(events, HttpResponse.BodyHandlers.ofInputStream());
         InputStream in = response.body();
-        ScheduledFuture<?> stop = closer.schedule(() -> closeQuietly(in), Settings.FIXTURE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         String state = null;
-        try (var lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        try (BoundedReads.Deadline ignored = reads.closeAfter(in, Settings.FIXTURE_DEADLINE); var lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null && state == null; line = lines.readLine()) {
                 JsonNode e = line.isBlank() ? null : JSON.readTree(line);
                 if (e != null && ref.equals(e.path("id").asText()) && Set.of("READY", "FAILED").contains(e.path("to").asText())) {
@@ -358,8 +268,6 @@ public final class LiveDaemon implements AutoCloseable {
             }
         } catch (IOException closedAtDeadline) {
             // state stays null
-        } finally {
-            stop.cancel(false);
         }
         if (!"READY".equals(state)) {
             throw new IllegalStateException(ref + " did not become READY within " + Settings.FIXTURE_DEADLINE + " (" + state + "); build log: "
@@ -381,7 +289,7 @@ public final class LiveDaemon implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Settings.ANSWER_DEADLINE)
                 .header("Authorization", "Bearer " + adminKey)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        return exchange(http, b.build(), path, false);
+        return reads.exchange(http, b.build(), path, false);
     }
 
     /** Ends every microVM the test created, stops the daemon and removes its directories. */
@@ -397,7 +305,7 @@ public final class LiveDaemon implements AutoCloseable {
             System.err.println("could not end every microVM of the property test: " + e);
         } finally {
             daemon.close();
-            closer.shutdownNow();
+            reads.close();
             FileTrees.deleteQuietly(dataDir);
             FileTrees.deleteQuietly(Path.of("/run/burrow", EngineConfig.instanceIdFor(dataDir)));
         }
