@@ -305,7 +305,7 @@ public final class Requests {
                 String member = new String(bytes(one), StandardCharsets.UTF_8);
                 yield body("{" + member.substring(1, member.length() - 1) + "," + text.substring(1), note + " " + first);
             }
-            case HUGE_STRING -> new Body(bytes(withMember(valid, firstText == null ? "colour" : firstText, "s".repeat(900 * 1024))),
+            case HUGE_STRING -> new Body(bytes(withMember(valid, firstText == null ? "colour" : firstText, "s".repeat(Settings.HUGE_STRING))),
                     "900 KiB string in " + (firstText == null ? "colour" : firstText));
             case OVER_ONE_MIB -> new Body(bytes(withMember(valid, firstText == null ? "colour" : firstText, "s".repeat(Settings.MAX_JSON_BODY))),
                     note);
@@ -335,9 +335,12 @@ public final class Requests {
         Map<String, Arbitrary<JsonNode>> h = new LinkedHashMap<>();
         Arbitrary<JsonNode> freshName = Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789").ofLength(8)
                 .map(s -> NODES.textNode("p" + s));
-        h.put("RunRequest.image", Arbitraries.of(f.image(), "nx-missing").map(NODES::textNode));
-        h.put("RunRequest.version", Arbitraries.of(1, 9999).map(NODES::numberNode));
-        h.put("RunRequest.maxDurationSeconds", Arbitraries.of(1, 60, 300, 28800, 28801).map(NODES::numberNode));
+        h.put("RunRequest.image", Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(NODES.textNode(f.image()))),
+                Tuple.of(1, Arbitraries.just(NODES.textNode("nx-missing")))));
+        // values the server takes (out-of-range ones come from the mutations), so generated runs do start microVMs
+        h.put("RunRequest.version", Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(NODES.numberNode(1))),
+                Tuple.of(1, Arbitraries.just(NODES.numberNode(9999)))));
+        h.put("RunRequest.maxDurationSeconds", Arbitraries.of(60, 300, 28800).map(NODES::numberNode));
         h.put("RunRequest.runHookPayload", Arbitraries.strings().ofMaxLength(64).map(NODES::textNode));
         h.put("UploadSource.uploadId", Arbitraries.of(f.garbageUploadId(), "up-nx").map(NODES::textNode));
         h.put("DockerfileSource.uploadId", Arbitraries.of(f.garbageUploadId(), "up-nx").map(NODES::textNode));

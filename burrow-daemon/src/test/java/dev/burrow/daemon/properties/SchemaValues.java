@@ -194,10 +194,10 @@ public final class SchemaValues {
             out.add(at(root, path, NODES.arrayNode(), where + " emptied"));
             if (value.size() > 0) {
                 ArrayNode longer = ((ArrayNode) value).deepCopy();
-                for (int i = 0; i < 70; i++) {
+                for (int i = 0; i < Settings.EXTRA_ITEMS; i++) {
                     longer.add(value.get(0));
                 }
-                out.add(at(root, path, longer, where + " with 70 more items"));
+                out.add(at(root, path, longer, where + " with " + Settings.EXTRA_ITEMS + " more items"));
                 collect(schema.get("items"), value.get(0), append(path, 0), root, out, depth + 1);
             }
         } else if (value.isIntegralNumber()) {

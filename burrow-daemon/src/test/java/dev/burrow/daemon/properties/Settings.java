@@ -23,6 +23,10 @@ public final class Settings {
     public static final int MAX_RESPONSE_BYTES = 4 << 20;
     /** The daemon's JSON request body limit (SPEC §2). */
     public static final int MAX_JSON_BODY = 1 << 20;
+    /** A string member this long keeps a body just within {@link #MAX_JSON_BODY}. */
+    public static final int HUGE_STRING = 900 * 1024;
+    /** Items a mutation adds to an array to break its {@code maxItems} (the largest in the document is 64). */
+    public static final int EXTRA_ITEMS = 70;
     /** Waits for the fixture image build and microVM state changes. */
     public static final Duration FIXTURE_DEADLINE = Duration.ofMinutes(4);
     /** Longest generated string when the schema sets no maxLength. */

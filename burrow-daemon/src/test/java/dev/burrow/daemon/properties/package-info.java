@@ -7,7 +7,8 @@
  * {@link dev.burrow.daemon.properties.SchemaValues} and {@link dev.burrow.daemon.properties.RegexStrings}
  * generate values, {@link dev.burrow.daemon.properties.Requests} builds requests with the
  * {@link dev.burrow.daemon.properties.Oracle}'s verdict on their validity,
- * {@link dev.burrow.daemon.properties.LiveDaemon} sends them, and
+ * {@link dev.burrow.daemon.properties.LiveDaemon} sends them (reads bounded by
+ * {@link dev.burrow.daemon.properties.BoundedReads}) and keeps the fixture alive, and
  * {@link dev.burrow.daemon.properties.Verdicts} judges the answers.
  */
 package dev.burrow.daemon.properties;
