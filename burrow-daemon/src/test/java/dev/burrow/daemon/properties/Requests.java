@@ -167,7 +167,12 @@ public final class Requests {
             case "name" -> IMAGE_DESTRUCTIVE.contains(op.id()) || op.id().equals("patchImage")
                     ? List.of(Kind.SCRATCH_IMAGE) : List.of(Kind.IMAGE, Kind.IMAGE, Kind.SCRATCH_IMAGE);
             case "v" -> List.of(Kind.VERSION);
-            case "tenant" -> op.method().equals("DELETE") ? List.of(Kind.SPARE_TENANT, Kind.OWN_TENANT) : List.of(Kind.OWN_TENANT, Kind.OTHER_TENANT);
+            // never the caller's own tenant for a change: a quota of 0 there would stop the fixture's own runs
+            case "tenant" -> switch (op.method()) {
+                case "DELETE" -> List.of(Kind.SPARE_TENANT, Kind.OWN_TENANT);
+                case "GET" -> List.of(Kind.OWN_TENANT, Kind.OTHER_TENANT);
+                default -> List.of(Kind.SPARE_TENANT, Kind.OTHER_TENANT);
+            };
             case "keyId" -> List.of(Kind.SPARE_KEY);
             case "execId" -> List.of(Kind.RUNNING_EXEC);
             default -> List.of();
@@ -351,6 +356,8 @@ public final class Requests {
         h.put("ForkRequest.count", Arbitraries.of(1, 2).map(NODES::numberNode));
         h.put("ExecRequest.cmd", Arbitraries.of(List.of("true"), List.of("echo", "hi"), List.of("sh", "-c", "echo out; echo err >&2; exit 3"),
                 List.of("no-such-command"), List.of(""), List.of("/"), List.of("ls", "/nonexistent")).map(Requests::array));
+        h.put("ExecRequest.stdinMode", Arbitraries.frequencyOf(Tuple.of(2, Arbitraries.just(NODES.textNode("once"))),
+                Tuple.of(1, Arbitraries.just(NODES.textNode("none"))), Tuple.of(1, Arbitraries.just(NODES.textNode("stream")))));
         h.put("ExecRequest.timeoutSeconds", Arbitraries.integers().between(1, 3).map(NODES::numberNode));
         h.put("ExecRequest.stdin", Arbitraries.bytes().array(byte[].class).ofMaxSize(64)
                 .map(b -> NODES.textNode(Base64.getEncoder().encodeToString(b))));
