@@ -14,8 +14,10 @@ import dev.burrow.vmm.agent.ExecSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,10 @@ final class MicroVmRoutes {
 
     private final MicroVmService microvms;
     /** Running execs with stdin open, by microVM id + exec id (for …/stdin and …/signal). */
-    private final Map<String, ExecSession> execs = new ConcurrentHashMap<>();
+    /** Execs with stdinMode "stream", by microVM id + "/" + exec id: what stdin, signal and the exec list reach. */
+    private final Map<String, RunningExec> execs = new ConcurrentHashMap<>();
+
+    private record RunningExec(ExecSession session, List<String> cmd, Instant startedAt) {}
 
     MicroVmRoutes(MicroVmService microvms) {
         this.microvms = microvms;
@@ -158,7 +163,7 @@ final class MicroVmRoutes {
             session.writeStdin(stdin, 0, stdin.length, STDIN_ONCE_WAIT);
             session.closeStdin();
         } else if (mode.equals("stream")) {
-            execs.put(key, session);
+            execs.put(key, new RunningExec(session, List.copyOf(body.cmd()), Instant.now()));
         }
         c.response.setStatus(200);
         c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
@@ -233,17 +238,20 @@ final class MicroVmRoutes {
     private void listExecs(Call c) throws Exception {
         microvms.get(c.tenant(), c.param("id"));
         String prefix = c.param("id") + "/";
-        c.send(200, new Dtos.ListOf<>(execs.keySet().stream().filter(k -> k.startsWith(prefix))
-                .map(k -> Map.of("execId", k.substring(prefix.length()))).toList(), null));
+        c.send(200, new Dtos.ListOf<>(execs.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .sorted(Map.Entry.comparingByValue(Comparator.comparing(RunningExec::startedAt)))
+                .map(e -> Map.of("execId", e.getKey().substring(prefix.length()), "cmd", e.getValue().cmd(),
+                        "startedAt", e.getValue().startedAt().toString()))
+                .toList(), null));
     }
 
     private ExecSession session(Call c) {
         microvms.get(c.tenant(), c.param("id")); // 404 for other tenants' microVMs
-        ExecSession s = execs.get(c.param("id") + "/" + c.param("execId"));
-        if (s == null) {
+        RunningExec running = execs.get(c.param("id") + "/" + c.param("execId"));
+        if (running == null) {
             throw new NotFoundException("no running exec " + c.param("execId") + " with stdinMode \"stream\" in " + c.param("id"));
         }
-        return s;
+        return running.session();
     }
 
     private void stdin(Call c) throws Exception {

@@ -227,9 +227,9 @@ class AgentHostileTest {
         await(() -> g.host.violations() == 1, "the oversized LOG to count");
         assertThat(logged).isEmpty();
         byte[] forged = Payload.writer().str("fine\n2026-12-01 ERROR forged line\u001b[2J\\").toBytes();
+        long before = g.host.framesReceived(); // read before writing: the host reads while the flood is written
         g.write(FakeGuest.repeat(new Frame(Frame.LOG, 0, forged), 1000));
-        long expected = g.host.framesReceived();
-        await(() -> g.host.framesReceived() >= expected + 999 && g.host.droppedLogLines() > 0, "the LOG flood");
+        await(() -> g.host.framesReceived() >= before + 1000 && g.host.droppedLogLines() > 0, "the LOG flood");
         assertThat(logged.size()).isBetween(100, 200);
         assertThat(logged).allSatisfy(l -> assertThat(l).doesNotContain("\n").doesNotContain("\u001b"));
         assertThat(logged.getFirst()).isEqualTo("fine\\n2026-12-01 ERROR forged line\\u001b[2J\\\\");
