@@ -182,6 +182,9 @@ public final class ApiServer implements AutoCloseable {
                 call.holdCall();
             }
             String idemKey = request.getHeaders().get("Idempotency-Key");
+            if (idemKey != null && (idemKey.isEmpty() || idemKey.length() > 255)) {
+                throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+            }
             if (idemKey != null && idempotency != null && idempotent.contains(route)) {
                 handleIdempotently(route, call, idemKey, path);
             } else {

@@ -1,6 +1,7 @@
 package dev.burrow.daemon.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -198,7 +199,11 @@ final class Call {
             throw ApiException.badRequest(null, "the request body must be a JSON object");
         }
         try {
-            return Json.MAPPER.readValue(bytes, type);
+            JsonNode tree = Json.MAPPER.readTree(bytes);
+            FieldErrors nulls = new FieldErrors();
+            collectNulls(tree, "", nulls);
+            nulls.throwIfAny();
+            return Json.MAPPER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             String field = fieldPath(e);
             throw ApiException.badRequest(field, "unknown field '" + field + "'; the accepted fields are " + e.getKnownPropertyIds());
@@ -212,6 +217,19 @@ final class Call {
             throw ApiException.badRequest(null, "invalid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw ApiException.badRequest(null, "could not read the request body: " + e.getMessage());
+        }
+    }
+
+    /** No request field is nullable (the document's request schemas have no null): an optional field is omitted instead. */
+    private static void collectNulls(JsonNode node, String path, FieldErrors errors) {
+        if (node.isNull()) {
+            errors.add(path, "field '" + path + "' is null; omit an optional field instead of sending null");
+        } else if (node.isObject()) {
+            node.properties().forEach(e -> collectNulls(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), errors));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                collectNulls(node.get(i), path + "[" + i + "]", errors);
+            }
         }
     }
 

@@ -182,7 +182,7 @@ final class ImageRoutes {
     private void list(Call c) throws Exception {
         ImageService s = images.apply(c.tenant());
         List<Dtos.ImageView> items = s.imageNames().stream().map(n -> view(s, n)).toList();
-        c.send(200, new Dtos.ListOf<>(items, null));
+        c.send(200, Queries.page(c, items));
     }
 
     private void get(Call c) throws Exception {
@@ -203,7 +203,7 @@ final class ImageRoutes {
         if (vs.isEmpty()) {
             throw new NotFoundException("no image named " + c.param("name"));
         }
-        c.send(200, new Dtos.ListOf<>(vs.stream().map(Dtos.VersionView::of).toList(), null));
+        c.send(200, Queries.page(c, vs.stream().map(Dtos.VersionView::of).toList()));
     }
 
     private ImageVersion versionOf(Call c) {
@@ -247,6 +247,7 @@ final class ImageRoutes {
     }
 
     private void deleteImage(Call c) throws Exception {
+        Queries.bool(c, "force"); // checked first: a bad value is a 400 whether or not microVMs use the image
         ImageService s = images.apply(c.tenant());
         if (s.versions(c.param("name")).isEmpty()) {
             throw new NotFoundException("no image named " + c.param("name"));
@@ -257,6 +258,7 @@ final class ImageRoutes {
     }
 
     private void deleteVersion(Call c) throws Exception {
+        Queries.bool(c, "force");
         ImageVersion v = versionOf(c);
         clearUsers(c, v.image(), v.version());
         images.apply(c.tenant()).deleteVersion(v.image(), v.version());
@@ -264,6 +266,7 @@ final class ImageRoutes {
     }
 
     private void logs(Call c) throws Exception {
+        Queries.bool(c, "follow"); // checked; following a build log is not built yet (the whole log so far is sent)
         ImageVersion v = versionOf(c);
         if (!Files.exists(v.buildLog())) {
             c.sendText(200, "text/plain; charset=utf-8", "");

@@ -55,8 +55,15 @@ final class MicroVmRoutes {
         api.route("GET", "/v1/microvms", this::list);
         api.route("GET", "/v1/microvms/{id}", c -> c.send(200, view(microvms.get(c.tenant(), c.param("id")))));
         api.route("DELETE", "/v1/microvms/{id}", c -> c.send(202, view(microvms.terminate(c.tenant(), c.param("id"), c.requestId))));
-        api.route("POST", "/v1/microvms/{id}/suspend", c -> c.send(200, view(microvms.suspend(c.tenant(), c.param("id"), c.requestId))));
-        api.route("POST", "/v1/microvms/{id}/resume", c -> c.send(200, view(microvms.resume(c.tenant(), c.param("id"), c.requestId))));
+        // ?wait is checked (a boolean) though both calls always answer once the state is reached
+        api.route("POST", "/v1/microvms/{id}/suspend", c -> {
+            Queries.bool(c, "wait");
+            c.send(200, view(microvms.suspend(c.tenant(), c.param("id"), c.requestId)));
+        });
+        api.route("POST", "/v1/microvms/{id}/resume", c -> {
+            Queries.bool(c, "wait");
+            c.send(200, view(microvms.resume(c.tenant(), c.param("id"), c.requestId)));
+        });
         api.route("POST", "/v1/microvms/{id}/exec", this::exec);
         api.route("POST", "/v1/microvms/{id}/execs/{execId}/stdin", this::stdin);
         api.route("POST", "/v1/microvms/{id}/execs/{execId}/signal", this::signal);

@@ -63,6 +63,27 @@ final class Queries {
         throw ApiException.badRequest("cursor", "cursor must be a nextCursor this server returned");
     }
 
+    /**
+     * One page of a list held whole in memory (image names, versions): {@code ?limit=} 1..500
+     * (default 100) and an offset cursor ({@code o<N>}, base64url) that this method hands out.
+     */
+    static <T> Dtos.ListOf<T> page(Call c, List<T> all) {
+        int limit = (int) number(c, "limit", 100, 1, 500);
+        String cursor = cursor(c);
+        int from = 0;
+        if (cursor != null) {
+            String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            if (!id.matches("o[0-9]{1,9}")) {
+                throw ApiException.badRequest("cursor", "cursor must be a nextCursor this server returned");
+            }
+            from = Math.min(all.size(), Integer.parseInt(id.substring(1)));
+        }
+        int to = Math.min(all.size(), from + limit);
+        String next = to < all.size()
+                ? Base64.getUrlEncoder().withoutPadding().encodeToString(("o" + to).getBytes(StandardCharsets.UTF_8)) : null;
+        return new Dtos.ListOf<>(all.subList(from, to), next);
+    }
+
     /** Rejects query parameters the route does not know. */
     static void only(Call c, List<String> known) {
         List<String> unknown = c.unknownQuery(known);
