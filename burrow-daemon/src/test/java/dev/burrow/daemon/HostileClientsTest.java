@@ -256,6 +256,21 @@ class HostileClientsTest {
     }
 
     @Test
+    void aRetriedUploadWithTheSameIdempotencyKeyAnswersTheFirstUpload() throws Exception {
+        String[] ids = new String[2];
+        for (int i = 0; i < 2; i++) {
+            String body = "attempt " + i;
+            RawHttp c = connect(OFFENDER_ADDRESS).send("POST /v1/uploads HTTP/1.1\r\nHost: " + host() + "\r\nAuthorization: Bearer "
+                    + offender + "\r\nIdempotency-Key: upload-retry-1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            ids[i] = new ObjectMapper().readTree(r.body()).get("uploadId").asText();
+            c.close();
+        }
+        assertThat(ids[1]).isEqualTo(ids[0]);
+    }
+
+    @Test
     void anUploadOverTheLimitByContentLengthIsRefusedBeforeItsBodyIsRead() throws Exception {
         RawHttp c = connect(OFFENDER_ADDRESS).send("POST /v1/uploads HTTP/1.1\r\nHost: " + host() + "\r\nAuthorization: Bearer "
                 + offender + "\r\nContent-Length: " + (MAX_UPLOAD + 1) + "\r\n\r\n");

@@ -61,6 +61,7 @@ public final class ApiServer implements AutoCloseable {
     private final ScheduledExecutorService scans;
     private IdempotencyKeys idempotency;
     private final Set<Route> idempotent = new HashSet<>();
+    private final Set<Route> streamedIdempotent = new HashSet<>();
     private volatile boolean stopping;
 
     public ApiServer(String host, int port, ApiKeys keys, ApiLimits limits) {
@@ -102,6 +103,13 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer idempotentRoute(String method, String template, Route.Handler handler) {
         route(method, template, handler);
         idempotent.add(routes.getLast());
+        return this;
+    }
+
+    /** A creating POST with a streamed body: the Idempotency-Key alone identifies it (the body is not hashed). */
+    public ApiServer idempotentStreamRoute(String method, String template, Route.Handler handler) {
+        idempotentRoute(method, template, handler);
+        streamedIdempotent.add(routes.getLast());
         return this;
     }
 
@@ -206,7 +214,9 @@ public final class ApiServer implements AutoCloseable {
         if (key.isEmpty() || key.length() > 255) {
             throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
         }
-        byte[] body = call.readAhead();
+        // a streamed body (an upload) is not read ahead: its key names the upload, so a retry with
+        // the same key answers the first upload's result whatever bytes it carries
+        byte[] body = streamedIdempotent.contains(route) ? new byte[0] : call.readAhead();
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update((call.request.getMethod() + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
         String hash = HexFormat.of().formatHex(sha.digest(body));

@@ -41,7 +41,7 @@ final class ImageRoutes {
     }
 
     void register(ApiServer api) {
-        api.route("POST", "/v1/uploads", this::upload);
+        api.idempotentStreamRoute("POST", "/v1/uploads", this::upload);
         api.idempotentRoute("POST", "/v1/images", this::create);
         api.route("GET", "/v1/images", this::list);
         api.route("GET", "/v1/images/{name}", this::get);
