@@ -260,14 +260,18 @@ class HostileClientsTest {
         String[] ids = new String[2];
         for (int i = 0; i < 2; i++) {
             String body = "attempt " + i;
-            RawHttp c = connect(OFFENDER_ADDRESS).send("POST /v1/uploads HTTP/1.1\r\nHost: " + host() + "\r\nAuthorization: Bearer "
-                    + offender + "\r\nIdempotency-Key: upload-retry-1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            // as the bystander: the offender's held streams from other tests may still count against its cap
+            RawHttp c = connect(BYSTANDER_ADDRESS).send("POST /v1/uploads HTTP/1.1\r\nHost: " + host() + "\r\nAuthorization: Bearer "
+                    + bystander + "\r\nIdempotency-Key: upload-retry-1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
             RawHttp.Response r = c.read();
             assertThat(r.status()).as(r.body()).isEqualTo(201);
             ids[i] = new ObjectMapper().readTree(r.body()).get("uploadId").asText();
             c.close();
         }
         assertThat(ids[1]).isEqualTo(ids[0]);
+        assertThat(uploadsLeft()).containsExactly(dataDir.resolve("uploads").resolve(ids[0]));
+        // the other tests here expect an empty uploads directory: this one leaves it so
+        Files.delete(dataDir.resolve("uploads").resolve(ids[0]));
     }
 
     @Test
