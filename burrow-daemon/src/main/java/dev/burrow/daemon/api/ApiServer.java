@@ -210,10 +210,8 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** {@code key} is 1..255 characters: dispatch checks it on every route before this runs. */
     private void handleIdempotently(Route route, Call call, String key, String path) throws Exception {
-        if (key.isEmpty() || key.length() > 255) {
-            throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
-        }
         // a streamed body (an upload) is not read ahead: its key names the upload, so a retry with
         // the same key answers the first upload's result whatever bytes it carries
         byte[] body = streamedIdempotent.contains(route) ? new byte[0] : call.readAhead();

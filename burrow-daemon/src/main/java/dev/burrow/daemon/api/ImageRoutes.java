@@ -181,8 +181,9 @@ final class ImageRoutes {
 
     private void list(Call c) throws Exception {
         ImageService s = images.apply(c.tenant());
-        List<Dtos.ImageView> items = s.imageNames().stream().map(n -> view(s, n)).toList();
-        c.send(200, Queries.page(c, items));
+        // page the names first: a view reads the image's versions, so only the page's are built
+        Dtos.ListOf<String> names = Queries.page(c, s.imageNames());
+        c.send(200, new Dtos.ListOf<>(names.items().stream().map(n -> view(s, n)).toList(), names.nextCursor()));
     }
 
     private void get(Call c) throws Exception {
