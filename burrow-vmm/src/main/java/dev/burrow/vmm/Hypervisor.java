@@ -2,6 +2,8 @@ package dev.burrow.vmm;
 
 import dev.burrow.vmm.agent.Identity;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -24,10 +26,54 @@ public interface Hypervisor extends AutoCloseable {
     Template snapshot(MicroVm vm, Path templateDir) throws VmmException;
 
     /**
-     * Suspends a running microVM into {@code dir} and ends its VMM, at a cost that grows with the
-     * memory it dirtied since its restore, not with its size. The result restores like a template.
+     * Suspends a running microVM: its memory (what it dirtied since its restore, not its size),
+     * device state and disk are durable in a new saved state of the microVM when this returns
+     * (the engine chooses where; {@link Template#id()} names it). With {@link SuspendMode#KEEP_VMM}
+     * the VMM stays, stopped, as a cache for {@link #resumeKept} (the memory tier); with
+     * {@link SuspendMode#END_VMM} it is ended (the disk tier). A suspend that fails leaves no
+     * partial saved state and, when the VMM is still alive, the guest running again.
      */
-    Template suspend(MicroVm vm, Path dir) throws VmmException;
+    Template suspend(MicroVm vm, SuspendMode mode) throws VmmException;
+
+    /**
+     * Lets a microVM kept by {@code suspend(vm, KEEP_VMM)} run again and re-applies its identity
+     * (fresh entropy, clock stepped to host time). Its saved state is consumed: the running guest
+     * moves on from it. Fails (the VMM ended, its files kept) when the VMM no longer answers;
+     * the saved state is then still whole unless the guest had already run.
+     */
+    MicroVm resumeKept(MicroVm kept, Identity identity) throws VmmException;
+
+    /**
+     * A suspended microVM's saved state {@code savedId} as {@code suspend} returned it, if it is
+     * complete on disk; restore it with {@link #restore(Template, String, Identity)} under the
+     * same id (the disk tier's resume). Empty when it is missing or was never completed.
+     */
+    Optional<Template> saved(String vmId, String savedId);
+
+    /**
+     * Removes every saved state of {@code vmId} except {@code keep} (null = all of them) and
+     * what the microVM's live disk or {@code keep} still reads from; partial saves go too.
+     */
+    void discardSaved(String vmId, String keep);
+
+    /**
+     * Re-attaches to a microVM whose VMM outlived the engine (a daemon restart). A guest found
+     * stopped by an unfinished suspend is let run again. Empty when its VMM is gone. The identity
+     * is re-applied (same hostname and machine-id, fresh entropy and clock).
+     */
+    Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException;
+
+    /** The ids of every microVM of this engine instance whose VMM process is alive. */
+    Set<String> liveVmms();
+
+    /**
+     * Ends the VMM of {@code vmId} if one is alive and removes its running files (disk overlay,
+     * sockets, logs); its saved states stay (see {@link #discardSaved}). Idempotent.
+     */
+    void reap(String vmId) throws VmmException;
+
+    /** Ends the warm VMMs kept for {@code template} (its image version is going away). */
+    void dropWarm(Template template);
 
     /** A new microVM from a template, with its own identity applied before this returns. */
     MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;

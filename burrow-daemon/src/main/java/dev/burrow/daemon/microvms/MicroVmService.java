@@ -224,7 +224,7 @@ public final class MicroVmService implements AutoCloseable {
 
     /** After a restart: adopt live VMMs of non-terminal records, fail the dead, reap VMMs nobody owns. */
     public void reconcile() {
-        Map<String, Long> vmms = new LinkedHashMap<>(engine.liveVmms());
+        java.util.Set<String> vmms = new java.util.TreeSet<>(engine.liveVmms());
         for (MicroVmRecord r : records.listNonTerminal()) {
             vmms.remove(r.id());
             MicroVmState state = MicroVmState.valueOf(r.state());
@@ -274,7 +274,7 @@ public final class MicroVmService implements AutoCloseable {
                 transition(r.tenantId(), r.id(), state, MicroVmState.FAILED, "could not be adopted after a restart: " + e.getMessage(), null);
             }
         }
-        for (String orphan : vmms.keySet()) {
+        for (String orphan : vmms) {
             LOG.warn("reaping VMM {} that no microVM record owns", orphan);
             try {
                 engine.reap(orphan);

@@ -8,6 +8,7 @@ import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.TemplateMismatchException;
 import dev.burrow.vmm.VmmException;
@@ -42,6 +43,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -209,6 +212,61 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     @Override
+    public Template suspend(MicroVm vm, SuspendMode mode) throws VmmException {
+        if (mode == SuspendMode.KEEP_VMM) {
+            throw new VmmException("the memory tier is not built yet");
+        }
+        return suspend(vm, suspendedRoot(vm.id()).resolve(Long.toString(System.currentTimeMillis())));
+    }
+
+    @Override
+    public MicroVm resumeKept(MicroVm kept, Identity identity) throws VmmException {
+        throw new VmmException("the memory tier is not built yet");
+    }
+
+    @Override
+    public Optional<Template> saved(String vmId, String savedId) {
+        Path dir = suspendedRoot(vmId).resolve(savedId);
+        if (!savedId.matches("[0-9]{1,19}") || !Files.exists(dir.resolve("template.json"))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Template.load(dir));
+        } catch (IOException e) {
+            LOG.warn("saved state {} of {} cannot be read: {}", savedId, vmId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void discardSaved(String vmId, String keep) {
+        Path root = suspendedRoot(vmId);
+        if (keep == null) {
+            FileTrees.deleteQuietly(root);
+            return;
+        }
+        // older complete saves stay: the kept one's disk chain reads from them
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.toList()) {
+                if (!d.getFileName().toString().equals(keep) && !Files.exists(d.resolve("template.json"))) {
+                    FileTrees.deleteQuietly(d);
+                }
+            }
+        } catch (IOException e) {
+            // nothing saved
+        }
+    }
+
+    @Override
+    public void dropWarm(Template t) {
+        pool.target(t, 0);
+    }
+
+    private Path suspendedRoot(String vmId) {
+        return config.dataDir().resolve("suspended").resolve(vmId);
+    }
+
+    /** Suspends into {@code dir} and ends the VMM (the disk tier); see {@link #suspend(MicroVm, SuspendMode)}. */
     public Template suspend(MicroVm microVm, Path dir) throws VmmException {
         QemuMicroVm vm = (QemuMicroVm) microVm;
         if (vm.ownMemory()) {
@@ -272,6 +330,7 @@ public final class QemuHypervisor implements Hypervisor {
      * in its directory must still run with the recorded start time. Empty when it is gone.
      * The identity is re-applied (same hostname and machine-id, fresh entropy and clock).
      */
+    @Override
     public java.util.Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException {
         Path dir = config.dataDir().resolve("vms").resolve(vmId);
         java.util.Optional<VmmProcess> p = VmmProcess.adopt(dir);
@@ -295,12 +354,13 @@ public final class QemuHypervisor implements Hypervisor {
         FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
     }
 
-    /** Host pids of every VMM of this engine instance, by microVM id (found through the jailers' pid files). */
-    public Map<String, Long> liveVmms() {
-        Map<String, Long> out = new java.util.TreeMap<>();
+    /** Every microVM of this engine instance whose VMM runs (found through the jailers' pid files). */
+    @Override
+    public Set<String> liveVmms() {
+        Set<String> out = new java.util.TreeSet<>();
         try (var dirs = Files.list(config.dataDir().resolve("vms"))) {
             for (Path d : dirs.toList()) {
-                VmmProcess.adopt(d).ifPresent(p -> out.put(d.getFileName().toString(), p.pid()));
+                VmmProcess.adopt(d).ifPresent(p -> out.add(d.getFileName().toString()));
             }
         } catch (IOException e) {
             // no vms directory yet
@@ -308,7 +368,7 @@ public final class QemuHypervisor implements Hypervisor {
         return out;
     }
 
-    /** Kills a VMM found by {@link #liveVmms} that no record owns, and removes its files. */
+    @Override
     public void reap(String vmId) throws VmmException {
         java.util.Optional<VmmProcess> p = VmmProcess.adopt(config.dataDir().resolve("vms").resolve(vmId));
         if (p.isPresent()) {
