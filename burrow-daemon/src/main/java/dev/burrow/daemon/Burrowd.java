@@ -8,6 +8,10 @@ import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.logging.LogFiles;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
+import dev.burrow.daemon.microvms.lifecycle.CpuProbe;
+import dev.burrow.daemon.microvms.lifecycle.HostMemory;
+import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -21,6 +25,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,6 +50,7 @@ public final class Burrowd implements AutoCloseable {
     private final QemuHypervisor engine;
     private final Map<String, ImageService> imageServices = new ConcurrentHashMap<>();
     private final MicroVmService microvms;
+    private final Lifecycle lifecycle;
     private final Api api;
     private final String adminTenant;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -74,14 +81,21 @@ public final class Burrowd implements AutoCloseable {
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
         this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
-        this.microvms = new MicroVmService(engine, records, events, this::imageServiceFor,
-                config.minDurationSeconds(), config.maxDurationSeconds());
-        microvms.reconcile();
+        MicroVmService[] service = new MicroVmService[1];
+        this.lifecycle = new Lifecycle(engine, records, events, new AgentHooks(), CpuProbe.NONE, Clock.systemUTC(),
+                config.lifecycle(), r -> service[0].settingsOf(r), HostMemory::availableMiB);
+        this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
+                config.maxDurationSeconds(), Clock.systemUTC());
+        service[0] = microvms;
+        // every open record gets its supervisor before the API answers; resolving them runs with the API up
+        CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();
         ApiKeys keys = new ApiKeys(db);
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
                 new dev.burrow.daemon.store.IdempotencyKeys(db), events, config.apiLimits());
         api.start();
+        reconciled.join();
+        lifecycle.startTimers();
         LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
         if (config.dev()) {

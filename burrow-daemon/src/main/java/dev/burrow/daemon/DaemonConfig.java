@@ -1,6 +1,7 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.ApiLimits;
+import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -11,7 +12,13 @@ import java.util.Map;
  * lifecycle minimums to 1 s and builds the public demo image on first start.
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
-                           int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits) {
+                           int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle) {
+
+    public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                        int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits) {
+        this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
+                LifecycleSettings.DEFAULTS);
+    }
 
     /** The settings with the default API limits. */
     public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
@@ -20,7 +27,11 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
     }
 
     public DaemonConfig withApiLimits(ApiLimits limits) {
-        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits);
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle);
+    }
+
+    public DaemonConfig withLifecycle(LifecycleSettings l) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l);
     }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
@@ -33,6 +44,32 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         }
         boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
-                dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env));
+                dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env));
+    }
+
+    /** BURROW_MEMORY_TIER_SECONDS (how long a suspended microVM keeps its stopped VMM; 0 = disk at once), BURROW_MIN_AVAILABLE_MIB. */
+    static LifecycleSettings lifecycleFrom(Map<String, String> env) {
+        LifecycleSettings l = LifecycleSettings.DEFAULTS;
+        String tier = env.get("BURROW_MEMORY_TIER_SECONDS");
+        if (tier != null && !tier.isBlank()) {
+            l = l.withMemoryTier(java.time.Duration.ofSeconds(nonNegative("BURROW_MEMORY_TIER_SECONDS", tier)));
+        }
+        String avail = env.get("BURROW_MIN_AVAILABLE_MIB");
+        if (avail != null && !avail.isBlank()) {
+            l = l.withMinAvailableMiB(nonNegative("BURROW_MIN_AVAILABLE_MIB", avail));
+        }
+        return l;
+    }
+
+    private static long nonNegative(String name, String value) {
+        try {
+            long v = Long.parseLong(value.strip());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number of 0 or more; got '" + value + "'");
     }
 }

@@ -3,6 +3,9 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.images.ImageExistsException;
 import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.microvms.ConflictException;
+import dev.burrow.daemon.microvms.EngineFailure;
+import dev.burrow.daemon.microvms.HookFailedException;
+import dev.burrow.daemon.microvms.RetryableException;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -289,6 +292,32 @@ public final class ApiServer implements AutoCloseable {
             case ConflictException e -> {
                 status = 409;
                 type = "conflict";
+            }
+            case RetryableException e -> {
+                status = 503;
+                type = "unavailable";
+                headers = Map.of("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            }
+            case HookFailedException e -> {
+                status = 422;
+                type = e.hook() + "-hook-failed";
+                extra = Map.of("microvmId", e.microVmId());
+            }
+            case EngineFailure e -> {
+                boolean full = String.valueOf(e.getMessage()).contains("No space left");
+                status = switch (e.kind()) {
+                    case INCOMPATIBLE -> 409;
+                    case TIMEOUT -> 504;
+                    case IO -> full ? 507 : 500;
+                    case VMM_DIED -> 502;
+                };
+                type = switch (e.kind()) {
+                    case INCOMPATIBLE -> "template-incompatible";
+                    case TIMEOUT -> "engine-timeout";
+                    case IO -> full ? "insufficient-storage" : "engine-io";
+                    case VMM_DIED -> "vmm-died";
+                };
+                LOG.warn("request {}: {}", requestId, e.getMessage());
             }
             default -> {
                 status = 500;

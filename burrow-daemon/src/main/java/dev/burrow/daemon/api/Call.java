@@ -186,6 +186,17 @@ final class Call {
      * non-object body, trailing data, duplicate keys, unknown fields and coercions (a float or a
      * string for a number, …) are 400s naming the field.
      */
+    /** {@link #json(Class)}, or {@code empty} when the body is empty or only whitespace (an optional body). */
+    <T> T jsonOr(Class<T> type, T empty) {
+        byte[] bytes = readAhead();
+        for (byte b : bytes) {
+            if (!Character.isWhitespace(b)) {
+                return json(type);
+            }
+        }
+        return empty;
+    }
+
     <T> T json(Class<T> type) {
         byte[] bytes = readAhead();
         int first = 0;

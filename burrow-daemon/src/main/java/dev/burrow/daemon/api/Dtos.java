@@ -1,10 +1,13 @@
 package dev.burrow.daemon.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.Hook;
 import dev.burrow.daemon.images.Hooks;
 import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.Resources;
+import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
+import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
 import dev.burrow.daemon.store.MicroVmRecord;
 import java.time.Instant;
 import java.util.List;
@@ -76,12 +79,25 @@ final class Dtos {
 
     record MicroVmView(String id, String image, int version, String state, String stateReason, Instant createdAt,
                        Instant updatedAt, Instant expiresAt, Map<String, String> labels, Resources resources,
-                       Map<String, String> network) {
+                       Map<String, String> network, IdlePolicyView idlePolicy, SuspensionView suspension) {
         static MicroVmView of(MicroVmRecord r, Resources resources) {
+            IdlePolicy p = PolicyJson.read(r.idlePolicy());
+            SuspensionView s = "SUSPENDED".equals(r.state()) && r.suspendedAt() != null
+                    ? new SuspensionView(r.suspensionTier() == null ? "disk" : r.suspensionTier(), r.suspendedAt(),
+                            r.suspensionBytes() == null ? 0 : r.suspensionBytes())
+                    : null;
             return new MicroVmView(r.id(), r.image(), r.version(), r.state(), r.stateReason(), r.createdAt(), r.updatedAt(),
-                    r.expiresAt(), r.labels(), resources, Map.of("egress", "none"));
+                    r.expiresAt(), r.labels(), resources, Map.of("egress", "none"),
+                    p == null ? null : new IdlePolicyView(p.maxIdleSeconds(), p.suspendedSeconds(), p.autoResume()), s);
         }
     }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record IdlePolicyView(int maxIdleSeconds, Integer suspendedSeconds, boolean autoResume) {}
+
+    record SuspensionView(String tier, Instant since, long bytes) {}
+
+    record ForkBody(Integer count) {}
 
     record ExecBody(List<String> cmd, Map<String, String> env, String cwd, String user, String stdinMode, String stdin,
                     Integer timeoutSeconds, Boolean detach) {}

@@ -25,6 +25,10 @@ final class FieldErrors {
         return this;
     }
 
+    int size() {
+        return errors.size();
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }

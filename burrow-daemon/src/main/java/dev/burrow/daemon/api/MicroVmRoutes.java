@@ -2,7 +2,10 @@ package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.MicroVmService;
-import dev.burrow.daemon.microvms.MicroVmState;
+import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
+import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
+import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
 import dev.burrow.daemon.store.MicroVmRecord;
@@ -13,6 +16,7 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -36,6 +40,10 @@ final class MicroVmRoutes {
     private static final Duration STALL_GRACE = Duration.ofSeconds(5);
     private static final Duration STDIN_ONCE_WAIT = Duration.ofSeconds(30);
     private static final Duration STDIN_STREAM_WAIT = Duration.ofSeconds(60);
+    private static final java.util.regex.Pattern IMAGE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final int MAX_RUN_HOOK_PAYLOAD = 64 * 1024;
+    private static final int MAX_SUSPENDED_SECONDS = 30 * 86_400;
+    private static final int MAX_FORKS = 64;
     private static final Map<String, Integer> SIGNALS = Map.of("HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15);
 
     private final MicroVmService microvms;
@@ -64,6 +72,7 @@ final class MicroVmRoutes {
             Queries.bool(c, "wait");
             c.send(200, view(microvms.resume(c.tenant(), c.param("id"), c.requestId)));
         });
+        api.idempotentRoute("POST", "/v1/microvms/{id}/fork", this::fork);
         api.route("POST", "/v1/microvms/{id}/exec", this::exec);
         api.route("POST", "/v1/microvms/{id}/execs/{execId}/stdin", this::stdin);
         api.route("POST", "/v1/microvms/{id}/execs/{execId}/signal", this::signal);
@@ -71,24 +80,94 @@ final class MicroVmRoutes {
 
     private void run(Call c) throws Exception {
         Dtos.RunMicroVm req = c.json(Dtos.RunMicroVm.class);
+        // every static check first, all reported together; lookups (the image) only after
         FieldErrors errors = new FieldErrors();
         if (req.image() == null) {
             errors.add("image", "image is required");
+        } else if (!IMAGE_NAME.matcher(req.image()).matches()) {
+            errors.add("image", "image must match [a-z0-9][a-z0-9._-]{0,62}; got '" + Queries.printable(req.image()) + "'");
         }
         if (req.version() != null && req.version() < 1) {
             errors.add("version", "version must be 1 or more; got " + req.version());
         }
+        int min = microvms.minDurationSeconds();
+        int max = microvms.maxDurationSeconds();
+        if (req.maxDurationSeconds() != null && (req.maxDurationSeconds() < min || req.maxDurationSeconds() > max)) {
+            errors.add("maxDurationSeconds", "maxDurationSeconds must be between " + min + " and " + max + "; got " + req.maxDurationSeconds());
+        }
         if (req.network() != null && !"none".equals(req.network().get("egress"))) {
             errors.add("network.egress", "only network.egress \"none\" is supported yet");
         }
-        if (req.idlePolicy() != null) {
-            errors.add("idlePolicy", "idlePolicy is not supported yet (suspend arrives with the lifecycle work)");
+        IdlePolicy policy = idlePolicy(req.idlePolicy(), min, req.maxDurationSeconds() == null ? max : req.maxDurationSeconds(), errors);
+        if (req.runHookPayload() != null && req.runHookPayload().getBytes(StandardCharsets.UTF_8).length > MAX_RUN_HOOK_PAYLOAD) {
+            errors.add("runHookPayload", "runHookPayload must be at most 64 KiB (" + MAX_RUN_HOOK_PAYLOAD + " bytes) of UTF-8");
         }
         RunRequest.envViolations("env", req.env()).forEach(v -> errors.add(v.field(), v.detail()));
         RunRequest.labelViolations(req.labels()).forEach(v -> errors.add(v.field(), v.detail()));
+        if (req.labels() != null) {
+            req.labels().keySet().stream().filter(k -> k.startsWith("burrow.")).forEach(k ->
+                    errors.add("labels." + k, "label keys starting with burrow. are set by Burrow"));
+        }
         errors.throwIfAny();
-        MicroVmRecord r = microvms.run(c.tenant(), new RunRequest(req.image(), req.version(), req.maxDurationSeconds(), req.env(), req.labels()), c.requestId);
-        c.send(201, view(r));
+        boolean wait = req.waitForRunHook() == null || req.waitForRunHook();
+        MicroVmRecord r = microvms.run(c.tenant(), new RunRequest(req.image(), req.version(), req.maxDurationSeconds(), req.env(),
+                req.labels(), policy, req.runHookPayload()), c.requestId, wait);
+        c.send(wait ? 201 : 202, view(r));
+    }
+
+    /** The idle policy's fields, each checked (SPEC §1); null when none was given or it has errors. */
+    static IdlePolicy idlePolicy(Map<String, Object> p, int minSeconds, int lifetime, FieldErrors errors) {
+        if (p == null) {
+            return null;
+        }
+        int before = errors.size();
+        for (String k : p.keySet()) {
+            if (!List.of("maxIdleSeconds", "suspendedSeconds", "autoResume").contains(k)) {
+                errors.add("idlePolicy." + k, "idlePolicy has no field '" + Queries.printable(k)
+                        + "'; it takes maxIdleSeconds, suspendedSeconds and autoResume");
+            }
+        }
+        Integer maxIdle = wholeNumber(p.get("maxIdleSeconds"), "idlePolicy.maxIdleSeconds", errors);
+        if (p.get("maxIdleSeconds") == null) {
+            errors.add("idlePolicy.maxIdleSeconds", "idlePolicy.maxIdleSeconds is required (seconds without activity before a suspend)");
+        } else if (maxIdle != null && (maxIdle < minSeconds || maxIdle > lifetime)) {
+            errors.add("idlePolicy.maxIdleSeconds", "idlePolicy.maxIdleSeconds must be between " + minSeconds
+                    + " and the lifetime (" + lifetime + " s); got " + maxIdle);
+        }
+        Integer suspended = wholeNumber(p.get("suspendedSeconds"), "idlePolicy.suspendedSeconds", errors);
+        if (suspended != null && (suspended < 0 || suspended > MAX_SUSPENDED_SECONDS)) {
+            errors.add("idlePolicy.suspendedSeconds", "idlePolicy.suspendedSeconds must be between 0 (terminate instead of an idle suspend) and "
+                    + MAX_SUSPENDED_SECONDS + "; got " + suspended);
+        }
+        Object auto = p.get("autoResume");
+        if (auto != null && !(auto instanceof Boolean)) {
+            errors.add("idlePolicy.autoResume", "idlePolicy.autoResume must be true or false");
+        }
+        if (errors.size() > before || maxIdle == null) {
+            return null;
+        }
+        return new IdlePolicy(maxIdle, suspended, Boolean.TRUE.equals(auto));
+    }
+
+    private static Integer wholeNumber(Object v, String field, FieldErrors errors) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer i) {
+            return i;
+        }
+        errors.add(field, field + " must be a whole number of seconds");
+        return null;
+    }
+
+    private void fork(Call c) throws Exception {
+        Dtos.ForkBody body = c.jsonOr(Dtos.ForkBody.class, new Dtos.ForkBody(null));
+        int count = body.count() == null ? 1 : body.count();
+        if (count < 1 || count > MAX_FORKS) {
+            throw ApiException.badRequest("count", "count must be between 1 and " + MAX_FORKS + "; got " + count);
+        }
+        List<MicroVmRecord> forks = microvms.fork(c.tenant(), c.param("id"), count, c.requestId);
+        c.send(201, new Dtos.ListOf<>(forks.stream().map(this::view).toList(), null));
     }
 
     private Dtos.MicroVmView view(MicroVmRecord r) {
@@ -163,7 +242,8 @@ final class MicroVmRoutes {
         c.openStream();
         ExecRequest req = new ExecRequest(body.cmd(), body.env() == null ? Map.of() : body.env(), body.cwd(), body.user(),
                 !mode.equals("none"), false);
-        ExecSession session = microvms.exec(c.tenant(), c.param("id"), req);
+        MicroVmService.Exec exec = microvms.exec(c.tenant(), c.param("id"), req, c.requestId);
+        ExecSession session = exec.session();
         String execId = "ex" + session.id();
         String key = c.param("id") + "/" + execId;
         if (mode.equals("once")) {
@@ -229,6 +309,7 @@ final class MicroVmRoutes {
             if (!finished && !Boolean.TRUE.equals(body.detach())) {
                 session.kill();
             }
+            exec.close(); // the exec no longer keeps the microVM busy
         }
     }
 

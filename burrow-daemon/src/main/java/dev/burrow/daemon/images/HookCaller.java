@@ -17,7 +17,7 @@ import java.time.Duration;
  * Every step has a deadline inside the caller's total: a guest that accepts the connection and
  * then stays silent (or trickles bytes) cannot hold a build longer than the hook's timeout.
  */
-final class HookCaller {
+public final class HookCaller {
 
     static final int MAX_BODY = 64 * 1024;
     /** One connect attempt; a slower accept counts as "not yet" and is retried within the total. */
@@ -25,15 +25,15 @@ final class HookCaller {
     /** Silence between two reads of the answer; never more than what is left of the total. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
-    record Outcome(boolean ok, int status, String body, String problem) {
-        String describe() {
+    public record Outcome(boolean ok, int status, String body, String problem) {
+        public String describe() {
             return problem != null ? problem : "HTTP " + status + (body.isEmpty() ? "" : ": " + body);
         }
     }
 
     private HookCaller() {}
 
-    static Outcome call(AgentConnection agent, int port, String hook, byte[] payload, Duration timeout, boolean retryNotYet)
+    public static Outcome call(AgentConnection agent, int port, String hook, byte[] payload, Duration timeout, boolean retryNotYet)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = 50;

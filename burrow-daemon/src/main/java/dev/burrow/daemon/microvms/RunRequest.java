@@ -1,6 +1,7 @@
 package dev.burrow.daemon.microvms;
 
 import dev.burrow.daemon.images.InvalidRequestException;
+import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** {@code POST /v1/microvms}: what to run. {@code version} null = newest READY + ACTIVE. */
 public record RunRequest(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env,
-                         Map<String, String> labels) {
+                         Map<String, String> labels, IdlePolicy idlePolicy, String runHookPayload) {
 
     /** A POSIX environment variable name: what every exec's environment can carry. */
     public static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -18,6 +19,11 @@ public record RunRequest(String image, Integer version, Integer maxDurationSecon
 
     /** One invalid field: its dotted path and what is wrong. */
     public record Violation(String field, String detail) {}
+
+    /** Without an idle policy or run hook payload. */
+    public RunRequest(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env, Map<String, String> labels) {
+        this(image, version, maxDurationSeconds, env, labels, null, null);
+    }
 
     public RunRequest {
         List<Violation> problems = new ArrayList<>(envViolations("env", env));

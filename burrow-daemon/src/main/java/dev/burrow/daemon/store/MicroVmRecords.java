@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -23,36 +24,46 @@ import java.util.Set;
 public final class MicroVmRecords {
 
     public static final String EVENT_KIND = "microvm-state";
+    /** A suspended microVM moved between the memory and the disk tier. */
+    public static final String TIER_EVENT_KIND = "microvm-tier";
     /** States no microVM leaves; everything else is looked at by reconcile. */
     public static final Set<String> TERMINAL = Set.of("TERMINATED", "FAILED");
 
     private static final String COLUMNS = "id, tenant_id, image, version, state, state_reason, created_at, updated_at, "
-            + "expires_at, labels, env, network, vmm_pid, vmm_start_time, dir, idle_policy, suspended_at";
+            + "expires_at, labels, env, network, vmm_pid, vmm_start_time, dir, idle_policy, suspended_at, saved_id, "
+            + "suspension_tier, suspension_bytes, run_hook_payload";
 
     private final Database db;
     private final EventLog events;
+    private final Clock clock;
 
     public MicroVmRecords(Database db) {
         this(db, null);
     }
 
     public MicroVmRecords(Database db, EventLog events) {
+        this(db, events, Clock.systemUTC());
+    }
+
+    /** {@code clock} stamps updatedAt and suspendedAt (the lifecycle's timers read them with the same clock). */
+    public MicroVmRecords(Database db, EventLog events, Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.events = events;
+        this.clock = Objects.requireNonNull(clock);
     }
 
     /** Inserts a new microVM; throws {@link StoreException} when the id exists. */
     public void insert(MicroVmRecord r) {
         db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO microvms(" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, r.id());
                 ps.setString(2, r.tenantId());
                 ps.setString(3, r.image());
                 ps.setInt(4, r.version());
                 ps.setString(5, r.state());
                 ps.setString(6, r.stateReason());
-                Instant now = Instant.now();
+                Instant now = clock.instant();
                 ps.setString(7, Times.format(r.createdAt() != null ? r.createdAt() : now));
                 ps.setString(8, Times.format(r.updatedAt() != null ? r.updatedAt() : now));
                 ps.setString(9, Times.format(r.expiresAt()));
@@ -64,6 +75,10 @@ public final class MicroVmRecords {
                 ps.setString(15, r.dir());
                 ps.setString(16, r.idlePolicy());
                 ps.setString(17, Times.format(r.suspendedAt()));
+                ps.setString(18, r.savedId());
+                ps.setString(19, r.suspensionTier());
+                setLong(ps, 20, r.suspensionBytes());
+                ps.setString(21, r.runHookPayload());
                 ps.executeUpdate();
             }
             return null;
@@ -186,6 +201,27 @@ public final class MicroVmRecords {
      * nothing changed) when the state differs or there is no such microVM.
      */
     public boolean transition(String id, String expectedFrom, String to, String reason, String requestId) {
+        return transition(id, expectedFrom, to, reason, requestId, Suspension.UNCHANGED);
+    }
+
+    /**
+     * What a transition does to the saved-state columns: {@link #UNCHANGED}, {@link #CLEARED}
+     * (the microVM runs on from its save, or has none), or a new committed save.
+     */
+    public record Suspension(String savedId, String tier, Long bytes, boolean set) {
+        public static final Suspension UNCHANGED = new Suspension(null, null, null, false);
+        public static final Suspension CLEARED = new Suspension(null, null, null, true);
+
+        public static Suspension saved(String savedId, String tier, long bytes) {
+            return new Suspension(Objects.requireNonNull(savedId), Objects.requireNonNull(tier), bytes, true);
+        }
+    }
+
+    /**
+     * {@link #transition(String, String, String, String, String)} that also sets the saved-state
+     * columns in the same transaction: a SUSPENDED state and the save it resumes from are one fact.
+     */
+    public boolean transition(String id, String expectedFrom, String to, String reason, String requestId, Suspension suspension) {
         Objects.requireNonNull(to, "to");
         return db.write(c -> {
             String from;
@@ -203,12 +239,15 @@ public final class MicroVmRecords {
             if (expectedFrom != null && !expectedFrom.equals(from)) {
                 return false;
             }
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE microvms SET state = ?, state_reason = ?, updated_at = ?,
                         suspended_at = CASE WHEN ? = 'SUSPENDED' THEN coalesce(suspended_at, ?)
-                                            WHEN ? IN ('RESUMING', 'RUNNING') THEN NULL
-                                            ELSE suspended_at END
+                                            WHEN ? = 'RUNNING' THEN NULL
+                                            ELSE suspended_at END,
+                        saved_id = CASE WHEN ? THEN ? ELSE saved_id END,
+                        suspension_tier = CASE WHEN ? THEN ? ELSE suspension_tier END,
+                        suspension_bytes = CASE WHEN ? THEN ? ELSE suspension_bytes END
                     WHERE id = ? AND state = ?""")) {
                 ps.setString(1, to);
                 ps.setString(2, reason);
@@ -216,14 +255,49 @@ public final class MicroVmRecords {
                 ps.setString(4, to);
                 ps.setString(5, Times.format(now));
                 ps.setString(6, to);
-                ps.setString(7, id);
-                ps.setString(8, from);
+                ps.setBoolean(7, suspension.set());
+                ps.setString(8, suspension.savedId());
+                ps.setBoolean(9, suspension.set());
+                ps.setString(10, suspension.tier());
+                ps.setBoolean(11, suspension.set());
+                setLong(ps, 12, suspension.bytes());
+                ps.setString(13, id);
+                ps.setString(14, from);
                 if (ps.executeUpdate() != 1) {
                     return false;
                 }
             }
             if (events != null) {
                 events.append(c, EVENT_KIND, id, from, to, reason, requestId, tenant);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * A SUSPENDED microVM's kept VMM is gone: its tier becomes {@code disk}, with a
+     * {@value #TIER_EVENT_KIND} event in the same transaction. False when it is not in the memory tier.
+     */
+    public boolean demote(String id, String reason) {
+        return db.write(c -> {
+            String tenant;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT tenant_id FROM microvms WHERE id = ? AND state = 'SUSPENDED' AND suspension_tier = 'memory'")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return false;
+                    }
+                    tenant = rs.getString(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE microvms SET suspension_tier = 'disk', updated_at = ? WHERE id = ?")) {
+                ps.setString(1, Times.format(clock.instant()));
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+            if (events != null) {
+                events.append(c, TIER_EVENT_KIND, id, "memory", "disk", reason, null, tenant);
             }
             return true;
         });
@@ -310,6 +384,11 @@ public final class MicroVmRecords {
         }
     }
 
+    private static Long nullableLong(ResultSet rs, int i) throws SQLException {
+        long v = rs.getLong(i);
+        return rs.wasNull() ? null : v;
+    }
+
     private static Optional<MicroVmRecord> first(PreparedStatement ps) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -334,6 +413,7 @@ public final class MicroVmRecords {
         return new MicroVmRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
                 rs.getString(6), Times.parse(rs.getString(7)), Times.parse(rs.getString(8)), Times.parse(rs.getString(9)),
                 Json.read(rs.getString(10), Json.STRING_MAP), Json.read(rs.getString(11), Json.STRING_MAP), rs.getString(12),
-                vmmPid, vmmStart, rs.getString(15), rs.getString(16), Times.parse(rs.getString(17)));
+                vmmPid, vmmStart, rs.getString(15), rs.getString(16), Times.parse(rs.getString(17)), rs.getString(18),
+                rs.getString(19), nullableLong(rs, 20), rs.getString(21));
     }
 }

@@ -42,7 +42,7 @@ class MicroVmRecordsTest {
     static MicroVmRecord vm(String id, String tenant, String state, Map<String, String> labels) {
         Instant t = Instant.parse("2026-11-29T10:00:00.000000123Z");
         return new MicroVmRecord(id, tenant, "demo", 1, state, null, t, t, t.plusSeconds(3600), labels, Map.of("K", "V"),
-                "{\"egress\":\"none\"}", null, null, "/var/lib/burrow/vms/" + id, "{\"maxIdleSeconds\":60}", null);
+                "{\"egress\":\"none\"}", null, null, "/var/lib/burrow/vms/" + id, "{\"maxIdleSeconds\":60}");
     }
 
     @Test

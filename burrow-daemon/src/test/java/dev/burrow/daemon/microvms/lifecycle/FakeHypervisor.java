@@ -1,0 +1,223 @@
+package dev.burrow.daemon.microvms.lifecycle;
+
+import dev.burrow.vmm.Accelerator;
+import dev.burrow.vmm.HostProfile;
+import dev.burrow.vmm.Hypervisor;
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.SuspendMode;
+import dev.burrow.vmm.Template;
+import dev.burrow.vmm.VmmException;
+import dev.burrow.vmm.agent.AgentConnection;
+import dev.burrow.vmm.agent.Identity;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A {@link Hypervisor} without processes, for the lifecycle's fast tests: VMMs are objects that
+ * outlive a "restart" (a new Lifecycle over the same fake, as real VMMs outlive burrowd), saved
+ * states are map entries, and every step can be made to fail or to wait on a latch.
+ */
+final class FakeHypervisor implements Hypervisor {
+
+    static final HostProfile PROFILE = new HostProfile("fake", "1", "microvm", "fake", Accelerator.TCG, "kernel", 2);
+
+    final class FakeVm implements MicroVm {
+        final String id;
+        final MachineSpec machine;
+        final long pid;
+        volatile boolean alive = true;
+        volatile boolean stopped;
+        volatile Identity identity;
+
+        FakeVm(String id, MachineSpec machine, Identity identity) {
+            this.id = id;
+            this.machine = machine;
+            this.identity = identity;
+            this.pid = pids.incrementAndGet();
+        }
+
+        @Override public String id() { return id; }
+        @Override public MachineSpec machine() { return machine; }
+        @Override public AgentConnection agent() { return null; }
+        @Override public long pid() { return pid; }
+        @Override public boolean isAlive() { return alive; }
+        @Override public Path dir() { return Path.of("/nonexistent", id); }
+
+        @Override
+        public void close() {
+            alive = false;
+            vmms.remove(id, this);
+        }
+    }
+
+    final Map<String, FakeVm> vmms = new ConcurrentHashMap<>();
+    /** vmId → savedId → saved state; "complete" saves only (a partial one is in {@link #partial}). */
+    final Map<String, Map<String, Template>> saves = new ConcurrentHashMap<>();
+    final Set<String> partial = ConcurrentHashMap.newKeySet();
+    final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicInteger saveIds = new AtomicInteger();
+    private final AtomicInteger pids = new AtomicInteger(1000);
+
+    /** Set to make the next operation of that name fail; {@code killVmm} ends the VMM as it fails. */
+    volatile String failNext;
+    volatile boolean killVmmOnFailure;
+    /** Set to make restores of the n-th call fail (forks: all or nothing). */
+    volatile int failRestoreNumber = -1;
+    private final AtomicInteger restores = new AtomicInteger();
+    /** When set, suspends wait on it (a slow save, for races). */
+    volatile CountDownLatch suspendGate;
+    final CountDownLatch suspendEntered = new CountDownLatch(1);
+
+    Template template(String id) {
+        return new Template(id, new MachineSpec(1, 256), PROFILE, Instant.EPOCH, "memory", "state", "disk.qcow2", "overlay.qcow2",
+                null, null, Path.of("/nonexistent/templates", id));
+    }
+
+    @Override public HostProfile profile() { return PROFILE; }
+
+    @Override
+    public MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity) {
+        throw new UnsupportedOperationException("the lifecycle never boots");
+    }
+
+    @Override
+    public Template snapshot(MicroVm vm, Path templateDir) {
+        throw new UnsupportedOperationException("the lifecycle never snapshots");
+    }
+
+    @Override
+    public Template suspend(MicroVm microVm, SuspendMode mode) throws VmmException {
+        FakeVm vm = (FakeVm) microVm;
+        calls.add("suspend " + vm.id + " " + mode);
+        suspendEntered.countDown();
+        CountDownLatch gate = suspendGate;
+        if (gate != null) {
+            try {
+                gate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        fail("suspend", vm);
+        String savedId = Integer.toString(saveIds.incrementAndGet());
+        Template t = new Template(savedId, vm.machine, PROFILE, Instant.EPOCH, "memory", "state", "disk.qcow2", "overlay.qcow2",
+                null, null, Path.of("/nonexistent/suspended", vm.id, savedId));
+        saves.computeIfAbsent(vm.id, k -> new ConcurrentHashMap<>()).put(savedId, t);
+        if (mode == SuspendMode.END_VMM) {
+            vm.close();
+        } else {
+            vm.stopped = true;
+        }
+        return t;
+    }
+
+    @Override
+    public MicroVm resumeKept(MicroVm kept, Identity identity) throws VmmException {
+        FakeVm vm = (FakeVm) kept;
+        calls.add("resumeKept " + vm.id);
+        fail("resumeKept", vm);
+        if (!vm.alive) {
+            throw new VmmException("the kept VMM of " + vm.id + " is gone");
+        }
+        vm.stopped = false;
+        vm.identity = identity;
+        return vm;
+    }
+
+    @Override
+    public Optional<Template> saved(String vmId, String savedId) {
+        return Optional.ofNullable(saves.getOrDefault(vmId, Map.of()).get(savedId));
+    }
+
+    @Override
+    public void discardSaved(String vmId, String keep) {
+        calls.add("discardSaved " + vmId + " " + keep);
+        Map<String, Template> mine = saves.get(vmId);
+        if (mine != null) {
+            mine.keySet().removeIf(k -> !k.equals(keep));
+        }
+        partial.remove(vmId);
+    }
+
+    @Override
+    public MicroVm restore(Template template, String vmId, Identity identity) throws VmmException {
+        calls.add("restore " + vmId + " from " + template.id());
+        int n = restores.incrementAndGet();
+        if (n == failRestoreNumber || "restore".equals(failNext)) {
+            failNext = null;
+            throw new VmmException("restore of " + vmId + " failed (injected)");
+        }
+        FakeVm vm = new FakeVm(vmId, template.machine(), identity);
+        vmms.put(vmId, vm);
+        return vm;
+    }
+
+    @Override
+    public MicroVm restore(Template template, Function<String, Identity> identity) throws VmmException {
+        String id = String.format("vmfake%04d", ids.incrementAndGet());
+        return restore(template, id, identity.apply(id));
+    }
+
+    @Override public void keepWarm(Template template, int count) { }
+
+    @Override
+    public Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) {
+        calls.add("adopt " + vmId);
+        FakeVm vm = vmms.get(vmId);
+        if (vm == null || !vm.alive) {
+            return Optional.empty();
+        }
+        vm.stopped = false;
+        vm.identity = identity;
+        return Optional.of(vm);
+    }
+
+    @Override
+    public Set<String> liveVmms() {
+        return new TreeSet<>(vmms.keySet());
+    }
+
+    @Override
+    public void reap(String vmId) {
+        calls.add("reap " + vmId);
+        FakeVm vm = vmms.remove(vmId);
+        if (vm != null) {
+            vm.alive = false;
+        }
+    }
+
+    @Override public void dropWarm(Template template) { }
+
+    @Override public void close() { }
+
+    /** A VMM process dies on its own (the host killed it, it crashed). */
+    void kill(String vmId) {
+        FakeVm vm = vmms.remove(vmId);
+        if (vm != null) {
+            vm.alive = false;
+        }
+    }
+
+    private void fail(String op, FakeVm vm) throws VmmException {
+        if (op.equals(failNext)) {
+            failNext = null;
+            if (killVmmOnFailure) {
+                kill(vm.id);
+            }
+            throw new VmmException(op + " of " + vm.id + " failed (injected)");
+        }
+    }
+}
