@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
                 MicroVmCommands.Rm.class,
                 MicroVmCommands.Suspend.class,
                 MicroVmCommands.Resume.class,
+                MicroVmCommands.Fork.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

@@ -190,6 +190,37 @@ public final class MicroVmCommands {
         }
     }
 
+    @Command(name = "fork", description = "Fork a running or suspended microVM into N new ones (all or nothing); prints their ids.")
+    public static final class Fork extends BaseCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "An id or any unique prefix.")
+        String id;
+
+        @Option(names = {"-n", "--count"}, paramLabel = "N", defaultValue = "1", description = "How many forks, 1 to 64 (default 1).")
+        int count;
+
+        @Option(names = "--json", description = "Print the forks as a JSON array.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (count < 1 || count > 64) {
+                throw new BurrowException("-n: the count must be between 1 and 64; got " + count);
+            }
+            String full = IdResolver.resolve(api(), id);
+            ObjectNode body = Json.object();
+            body.put("count", count);
+            JsonNode result = api().post("/v1/microvms/" + ApiClient.seg(full) + "/fork", body);
+            if (json) {
+                out().println(Json.pretty(result.path("items")));
+                return 0;
+            }
+            for (JsonNode vm : result.path("items")) {
+                out().println(Json.text(vm, "id"));
+            }
+            return 0;
+        }
+    }
+
     /** {@code burrow suspend|resume ID…}: the lifecycle call on each microVM, printing its id and new state. */
     abstract static class Lifecycle extends BaseCommand {
         @Parameters(index = "0", arity = "1..*", paramLabel = "ID", description = "Ids or unique prefixes.")

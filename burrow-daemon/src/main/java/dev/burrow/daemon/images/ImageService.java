@@ -38,6 +38,7 @@ public final class ImageService implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
     private final ImageStore store;
+    private final Hypervisor engine;
     private final Path dataDir;
     private final Path tenantDir;
     private final Path imagesDir;
@@ -58,6 +59,7 @@ public final class ImageService implements AutoCloseable {
     public ImageService(String tenant, ImageStore store, Hypervisor engine, Path dataDir, Path tenantDir, int maxConcurrentBuilds)
             throws IOException {
         this.store = store;
+        this.engine = engine;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.tenantDir = tenantDir.toAbsolutePath().normalize();
         this.imagesDir = Files.createDirectories(this.tenantDir.resolve("images"));
@@ -108,6 +110,7 @@ public final class ImageService implements AutoCloseable {
             throw new NoSuchElementException("no image named " + name);
         }
         vs.forEach(ImageService::refuseWhileBuilding);
+        vs.forEach(this::dropWarm);
         store.deleteImage(name);
         dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name));
         emit(new ImageEvent(Instant.now(), "image-deleted", name, null, null, null));
@@ -117,9 +120,21 @@ public final class ImageService implements AutoCloseable {
     public synchronized void deleteVersion(String name, int version) {
         ImageVersion v = store.version(name, version).orElseThrow(() -> new NoSuchElementException("no version " + name + ":" + version));
         refuseWhileBuilding(v);
+        dropWarm(v);
         store.deleteVersion(name, version);
         dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name).resolve(Integer.toString(version)));
         emit(new ImageEvent(Instant.now(), "version-deleted", v.ref(), v.state().name(), null, null));
+    }
+
+    /** Warm VMMs keep a version's template files open: they end before the files go (a re-created image then runs at once). */
+    private void dropWarm(ImageVersion v) {
+        if (v.state() == VersionState.READY && v.templateDir() != null && Files.exists(v.templateDir().resolve("template.json"))) {
+            try {
+                engine.dropWarm(Template.load(v.templateDir()));
+            } catch (IOException e) {
+                // no readable template, nothing warm for it
+            }
+        }
     }
 
     private static void refuseWhileBuilding(ImageVersion v) {

@@ -241,14 +241,15 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public void discardSaved(String vmId, String keep) {
         Path root = suspendedRoot(vmId);
-        if (keep == null) {
-            FileTrees.deleteQuietly(root);
+        if (keep == null && !Files.exists(config.dataDir().resolve("vms").resolve(vmId))) {
+            FileTrees.deleteQuietly(root); // no live disk reads from any of them
             return;
         }
         // older complete saves stay: the kept one's disk chain reads from them
         try (var dirs = Files.list(root)) {
             for (Path d : dirs.toList()) {
                 if (!d.getFileName().toString().equals(keep) && !Files.exists(d.resolve("template.json"))) {
+                    // a save that never completed; complete ones may back the live disk's chain
                     FileTrees.deleteQuietly(d);
                 }
             }

@@ -146,11 +146,11 @@ public final class Lifecycle implements AutoCloseable {
         Supervisor s = created[0];
         try {
             s.started(vm, Supervisor.payload(l.runHookPayload()), requestId);
+            return get(l.tenantId(), s.id); // as this call left it, before a waiting call changes it
         } finally {
             forgetIfTerminal(s);
             s.release();
         }
-        return get(l.tenantId(), s.id);
     }
 
     // ---- API inputs --------------------------------------------------------------------------
@@ -429,11 +429,11 @@ public final class Lifecycle implements AutoCloseable {
         s.acquire();
         try {
             s.apply(input, requestId);
+            return get(tenantId, id);
         } finally {
             forgetIfTerminal(s);
             s.release();
         }
-        return get(tenantId, id);
     }
 
     /** A FAILED microVM's leftovers (a DELETE of it reclaims them; it stays FAILED). */
