@@ -10,6 +10,7 @@ import dev.burrow.daemon.microvms.lifecycle.Supervisor.Input;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
+import dev.burrow.vmm.CrashPoints;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -130,6 +131,7 @@ public final class Lifecycle implements AutoCloseable {
                 records.insert(r);
                 events.append(MicroVmRecords.EVENT_KIND, vmId, null, MicroVmState.PENDING.name(), null, requestId, l.tenantId());
                 started.accept(r);
+                CrashPoints.reach("run.recorded");
                 return Identity.of(vmId);
             });
         } catch (VmmException e) {

@@ -9,6 +9,7 @@ import dev.burrow.daemon.microvms.RetryableException;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.MicroVmRecords.Suspension;
+import dev.burrow.vmm.CrashPoints;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -180,6 +181,7 @@ final class Supervisor {
     void started(MicroVm running, byte[] runHookPayload, String requestId) {
         vm = running;
         watch(running);
+        CrashPoints.reach("run.restored");
         move(MicroVmState.RUNNING, null, requestId, Suspension.UNCHANGED);
         activity.restart(clock.instant());
         requireHook("run", hookSettings.run(), runHookPayload, requestId);
@@ -205,12 +207,14 @@ final class Supervisor {
             return;
         }
         move(MicroVmState.SUSPENDING, "suspended " + cause.reason, requestId, Suspension.UNCHANGED);
+        CrashPoints.reach("suspend.suspending");
         optionalHook("suspend", hookSettings.suspend(), new byte[0], requestId);
         MicroVm running = vm;
-        SuspendMode mode = settings.memoryTier() ? SuspendMode.KEEP_VMM : SuspendMode.END_VMM;
         Template saved;
         try {
-            saved = engine.suspend(running, mode);
+            // the VMM is kept until the save is committed: a crash before the commit finds it alive
+            // and lets it run on; one after finds the committed save
+            saved = engine.suspend(running, SuspendMode.KEEP_VMM);
         } catch (VmmException e) {
             if (running.isAlive()) {
                 move(MicroVmState.RUNNING, "suspend failed, still running: " + e.getMessage(), requestId, Suspension.UNCHANGED);
@@ -219,12 +223,17 @@ final class Supervisor {
             lose(running, "its VMM ended during a suspend: " + e.getMessage(), requestId);
             throw EngineFailure.of("suspending " + id, e);
         }
+        CrashPoints.reach("suspend.saved");
         long bytes = savedBytes(saved);
-        kept = mode == SuspendMode.KEEP_VMM;
-        vm = kept ? running : null;
+        kept = settings.memoryTier();
         savedId = saved.id();
         suspendedAt = clock.instant();
         move(MicroVmState.SUSPENDED, null, requestId, Suspension.saved(saved.id(), kept ? "memory" : "disk", bytes));
+        CrashPoints.reach("suspend.committed");
+        if (!kept) {
+            vm = null;
+            closeQuietly(running); // the disk tier: no process, no RAM
+        }
         engine.discardSaved(id, saved.id());
     }
 
@@ -239,6 +248,7 @@ final class Supervisor {
             default -> throw new ConflictException("microVM " + id + " is " + state + "; only a SUSPENDED microVM can be resumed");
         }
         move(MicroVmState.RESUMING, "resumed " + cause.reason, requestId, Suspension.UNCHANGED);
+        CrashPoints.reach("resume.resuming");
         MicroVm running = null;
         MicroVm keptVm = kept ? vm : null;
         if (kept && vm != null) {
@@ -266,6 +276,7 @@ final class Supervisor {
                 throw EngineFailure.of("resuming " + id, e);
             }
         }
+        CrashPoints.reach("resume.restored");
         vm = running;
         kept = false;
         savedId = null;
@@ -274,6 +285,7 @@ final class Supervisor {
             watch(running);
         }
         move(MicroVmState.RUNNING, null, requestId, Suspension.CLEARED);
+        CrashPoints.reach("resume.running");
         activity.restart(clock.instant());
         engine.discardSaved(id, null);
         requireHook("resume", hookSettings.resume(), new byte[0], requestId);
@@ -294,7 +306,9 @@ final class Supervisor {
             default -> { }
         }
         move(MicroVmState.TERMINATING, "terminated " + cause.reason, requestId, Suspension.UNCHANGED);
+        CrashPoints.reach("terminate.terminating");
         reclaim();
+        CrashPoints.reach("terminate.reclaimed");
         move(MicroVmState.TERMINATED, null, requestId, Suspension.CLEARED);
     }
 
@@ -334,6 +348,7 @@ final class Supervisor {
             return;
         }
         dropKept();
+        CrashPoints.reach("demote.dropped");
         records.demote(id, reason);
     }
 
@@ -374,7 +389,9 @@ final class Supervisor {
                 move(MicroVmState.FAILED, "burrowd restarted while starting it", null, Suspension.CLEARED);
             }
             case RUNNING -> {
-                if (!adopt()) {
+                if (adopt()) {
+                    engine.discardSaved(id, null); // a fork's save cut short by the restart
+                } else {
                     lose(null, "its VMM was gone when burrowd restarted", null);
                 }
             }
@@ -478,7 +495,9 @@ final class Supervisor {
             }
             case RUNNING -> {
                 try {
-                    return engine.suspend(vm, SuspendMode.KEEP_VMM);
+                    Template t = engine.suspend(vm, SuspendMode.KEEP_VMM);
+                    CrashPoints.reach("fork.kept");
+                    return t;
                 } catch (VmmException e) {
                     if (!vm.isAlive()) {
                         lose(vm, "its VMM ended while a fork was taken: " + e.getMessage(), requestId);
@@ -495,6 +514,7 @@ final class Supervisor {
         if (state != MicroVmState.RUNNING) {
             return;
         }
+        CrashPoints.reach("fork.restored");
         try {
             MicroVm running = engine.resumeKept(vm, Identity.of(id));
             if (running != vm) {
