@@ -59,6 +59,6 @@ class AgentWireConstantsTest {
                 compared++;
             }
         }
-        assertThat(compared).isEqualTo(20);
+        assertThat(compared).isEqualTo(22);
     }
 }
