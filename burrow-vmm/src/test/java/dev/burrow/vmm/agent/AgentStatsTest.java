@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -185,6 +186,29 @@ class AgentStatsTest {
             assertThat(failureOf(call)).isInstanceOf(AgentException.class).hasMessageContaining("malformed STATS_REPLY");
         }
         assertThat(g.host.violations()).isEqualTo(3);
+    }
+
+    @Test
+    @Tag("hostile")
+    void aFloodOfStatsRepliesNobodyAskedForFailsTheChannelOnTheCorruptionBudgetAndReleasesCallers() throws Exception {
+        g.close();
+        AtomicReference<String> closed = new AtomicReference<>();
+        g = new FakeGuest(tmp, "flood", new AgentEvents() {
+            @Override
+            public void closed(String reason, boolean violation) {
+                closed.set((violation ? "violation: " : "") + reason);
+            }
+        }, AgentLimits.defaults().withCorruptFramesPerMinute(50));
+        CompletableFuture<GuestCpu> call = statsAsync(WAIT);
+        long nonce = nextStatsNonce();
+        try {
+            g.write(FakeGuest.repeat(new Frame(Frame.STATS_REPLY, 0, new StatsReply(nonce + 1_000, SAMPLE).encode()), 51));
+        } catch (IOException hungUp) {
+            // the host failed the channel mid-flood: expected
+        }
+        await(() -> closed.get() != null, "the channel to fail");
+        assertThat(closed.get()).startsWith("violation: ").contains("too many corrupt frames").contains("STATS_REPLY for no STATS");
+        assertThat(failureOf(call)).isInstanceOf(AgentException.class).hasMessageContaining("closed");
     }
 
     @Test
