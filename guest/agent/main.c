@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cpustat.h"
 
 struct agent A;
 
@@ -121,6 +122,40 @@ static void handle_hello(const struct frame *f)
         log_msg("HELLO: problems 0x%x: %s", problems, detail);
 }
 
+/* Answers at once from one read of each counter file; nothing is allocated but the queued frame.
+ * A sample that cannot be taken gets no answer (the host counts it as unknown) and one LOG. */
+static void handle_stats(const struct frame *f)
+{
+    static int failure_logged;
+    struct cpu_sample s;
+    uint64_t nonce;
+    const char *why;
+    uint8_t pl[STATS_REPLY_LEN];
+
+    if (dec_u64_only(f->payload, f->len, &nonce, &why) < 0) {
+        log_host("bad STATS: %s", why);
+        return;
+    }
+    if (cpustat_read(&s, &why) < 0) {
+        if (!failure_logged) {
+            failure_logged = 1;
+            log_host("STATS: %s (no answer; logged once)", why);
+        }
+        return;
+    }
+    struct msg_stats_reply r = {
+        .nonce = nonce,
+        .total_ticks = s.total_ticks,
+        .idle_ticks = s.idle_ticks,
+        .agent_ticks = s.agent_ticks,
+        .ticks_per_second = s.ticks_per_second,
+        .cpus = s.cpus,
+    };
+    long n = enc_stats_reply(pl, sizeof pl, &r);
+    if (n >= 0)
+        send_frame(T_STATS_REPLY, 0, pl, (uint32_t)n);
+}
+
 static void handle_entrypoint_frame(const struct frame *f)
 {
     const char *why;
@@ -156,6 +191,9 @@ static void handle_frame(const struct frame *f)
         case T_PING:
             if (f->len <= PING_MAX)
                 send_frame(T_PONG, 0, f->payload, f->len);
+            break;
+        case T_STATS:
+            handle_stats(f);
             break;
         default:
             A.unknown_frames++;

@@ -1,4 +1,4 @@
-/* Payload encoding and the typed messages of protocol v1. Every read is bounds-checked. */
+/* Payload encoding and the typed messages of protocol v2. Every read is bounds-checked. */
 #include "payload.h"
 
 #include <stdlib.h>
@@ -323,6 +323,27 @@ int dec_u32_only(const uint8_t *p, size_t n, uint32_t *v, const char **why)
     return finish(&r, why);
 }
 
+int dec_u64_only(const uint8_t *p, size_t n, uint64_t *v, const char **why)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    *v = rd_u64(&r);
+    return finish(&r, why);
+}
+
+int dec_stats_reply(const uint8_t *p, size_t n, struct msg_stats_reply *m, const char **why)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    m->nonce = rd_u64(&r);
+    m->total_ticks = rd_u64(&r);
+    m->idle_ticks = rd_u64(&r);
+    m->agent_ticks = rd_u64(&r);
+    m->ticks_per_second = rd_u32(&r);
+    m->cpus = rd_u32(&r);
+    return finish(&r, why);
+}
+
 int dec_i32_only(const uint8_t *p, size_t n, int32_t *v, const char **why)
 {
     struct rd r;
@@ -424,6 +445,27 @@ long enc_u32(void *buf, size_t cap, uint32_t v)
     struct wr w;
     wr_init(&w, buf, cap);
     wr_u32(&w, v);
+    return wr_result(&w);
+}
+
+long enc_u64(void *buf, size_t cap, uint64_t v)
+{
+    struct wr w;
+    wr_init(&w, buf, cap);
+    wr_u64(&w, v);
+    return wr_result(&w);
+}
+
+long enc_stats_reply(void *buf, size_t cap, const struct msg_stats_reply *m)
+{
+    struct wr w;
+    wr_init(&w, buf, cap);
+    wr_u64(&w, m->nonce);
+    wr_u64(&w, m->total_ticks);
+    wr_u64(&w, m->idle_ticks);
+    wr_u64(&w, m->agent_ticks);
+    wr_u32(&w, m->ticks_per_second);
+    wr_u32(&w, m->cpus);
     return wr_result(&w);
 }
 

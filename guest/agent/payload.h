@@ -1,4 +1,4 @@
-/* Payload encoding (u8 u16 u32 i32 u64 LE, str, strs) and the typed messages of protocol v1. */
+/* Payload encoding (u8 u16 u32 i32 u64 LE, str, strs) and the typed messages of protocol v2. */
 #ifndef BURROW_PAYLOAD_H
 #define BURROW_PAYLOAD_H
 
@@ -50,6 +50,10 @@ void wr_cstr(struct wr *w, const char *s);
 #define HELLO_MAX_HOSTNAME 64u
 #define PING_MAX 64u
 #define LOG_MAX 4096u
+/* STATS is `u64 nonce`; STATS_REPLY has a fixed size: u64 nonce, total, idle, agent ticks,
+ * u32 ticksPerSecond, cpus. */
+#define STATS_LEN 8u
+#define STATS_REPLY_LEN 40u
 
 struct msg_hello {
     uint64_t nonce;
@@ -73,6 +77,15 @@ struct msg_hello_ack {
     uint8_t entrypoint_state;
     int32_t entrypoint_exit_code;
     int32_t entrypoint_signal;
+};
+
+struct msg_stats_reply {
+    uint64_t nonce;
+    uint64_t total_ticks;  /* /proc/stat "cpu": every state but guest/guest_nice (inside user/nice) */
+    uint64_t idle_ticks;   /* idle + iowait */
+    uint64_t agent_ticks;  /* the agent's own utime + stime, children excluded */
+    uint32_t ticks_per_second;
+    uint32_t cpus;
 };
 
 #define EXEC_F_STDIN 0x1u
@@ -99,6 +112,8 @@ int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why);
 void msg_exec_free(struct msg_exec *m);
 int dec_u16_only(const uint8_t *p, size_t n, uint16_t *v, const char **why);
 int dec_u32_only(const uint8_t *p, size_t n, uint32_t *v, const char **why);
+int dec_u64_only(const uint8_t *p, size_t n, uint64_t *v, const char **why);
+int dec_stats_reply(const uint8_t *p, size_t n, struct msg_stats_reply *m, const char **why);
 int dec_i32_only(const uint8_t *p, size_t n, int32_t *v, const char **why);
 int dec_i32_pair(const uint8_t *p, size_t n, int32_t *a, int32_t *b, const char **why);
 int dec_str_only(const uint8_t *p, size_t n, const char **s, uint32_t *slen, const char **why);
@@ -112,6 +127,8 @@ long enc_exec(void *buf, size_t cap, uint32_t flags, const char *user, const cha
               const char *const *argv, uint32_t argc, const char *const *env, uint32_t envc);
 long enc_u16(void *buf, size_t cap, uint16_t v);
 long enc_u32(void *buf, size_t cap, uint32_t v);
+long enc_u64(void *buf, size_t cap, uint64_t v);
+long enc_stats_reply(void *buf, size_t cap, const struct msg_stats_reply *m);
 long enc_i32(void *buf, size_t cap, int32_t v);
 long enc_i32_pair(void *buf, size_t cap, int32_t a, int32_t b);
 long enc_str(void *buf, size_t cap, const char *s, size_t n);

@@ -28,6 +28,9 @@
 #define T_ANNOUNCE 0x05
 #define T_ENTRYPOINT_EXIT 0x06
 #define T_LOG 0x07
+/* Guest CPU counters for the idle policy (additive in protocol 2: an older agent ignores STATS). */
+#define T_STATS 0x08
+#define T_STATS_REPLY 0x09
 /* Stream frames. */
 #define T_EXEC 0x10
 #define T_STARTED 0x11

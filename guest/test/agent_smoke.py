@@ -29,6 +29,7 @@ import time
 import zlib
 
 T = dict(HELLO=1, HELLO_ACK=2, PING=3, PONG=4, ANNOUNCE=5, ENTRYPOINT_EXIT=6, LOG=7,
+         STATS=8, STATS_REPLY=9,
          EXEC=0x10, STARTED=0x11, STDIN=0x12, STDOUT=0x13, STDERR=0x14, EXIT=0x15,
          SIGNAL=0x16, WINDOW=0x17, TCP_CONNECT=0x18, CONNECTED=0x19, DATA=0x1A, CLOSE=0x1B,
          ERROR=0x1F)
@@ -170,6 +171,16 @@ class Host:
                 return pid, out, err, code, sig
             if t in (T["STDOUT"], T["STDERR"]):
                 self.send(T["WINDOW"], stream, struct.pack("<I", len(p) + FRAME_COST))
+
+    def stats(self):
+        """One STATS round trip: (total, idle, agent, ticks_per_second, cpus)."""
+        nonce = int.from_bytes(os.urandom(8), "little")
+        self.send(T["STATS"], 0, struct.pack("<Q", nonce))
+        _, _, p = self.expect(T["STATS_REPLY"], 0)
+        assert len(p) == 40, f"STATS_REPLY of {len(p)} bytes"
+        got, total, idle, agent, hz, cpus = struct.unpack("<QQQQII", p)
+        assert got == nonce, "STATS_REPLY for another nonce"
+        return total, idle, agent, hz, cpus
 
     def error(self, stream, timeout=5.0):
         _, _, p = self.expect(T["ERROR"], stream, timeout)
@@ -401,6 +412,18 @@ def run_checks(h, check, mode, user, mid_file):
     h.hello()
     h.exec(51, ["true"], user=user)
     check("after fatal + HELLO: EXEC works", h.collect(51)[3] == 0)
+
+    # STATS: the guest's CPU counters; an exec's CPU is not the agent's.
+    total, idle, agent, hz, cpus = h.stats()
+    check("STATS_REPLY", hz >= 1 and cpus >= 1 and idle <= total, f"{hz} ticks/s, {cpus} cpus")
+    h.exec(52, ["sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"], user=user)
+    check("CPU-bound exec", h.collect(52, timeout=60)[3] == 0)
+    total2, idle2, agent2, _, _ = h.stats()
+    check("STATS: counters grow, a child's CPU is not the agent's",
+          total2 > total and idle2 >= idle and agent2 - agent <= 1,
+          f"busy +{(total2 - idle2) - (total - idle)} ticks, agent +{agent2 - agent}")
+    h.send(T["STATS"], 0, b"1234567")
+    check("malformed STATS: no answer, a LOG", h.stats()[0] >= total2 and any("bad STATS" in l for l in h.logs))
 
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../agent/cpustat.h"
 #include "../agent/payload.h"
 #include "../agent/proto.h"
 
@@ -630,6 +631,8 @@ static int d_u32(const uint8_t *p, size_t n) { uint32_t v; const char *w; return
 static int d_i32(const uint8_t *p, size_t n) { int32_t v; const char *w; return dec_i32_only(p, n, &v, &w); }
 static int d_pair(const uint8_t *p, size_t n) { int32_t a, b; const char *w; return dec_i32_pair(p, n, &a, &b, &w); }
 static int d_str(const uint8_t *p, size_t n) { uint32_t l; const char *s, *w; return dec_str_only(p, n, &s, &l, &w); }
+static int d_u64(const uint8_t *p, size_t n) { uint64_t v; const char *w; return dec_u64_only(p, n, &v, &w); }
+static int d_stats(const uint8_t *p, size_t n) { struct msg_stats_reply m; const char *w; return dec_stats_reply(p, n, &m, &w); }
 
 /* Decodes from an exactly-sized heap copy so ASan catches any over-read. */
 static int dec_exact(decfn fn, const uint8_t *p, size_t n)
@@ -691,6 +694,19 @@ static void test_payloads(void)
     check_strict("EXIT", d_pair, buf, (size_t)n);
     n = enc_str(buf, sizeof buf, "oops", 4);
     check_strict("ERROR", d_str, buf, (size_t)n);
+    n = enc_u64(buf, sizeof buf, 0x0123456789ABCDEFull);
+    CHECK(n == STATS_LEN);
+    check_strict("STATS", d_u64, buf, (size_t)n);
+    struct msg_stats_reply sr = { 0xFEDCBA9876543210ull, 1000, 900, 7, 100, 2 }, sr2;
+    n = enc_stats_reply(buf, sizeof buf, &sr);
+    CHECK(n == STATS_REPLY_LEN);
+    check_strict("STATS_REPLY", d_stats, buf, (size_t)n);
+    const char *why;
+    CHECK(dec_stats_reply(buf, (size_t)n, &sr2, &why) == 0 && memcmp(&sr, &sr2, sizeof sr) == 0);
+    /* The field order on the wire is the documented one (little-endian). */
+    CHECK(get_le32(buf) == 0x76543210u && get_le32(buf + 8) == 1000 && get_le32(buf + 16) == 900 &&
+          get_le32(buf + 24) == 7 && get_le32(buf + 32) == 100 && get_le32(buf + 36) == 2);
+    CHECK(enc_stats_reply(buf, STATS_REPLY_LEN - 1, &sr) == -1);
 
     /* Overlong lengths and counts. */
     struct wr w;
@@ -748,7 +764,8 @@ static void test_payloads(void)
     CHECK(dec_exact(d_exec, buf, w.len) != 0);
 
     /* Random payloads: decoders must never read out of bounds (ASan) or crash. */
-    static const decfn fns[] = { d_hello, d_ack, d_ann, d_exec, d_u16, d_u32, d_i32, d_pair, d_str };
+    static const decfn fns[] = { d_hello, d_ack, d_ann, d_exec, d_u16, d_u32, d_i32, d_pair, d_str,
+                                 d_u64, d_stats };
     for (int it = 0; it < 100000; it++) {
         uint32_t len = rndn(200);
         for (uint32_t i = 0; i < len; i++) {
@@ -822,6 +839,107 @@ static void test_credit(void)
     }
 }
 
+/* ---- (e) guest CPU counters ---- */
+
+static int total_of(const char *text, uint64_t *total, uint64_t *idle)
+{
+    const char *why;
+    size_t n = strlen(text);
+    char *c = malloc(n ? n : 1); /* exactly sized, not terminated: ASan sees any over-read */
+    memcpy(c, text, n);
+    int rc = cpustat_parse_total(c, n, total, idle, &why);
+    free(c);
+    return rc;
+}
+
+static int self_of(const char *text, uint64_t *ticks)
+{
+    const char *why;
+    size_t n = strlen(text);
+    char *c = malloc(n ? n : 1);
+    memcpy(c, text, n);
+    int rc = cpustat_parse_self(c, n, ticks, &why);
+    free(c);
+    return rc;
+}
+
+static void test_cpustat(void)
+{
+    uint64_t t = 0, i = 0, a = 0;
+
+    /* Every state counts in the total except guest and guest_nice, which user and nice already
+     * hold; idle is idle + iowait. */
+    CHECK(total_of("cpu  10 20 30 400 5 6 7 8 90 100\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1\n", &t, &i) == 0);
+    CHECK(t == 10 + 20 + 30 + 400 + 5 + 6 + 7 + 8 && i == 405);
+    /* An old kernel with four counters; the line as the only content. */
+    CHECK(total_of("cpu 1 2 3 4\n", &t, &i) == 0 && t == 10 && i == 4);
+    CHECK(total_of("cpu  18446744073709551615 0 0 0\n", &t, &i) == 0 && t == UINT64_MAX);
+    /* Not the cpu line, too few counters, garbage, overflow, a counter cut off by the read. */
+    CHECK(total_of("cpu0 1 2 3 4\n", &t, &i) == -1);
+    CHECK(total_of("intr 1 2 3 4\n", &t, &i) == -1);
+    CHECK(total_of("cpu  1 2 3\n", &t, &i) == -1);
+    CHECK(total_of("cpu  1 2 x 4\n", &t, &i) == -1);
+    CHECK(total_of("cpu  1 2 -3 4\n", &t, &i) == -1);
+    CHECK(total_of("cpu  18446744073709551616 0 0 0\n", &t, &i) == -1);
+    CHECK(total_of("cpu  1 2 3 4", &t, &i) == -1);
+    CHECK(total_of("cpu  1 2 3 45", &t, &i) == -1);
+    CHECK(total_of("", &t, &i) == -1);
+    CHECK(total_of("cpu", &t, &i) == -1);
+
+    /* utime (14) + stime (15); cutime and cstime (children: user activity) are left out. */
+    CHECK(self_of("1 (burrow-agent) S 0 1 1 0 -1 4194560 900 0 0 0 12 34 5000 6000 20 0 1 0 3 "
+                  "2000000 100 18446744073709551615\n", &a) == 0 && a == 46);
+    /* comm with spaces and parentheses: fields are counted after the last ')'. */
+    CHECK(self_of("7 (a) b (c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0\n", &a) == 0 && a == 7);
+    /* Ends right after stime's terminator: enough. */
+    CHECK(self_of("7 (x) R 1 7 7 0 -1 0 0 0 0 0 3 4 ", &a) == 0 && a == 7);
+    CHECK(self_of("7 (x) R 1 7 7 0 -1 0 0 0 0 0 3 4", &a) == -1);   /* stime cut off */
+    CHECK(self_of("7 (x) R 1 7 7 0 -1 0 0 0 0 0 3", &a) == -1);     /* no stime */
+    CHECK(self_of("7 x R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0\n", &a) == -1); /* no comm */
+    CHECK(self_of("7 (x) R 1 7 7 0 -1 0 0 0 0 0 -3 4 0 0\n", &a) == -1);
+    CHECK(self_of("7 (x)R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0\n", &a) == -1);
+    CHECK(self_of("", &a) == -1);
+
+    /* Random and mutated input: the parsers never read past the buffer (ASan) or crash. */
+    const char *seeds[] = { "cpu  10 20 30 400 5 6 7 8 90 100\n",
+                            "1 (burrow-agent) S 0 1 1 0 -1 4194560 900 0 0 0 12 34 5000 6000 20\n" };
+    static const char alphabet[] = "0123456789 \n()cpuS-x";
+    for (int it = 0; it < 100000; it++) {
+        char m[160];
+        size_t len;
+        if (rndn(2)) {
+            const char *seed = seeds[rndn(2)];
+            len = strlen(seed);
+            memcpy(m, seed, len);
+            for (int k = 0, muts = 1 + (int)rndn(4); k < muts && len; k++) {
+                if (rndn(2))
+                    m[rndn((uint32_t)len)] = alphabet[rndn(sizeof alphabet - 1)];
+                else
+                    len = rndn((uint32_t)len + 1);
+            }
+        } else {
+            len = rndn(sizeof m);
+            for (size_t k = 0; k < len; k++)
+                m[k] = alphabet[rndn(sizeof alphabet - 1)];
+        }
+        char *c = malloc(len ? len : 1);
+        memcpy(c, m, len);
+        const char *why;
+        cpustat_parse_total(c, len, &t, &i, &why);
+        cpustat_parse_self(c, len, &a, &why);
+        free(c);
+    }
+
+    /* This machine's own counters, twice: sane and not going backwards. */
+    struct cpu_sample s1, s2;
+    const char *why;
+    CHECK(cpustat_read(&s1, &why) == 0);
+    CHECK(cpustat_read(&s2, &why) == 0);
+    CHECK(s1.cpus >= 1 && s1.ticks_per_second >= 1 && s1.idle_ticks <= s1.total_ticks);
+    CHECK(s2.total_ticks >= s1.total_ticks && s2.idle_ticks >= s1.idle_ticks &&
+          s2.agent_ticks >= s1.agent_ticks);
+}
+
 int main(void)
 {
     clock_t t0 = clock();
@@ -835,12 +953,13 @@ int main(void)
     fprintf(stderr, "  chaos fuzz done (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     test_payloads();
     test_credit();
+    test_cpustat();
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     if (failures) {
         printf("test_proto: %d FAILED checks (%.1f s)\n", failures, secs);
         return 1;
     }
     printf("test_proto: all checks passed (300000 reader fuzz iterations, 150000 decoder fuzz "
-           "iterations, %.1f s)\n", secs);
+           "iterations, 100000 CPU counter parser fuzz iterations, %.1f s)\n", secs);
     return 0;
 }

@@ -8,6 +8,7 @@ import dev.burrow.vmm.agent.internal.FrameWriter;
 import dev.burrow.vmm.agent.internal.LogGate;
 import dev.burrow.vmm.agent.internal.Payload;
 import dev.burrow.vmm.agent.internal.RecentIds;
+import dev.burrow.vmm.agent.internal.StatsReply;
 import dev.burrow.vmm.agent.internal.StreamHandler;
 import dev.burrow.vmm.agent.internal.TokenBucket;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,6 +60,9 @@ public final class AgentConnection implements AutoCloseable {
     private final Map<Integer, StreamHandler> streams = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<HelloAck>> hellos = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> pings = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<GuestCpu>> statsWaiting = new ConcurrentHashMap<>();
+    /** Unique per connection; a random start so a reply meant for an earlier connection matches nothing. */
+    private final AtomicLong nextStatsNonce = new AtomicLong(RANDOM.nextLong());
     private final CompletableFuture<Integer> announce = new CompletableFuture<>();
     /** Set first when the channel ends; {@link #closed} completes once everything was told. */
     private final AtomicReference<String> closeReason = new AtomicReference<>();
@@ -146,6 +151,49 @@ public final class AgentConnection implements AutoCloseable {
             pings.remove(key);
         }
     }
+
+    // ---- guest CPU (STATS) ----
+
+    /**
+     * The guest's CPU counters (STATS, docs/PROTOCOL.md "Guest CPU"); compare two samples with
+     * {@link GuestCpu#busyFraction}. An agent older than STATS (before 0.3.0) ignores it, so the
+     * call times out: callers treat that, like any failure here, as "unknown".
+     */
+    public GuestCpu stats(Duration timeout) throws AgentException {
+        if (statsWaiting.size() >= limits.maxPendingStats()) {
+            throw new AgentException(limits.maxPendingStats() + " STATS are already waiting for the agent");
+        }
+        long nonce = nextStatsNonce.getAndIncrement();
+        CompletableFuture<GuestCpu> f = new CompletableFuture<>();
+        statsWaiting.put(nonce, f);
+        try {
+            send(new Frame(Frame.STATS, 0, Payload.writer().u64(nonce).toBytes()));
+            return await(f, timeout, "the agent's CPU counters (an agent before 0.3.0 does not answer STATS)");
+        } finally {
+            statsWaiting.remove(nonce);
+        }
+    }
+
+    /** A reply nobody waits for, or a malformed one, is a violation; a malformed one also fails its waiter. */
+    private void onStatsReply(Frame f) {
+        OptionalLong claimed = StatsReply.claimedNonce(f);
+        CompletableFuture<GuestCpu> waiting = claimed.isPresent() ? statsWaiting.get(claimed.getAsLong()) : null;
+        try {
+            StatsReply reply = StatsReply.decode(f);
+            if (waiting == null) {
+                violation("STATS_REPLY for no STATS waiting");
+            } else {
+                waiting.complete(reply.cpu());
+            }
+        } catch (AgentProtocolException e) {
+            violation("malformed control frame " + Frame.typeName(f.type()) + ": " + e.getMessage());
+            if (waiting != null) {
+                waiting.completeExceptionally(new AgentException("the agent sent a malformed STATS_REPLY: " + e.getMessage()));
+            }
+        }
+    }
+
+    // ---- streams ----
 
     public ExecSession exec(ExecRequest req) throws AgentException {
         int id = nextStreamId();
@@ -385,6 +433,7 @@ public final class AgentConnection implements AutoCloseable {
                     r.end();
                     logs.line(line, System.nanoTime());
                 }
+                case Frame.STATS_REPLY -> onStatsReply(f);
                 default -> violation("unknown control frame " + Frame.typeName(f.type()));
             }
         } catch (AgentProtocolException e) {
@@ -431,6 +480,7 @@ public final class AgentConnection implements AutoCloseable {
         AgentException ex = new AgentException("agent channel closed: " + reason);
         hellos.values().forEach(f -> f.completeExceptionally(ex));
         pings.values().forEach(f -> f.completeExceptionally(ex));
+        statsWaiting.values().forEach(f -> f.completeExceptionally(ex));
         announce.completeExceptionally(ex);
         events.forEach(e -> e.closed(reason, violation));
         closed.complete(reason);

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param maxAwaitOutputBytes bytes of stdout (and, separately, of stderr) {@link ExecSession#await} keeps
  * @param maxPendingHellos HELLOs waiting for their acknowledgement at once
  * @param maxPendingPings PINGs waiting for their PONG at once
+ * @param maxPendingStats STATS waiting for their STATS_REPLY at once
  * @param recentlyClosedStreams ids of streams the host closed that may still get late frames
  * @param framesPerSecond frames the reader decodes per second on average (token bucket refill)
  * @param frameBurst frames the bucket holds
@@ -25,6 +26,7 @@ public record AgentLimits(
         int maxAwaitOutputBytes,
         int maxPendingHellos,
         int maxPendingPings,
+        int maxPendingStats,
         int recentlyClosedStreams,
         long framesPerSecond,
         long frameBurst,
@@ -38,6 +40,8 @@ public record AgentLimits(
     public static final int DEFAULT_MAX_AWAIT_OUTPUT_BYTES = 16 << 20;
     public static final int DEFAULT_MAX_PENDING_HELLOS = 4;
     public static final int DEFAULT_MAX_PENDING_PINGS = 16;
+    /** The idle policy samples once a second; a few more callers (metrics) fit beside it. */
+    public static final int DEFAULT_MAX_PENDING_STATS = 8;
     public static final int DEFAULT_RECENTLY_CLOSED_STREAMS = 64;
     /** Far above what a guest needs (64 KiB frames at 2 GB/s are 32 k frames/s); bounds a tiny-frame flood. */
     public static final long DEFAULT_FRAMES_PER_SECOND = 100_000;
@@ -48,7 +52,7 @@ public record AgentLimits(
     public static final long DEFAULT_LOG_BURST = 100;
 
     public AgentLimits {
-        if (corruptFramesPerMinute < 0 || maxAwaitOutputBytes < 0 || maxPendingHellos < 1 || maxPendingPings < 1
+        if (corruptFramesPerMinute < 0 || maxAwaitOutputBytes < 0 || maxPendingHellos < 1 || maxPendingPings < 1 || maxPendingStats < 1
                 || recentlyClosedStreams < 0 || framesPerSecond < 1 || frameBurst < 1 || bytesPerSecond < 1
                 || byteBurst < 1 || logLinesPerSecond < 1 || logBurst < 1) {
             throw new IllegalArgumentException("agent limits must be positive: " + this);
@@ -60,33 +64,33 @@ public record AgentLimits(
 
     public static AgentLimits defaults() {
         return new AgentLimits(DEFAULT_CORRUPT_FRAMES_PER_MINUTE, DEFAULT_SEND_TIMEOUT, DEFAULT_MAX_AWAIT_OUTPUT_BYTES,
-                DEFAULT_MAX_PENDING_HELLOS, DEFAULT_MAX_PENDING_PINGS, DEFAULT_RECENTLY_CLOSED_STREAMS,
+                DEFAULT_MAX_PENDING_HELLOS, DEFAULT_MAX_PENDING_PINGS, DEFAULT_MAX_PENDING_STATS, DEFAULT_RECENTLY_CLOSED_STREAMS,
                 DEFAULT_FRAMES_PER_SECOND, DEFAULT_FRAME_BURST, DEFAULT_BYTES_PER_SECOND, DEFAULT_BYTE_BURST,
                 DEFAULT_LOG_LINES_PER_SECOND, DEFAULT_LOG_BURST);
     }
 
     public AgentLimits withCorruptFramesPerMinute(int value) {
         return new AgentLimits(value, sendTimeout, maxAwaitOutputBytes, maxPendingHellos, maxPendingPings,
-                recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
+                maxPendingStats, recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
     }
 
     public AgentLimits withSendTimeout(Duration value) {
         return new AgentLimits(corruptFramesPerMinute, value, maxAwaitOutputBytes, maxPendingHellos, maxPendingPings,
-                recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
+                maxPendingStats, recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
     }
 
     public AgentLimits withMaxAwaitOutputBytes(int value) {
         return new AgentLimits(corruptFramesPerMinute, sendTimeout, value, maxPendingHellos, maxPendingPings,
-                recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
+                maxPendingStats, recentlyClosedStreams, framesPerSecond, frameBurst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
     }
 
     public AgentLimits withFrameRate(long perSecond, long burst) {
         return new AgentLimits(corruptFramesPerMinute, sendTimeout, maxAwaitOutputBytes, maxPendingHellos, maxPendingPings,
-                recentlyClosedStreams, perSecond, burst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
+                maxPendingStats, recentlyClosedStreams, perSecond, burst, bytesPerSecond, byteBurst, logLinesPerSecond, logBurst);
     }
 
     public AgentLimits withByteRate(long perSecond, long burst) {
         return new AgentLimits(corruptFramesPerMinute, sendTimeout, maxAwaitOutputBytes, maxPendingHellos, maxPendingPings,
-                recentlyClosedStreams, framesPerSecond, frameBurst, perSecond, burst, logLinesPerSecond, logBurst);
+                maxPendingStats, recentlyClosedStreams, framesPerSecond, frameBurst, perSecond, burst, logLinesPerSecond, logBurst);
     }
 }

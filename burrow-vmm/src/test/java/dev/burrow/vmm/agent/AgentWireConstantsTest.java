@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.burrow.vmm.agent.internal.Credit;
 import dev.burrow.vmm.agent.internal.Frame;
 import dev.burrow.vmm.agent.internal.LogGate;
+import dev.burrow.vmm.agent.internal.StatsReply;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
@@ -45,7 +46,9 @@ class AgentWireConstantsTest {
                 .containsEntry("FRAME_MAX_PAYLOAD", (long) Frame.MAX_PAYLOAD)
                 .containsEntry("INITIAL_WINDOW", (long) Credit.INITIAL_WINDOW)
                 .containsEntry("DATA_FRAME_COST", (long) Frame.DATA_FRAME_COST)
-                .containsEntry("LOG_MAX", (long) LogGate.MAX_LINE_BYTES);
+                .containsEntry("LOG_MAX", (long) LogGate.MAX_LINE_BYTES)
+                .containsEntry("STATS_LEN", (long) Long.BYTES)
+                .containsEntry("STATS_REPLY_LEN", (long) StatsReply.BYTES);
     }
 
     @Test
@@ -59,6 +62,6 @@ class AgentWireConstantsTest {
                 compared++;
             }
         }
-        assertThat(compared).isEqualTo(20);
+        assertThat(compared).isEqualTo(22);
     }
 }

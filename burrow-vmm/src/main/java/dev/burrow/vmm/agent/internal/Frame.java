@@ -24,6 +24,9 @@ public record Frame(int type, int stream, byte[] payload) {
     public static final int ANNOUNCE = 0x05;
     public static final int ENTRYPOINT_EXIT = 0x06;
     public static final int LOG = 0x07;
+    /** Guest CPU counters, additive in protocol 2: an older agent ignores STATS. */
+    public static final int STATS = 0x08;
+    public static final int STATS_REPLY = 0x09;
     // streams
     public static final int EXEC = 0x10;
     public static final int STARTED = 0x11;
