@@ -9,7 +9,7 @@ import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.logging.LogFiles;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
-import dev.burrow.daemon.microvms.lifecycle.CpuProbe;
+import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.store.ApiKeys;
@@ -82,7 +82,7 @@ public final class Burrowd implements AutoCloseable {
         this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
         MicroVmService[] service = new MicroVmService[1];
-        this.lifecycle = new Lifecycle(engine, records, events, new AgentHooks(), CpuProbe.NONE, Clock.systemUTC(),
+        this.lifecycle = new Lifecycle(engine, records, events, new AgentHooks(), new AgentCpuProbe(), Clock.systemUTC(),
                 config.lifecycle(), r -> service[0].settingsOf(r), HostMemory::availableMiB);
         this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
                 config.maxDurationSeconds(), Clock.systemUTC());

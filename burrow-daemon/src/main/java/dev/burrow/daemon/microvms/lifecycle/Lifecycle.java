@@ -318,15 +318,14 @@ public final class Lifecycle implements AutoCloseable {
         return out;
     }
 
-    /** One guest CPU sample of every RUNNING microVM with an idle policy. */
+    /** One guest CPU sample of every RUNNING microVM with an idle policy, all at once (each waits for its own agent only). */
     public void sampleOnce(Instant now) {
-        for (Supervisor s : supervisors.values()) {
-            if (s.policy == null || s.state() != MicroVmState.RUNNING) {
-                continue;
-            }
-            MicroVm vm = s.runningVm();
-            if (vm != null) {
-                cpu.sample(vm).ifPresent(busy -> s.activity.cpu(now, busy));
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Supervisor s : supervisors.values()) {
+                MicroVm vm = s.policy == null ? null : s.runningVm();
+                if (vm != null) {
+                    pool.submit(() -> cpu.sample(vm).ifPresent(busy -> s.activity.cpu(now, busy)));
+                }
             }
         }
     }
