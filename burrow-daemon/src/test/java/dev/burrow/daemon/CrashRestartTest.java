@@ -1,0 +1,175 @@
+package dev.burrow.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.burrow.daemon.images.builtin.BuiltinImages;
+import dev.burrow.oci.OciLayoutWriter;
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.internal.FileTrees;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * burrowd killed as {@code kill -9} would at named points of run, suspend (a first and a later
+ * one), resume, fork, terminate and demotion, then started again over the same data with its
+ * VMMs still running: every microVM must be in a true state — never older than what its caller
+ * was told (a file written after the first save is still there), no partial save left behind.
+ */
+class CrashRestartTest {
+
+    private static Path dataDir;
+    private static final Map<String, String> ENV = Map.of("BURROW_MEMORY_TIER_SECONDS", "0");
+
+    /** What is done before the armed call, and which call reaches the crash point. */
+    enum Trigger { RUN, SUSPEND, SUSPEND_AGAIN, RESUME, FORK, DELETE }
+
+    @BeforeAll
+    static void image() throws Exception {
+        dataDir = Files.createTempDirectory("burrowd-crash-");
+        try (DaemonProcess d = DaemonProcess.start(dataDir, null, ENV)) {
+            Path layout = dataDir.resolve("fixture-layout");
+            BuiltinImages.busybox(layout);
+            Path archive = dataDir.resolve("fixture.tar");
+            OciLayoutWriter.toArchive(layout, archive);
+            HttpResponse<String> up = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(d.base + "/v1/uploads"))
+                    .header("Authorization", "Bearer " + d.key).POST(HttpRequest.BodyPublishers.ofFile(archive)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+            String uploadId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(up.body()).get("uploadId").asText();
+            d.call("POST", "/v1/images", "{\"name\":\"bb\",\"source\":{\"type\":\"upload\",\"uploadId\":\"" + uploadId
+                    + "\",\"format\":\"oci-archive\"},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024}}", 202);
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            String state;
+            do {
+                Thread.sleep(200);
+                state = d.call("GET", "/v1/images/bb/versions/1", null, 200).get("state").asText();
+            } while (!Set.of("READY", "FAILED").contains(state) && System.nanoTime() < deadline);
+            assertThat(state).isEqualTo("READY");
+        }
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (dataDir == null) {
+            return;
+        }
+        try (DaemonProcess d = DaemonProcess.start(dataDir, null, ENV)) {
+            for (JsonNode vm : d.call("GET", "/v1/microvms?limit=500", null, 200).path("items")) {
+                if (!Set.of("TERMINATED", "FAILED").contains(vm.get("state").asText())) {
+                    d.send("DELETE", "/v1/microvms/" + vm.get("id").asText(), null);
+                }
+            }
+        }
+        FileTrees.deleteQuietly(dataDir);
+        FileTrees.deleteQuietly(Path.of("/run/burrow", EngineConfig.instanceIdFor(dataDir)));
+    }
+
+    static Stream<Arguments> points() {
+        return Stream.of(
+                Arguments.of("run.recorded", Trigger.RUN, Set.of("FAILED")),
+                Arguments.of("run.restored", Trigger.RUN, Set.of("FAILED")),
+                Arguments.of("suspend.suspending", Trigger.SUSPEND, Set.of("RUNNING")),
+                Arguments.of("suspend.suspending#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
+                Arguments.of("suspend.saved", Trigger.SUSPEND, Set.of("RUNNING")),
+                Arguments.of("suspend.saved#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
+                Arguments.of("suspend.committed", Trigger.SUSPEND, Set.of("SUSPENDED")),
+                Arguments.of("suspend.committed#2", Trigger.SUSPEND_AGAIN, Set.of("SUSPENDED")),
+                Arguments.of("resume.resuming", Trigger.RESUME, Set.of("SUSPENDED")),
+                Arguments.of("resume.restored", Trigger.RESUME, Set.of("RUNNING")),
+                Arguments.of("resume.running", Trigger.RESUME, Set.of("RUNNING")),
+                Arguments.of("fork.kept", Trigger.FORK, Set.of("RUNNING")),
+                Arguments.of("fork.restored", Trigger.FORK, Set.of("RUNNING")),
+                Arguments.of("terminate.terminating", Trigger.DELETE, Set.of("TERMINATED")),
+                Arguments.of("terminate.reclaimed", Trigger.DELETE, Set.of("TERMINATED")));
+    }
+
+    @ParameterizedTest(name = "killed at {0}")
+    @MethodSource("points")
+    void aRestartAfterAKillLeavesEveryMicroVmInATrueStateWithNothingLost(String point, Trigger trigger, Set<String> allowed)
+            throws Exception {
+        String id = null;
+        boolean secondMarker = false;
+        DaemonProcess armed = DaemonProcess.start(dataDir, point, ENV);
+        try {
+            if (trigger != Trigger.RUN) {
+                id = armed.call("POST", "/v1/microvms", "{\"image\":\"bb\"}", 201).get("id").asText();
+                assertThat(armed.exec(id, "sh", "-c", "echo one > /root/first; sync").exit()).isZero();
+            }
+            if (trigger == Trigger.SUSPEND_AGAIN || trigger == Trigger.RESUME) {
+                armed.call("POST", "/v1/microvms/" + id + "/suspend", null, 200);
+            }
+            if (trigger == Trigger.SUSPEND_AGAIN) {
+                armed.call("POST", "/v1/microvms/" + id + "/resume", null, 200);
+                // written after the first save: a restart that fell back to it would lose this
+                assertThat(armed.exec(id, "sh", "-c", "echo two > /root/second; sync").exit()).isZero();
+                secondMarker = true;
+            }
+            switch (trigger) {
+                case RUN -> armed.send("POST", "/v1/microvms", "{\"image\":\"bb\"}");
+                case SUSPEND, SUSPEND_AGAIN -> armed.send("POST", "/v1/microvms/" + id + "/suspend", null);
+                case RESUME -> armed.send("POST", "/v1/microvms/" + id + "/resume", null);
+                case FORK -> armed.send("POST", "/v1/microvms/" + id + "/fork", "{\"count\":2}");
+                case DELETE -> armed.send("DELETE", "/v1/microvms/" + id, null);
+            }
+            throw new AssertionError("burrowd answered the call instead of halting at " + point);
+        } catch (java.io.IOException expected) {
+            // the connection died with the daemon
+        }
+        assertThat(armed.awaitExit(Duration.ofSeconds(60))).as("halted at the crash point").isEqualTo(137);
+
+        try (DaemonProcess d = DaemonProcess.start(dataDir, null, ENV)) {
+            if (id == null) {
+                id = newest(d);
+            }
+            String state = d.state(id);
+            assertThat(state).as("%s after a kill at %s", id, point).isIn(allowed);
+            assertThat(d.partialSaves(id)).as("partial saves of %s", id).isEmpty();
+            if (state.equals("SUSPENDED")) {
+                d.call("POST", "/v1/microvms/" + id + "/resume", null, 200);
+                state = "RUNNING";
+            }
+            if (state.equals("RUNNING")) {
+                assertThat(d.exec(id, "cat", "/root/first").stdout()).isEqualTo("one\n");
+                if (secondMarker) {
+                    assertThat(d.exec(id, "cat", "/root/second").stdout()).as("written after the first save").isEqualTo("two\n");
+                }
+            }
+            if (state.equals("TERMINATED") || state.equals("FAILED")) {
+                assertThat(dataDir.resolve("vms").resolve(id)).as("no VMM files").doesNotExist();
+                assertThat(dataDir.resolve("suspended").resolve(id)).as("no saved states").doesNotExist();
+            }
+            for (JsonNode vm : d.call("GET", "/v1/microvms?limit=500", null, 200).path("items")) {
+                String other = vm.get("state").asText();
+                assertThat(other).as("%s after a kill at %s", vm.get("id").asText(), point).isIn("RUNNING", "SUSPENDED", "TERMINATED", "FAILED");
+                if (other.equals("RUNNING") && !vm.get("id").asText().equals(id)) {
+                    assertThat(d.exec(vm.get("id").asText(), "cat", "/root/first").stdout()).as("a fork has the source's files").isEqualTo("one\n");
+                }
+                if (!Set.of("TERMINATED", "FAILED").contains(other)) {
+                    d.send("DELETE", "/v1/microvms/" + vm.get("id").asText(), null);
+                }
+            }
+        }
+    }
+
+    private static String newest(DaemonProcess d) throws Exception {
+        List<String> ids = new ArrayList<>();
+        d.call("GET", "/v1/microvms?limit=500", null, 200).path("items").forEach(v -> ids.add(v.get("id").asText()));
+        return ids.stream().max(String::compareTo).orElseThrow(() -> new AssertionError("the run left no record"));
+    }
+}
