@@ -391,6 +391,92 @@ class BurrowdTest {
         assertThat(dataDir.resolve("suspended").resolve(id)).doesNotExist();
     }
 
+    /** Polls the microVM's state until it is {@code want} or the deadline passes; the state it ended with. */
+    static String awaitState(String id, String want, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        String state;
+        do {
+            state = json(get("/v1/microvms/" + id), 200).get("state").asText();
+            if (state.equals(want)) {
+                return state;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return state;
+    }
+
+    static String runWith(String idlePolicy) throws Exception {
+        return json(postValid("/v1/microvms", "{\"image\":\"bb\",\"idlePolicy\":" + idlePolicy + "}"), 201).get("id").asText();
+    }
+
+    @Test
+    void anIdleMicroVmSuspendsWithinMaxIdleSecondsPlusFiveAndTheEventSaysWhy() throws Exception {
+        long t0 = System.nanoTime();
+        String id = runWith("{\"maxIdleSeconds\":2}");
+        assertThat(awaitState(id, "SUSPENDED", Duration.ofSeconds(7))).isEqualTo("SUSPENDED");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThanOrEqualTo(Duration.ofSeconds(2 + 5));
+        JsonNode vm = json(get("/v1/microvms/" + id), 200);
+        assertThat(vm.get("idlePolicy").get("maxIdleSeconds").asInt()).isEqualTo(2);
+        assertThat(vm.get("suspension").get("tier").asText()).isIn("memory", "disk");
+        assertThat(get("/v1/events?limit=1000").body()).contains("suspended idle for maxIdleSeconds");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void aGuestBusyOnTheCpuOrRunningALongExecIsNotIdle() throws Exception {
+        String looping = runWith("{\"maxIdleSeconds\":2}");
+        String execing = runWith("{\"maxIdleSeconds\":2}");
+        assertThat(exec(looping, "{\"cmd\":[\"sh\",\"-c\",\"(while :; do :; done) > /dev/null 2>&1 & echo $! > /tmp/loop\"]}").exit()).isZero();
+        Thread longExec = Thread.ofVirtual().start(() -> {
+            try {
+                exec(execing, "{\"cmd\":[\"sleep\",\"9\"]}");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // twice maxIdleSeconds + 5: either would have been suspended by now if it were idle
+        assertThat(awaitState(looping, "SUSPENDED", Duration.ofSeconds(8))).isEqualTo("RUNNING");
+        assertThat(json(get("/v1/microvms/" + execing), 200).get("state").asText()).isEqualTo("RUNNING");
+        longExec.join(20_000);
+        assertThat(awaitState(execing, "SUSPENDED", Duration.ofSeconds(2 + 5))).as("idle once its exec ended").isEqualTo("SUSPENDED");
+        json(send("DELETE", "/v1/microvms/" + looping, HttpRequest.BodyPublishers.noBody(), key), 202);
+        json(send("DELETE", "/v1/microvms/" + execing, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void suspendedSecondsEndsAnIdleSuspendedMicroVm() throws Exception {
+        String id = runWith("{\"maxIdleSeconds\":1,\"suspendedSeconds\":2}");
+        assertThat(awaitState(id, "SUSPENDED", Duration.ofSeconds(6))).isEqualTo("SUSPENDED");
+        assertThat(awaitState(id, "TERMINATED", Duration.ofSeconds(2 + 3))).isEqualTo("TERMINATED");
+        assertThat(dataDir.resolve("suspended").resolve(id)).doesNotExist();
+    }
+
+    @Test
+    void anExecOnASuspendedMicroVmResumesItWithAutoResumeAndIsRefusedWithout() throws Exception {
+        String auto = runWith("{\"maxIdleSeconds\":1,\"autoResume\":true}");
+        String manual = runWith("{\"maxIdleSeconds\":1}");
+        assertThat(exec(auto, "{\"cmd\":[\"sh\",\"-c\",\"echo kept > /root/kept\"]}").exit()).isZero();
+        assertThat(awaitState(auto, "SUSPENDED", Duration.ofSeconds(6))).isEqualTo("SUSPENDED");
+        assertThat(awaitState(manual, "SUSPENDED", Duration.ofSeconds(6))).isEqualTo("SUSPENDED");
+        Exec e = exec(auto, "{\"cmd\":[\"cat\",\"/root/kept\"]}");
+        assertThat(e.stdout()).isEqualTo("kept\n");
+        assertThat(json(get("/v1/microvms/" + auto), 200).get("state").asText()).isIn("RUNNING", "SUSPENDED");
+        JsonNode refused = json(post("/v1/microvms/" + manual + "/exec", "{\"cmd\":[\"true\"]}"), 409);
+        assertThat(refused.get("detail").asText()).contains("/v1/microvms/" + manual + "/resume");
+        json(send("DELETE", "/v1/microvms/" + auto, HttpRequest.BodyPublishers.noBody(), key), 202);
+        json(send("DELETE", "/v1/microvms/" + manual, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void everyFaultyFieldOfAnIdlePolicyIsNamedAtOnceBeforeTheImageIsLookedUp() throws Exception {
+        JsonNode p = json(post("/v1/microvms", "{\"image\":\"no-such-image\",\"maxDurationSeconds\":0,"
+                + "\"idlePolicy\":{\"maxIdleSeconds\":0,\"suspendedSeconds\":-1,\"autoResume\":\"yes\",\"extra\":1}}"), 400);
+        List<String> fields = new ArrayList<>();
+        p.get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertThat(fields).containsExactlyInAnyOrder("maxDurationSeconds", "idlePolicy.maxIdleSeconds", "idlePolicy.suspendedSeconds",
+                "idlePolicy.autoResume", "idlePolicy.extra");
+    }
+
     @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();

@@ -167,6 +167,87 @@ class CrashRestartTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aProcessWithACounterInMemoryAnOpenFileAndATmpfsFileSurvivesTwentyCyclesAndAKillInTheMiddle() throws Exception {
+        String id;
+        String pid;
+        DaemonProcess d = DaemonProcess.start(dataDir, null, ENV);
+        try {
+            id = d.call("POST", "/v1/microvms", "{\"image\":\"bb\"}", 201).get("id").asText();
+            // a counter only in the shell's memory, written to a tmpfs file and to a file it holds open
+            assertThat(d.exec(id, "sh", "-c", "mkdir -p /mnt/t && mount -t tmpfs tmpfs /mnt/t && "
+                    + "(i=0; exec 3>>/root/open.log; trap 'i=$((i+1)); echo $i > /mnt/t/count; echo $i >&3' USR1; "
+                    + "echo $$ > /root/pid; while :; do sleep 1; done) > /dev/null 2>&1 & "
+                    + "for n in $(seq 100); do [ -s /root/pid ] && exit 0; sleep 0.05; done; exit 1").exit()).isZero();
+            pid = d.exec(id, "cat", "/root/pid").stdout().strip();
+            for (int cycle = 1; cycle <= 20; cycle++) {
+                assertThat(d.exec(id, "sh", "-c", "kill -USR1 " + pid + "; for n in $(seq 100); do "
+                        + "[ \"$(cat /mnt/t/count 2>/dev/null)\" = " + cycle + " ] && exit 0; sleep 0.05; done; exit 1").exit())
+                        .as("cycle %d: the counter went on from where it was", cycle).isZero();
+                d.call("POST", "/v1/microvms/" + id + "/suspend", null, 200);
+                if (cycle == 10) {
+                    d.kill(); // kill -9 with the microVM suspended: the next burrowd resumes it
+                    d = DaemonProcess.start(dataDir, null, ENV);
+                    assertThat(d.state(id)).isEqualTo("SUSPENDED");
+                }
+                d.call("POST", "/v1/microvms/" + id + "/resume", null, 200);
+                assertThat(d.exec(id, "cat", "/mnt/t/count").stdout()).as("tmpfs after resume %d", cycle).isEqualTo(cycle + "\n");
+            }
+            StringBuilder expected = new StringBuilder();
+            for (int i = 1; i <= 20; i++) {
+                expected.append(i).append('\n');
+            }
+            assertThat(d.exec(id, "cat", "/root/open.log").stdout()).as("the open file got every line").isEqualTo(expected.toString());
+            assertThat(d.exec(id, "cat", "/root/pid").stdout().strip()).isEqualTo(pid);
+            assertThat(d.exec(id, "sh", "-c", "kill -0 " + pid).exit()).as("the same process, alive").isZero();
+            assertThat(d.partialSaves(id)).isEmpty();
+            d.call("DELETE", "/v1/microvms/" + id, null, 202);
+        } finally {
+            d.close();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSimulatedHostRebootLeavesEverySuspendedMicroVmSuspendedAndResumable() throws Exception {
+        List<String> suspended = new ArrayList<>();
+        String running;
+        DaemonProcess d = DaemonProcess.start(dataDir, null, ENV);
+        try {
+            for (int i = 0; i < 2; i++) {
+                String id = d.call("POST", "/v1/microvms", "{\"image\":\"bb\"}", 201).get("id").asText();
+                assertThat(d.exec(id, "sh", "-c", "echo " + id + " > /root/who").exit()).isZero();
+                d.call("POST", "/v1/microvms/" + id + "/suspend", null, 200);
+                suspended.add(id);
+            }
+            running = d.call("POST", "/v1/microvms", "{\"image\":\"bb\"}", 201).get("id").asText();
+        } finally {
+            d.kill();
+        }
+        // the host goes down: every VMM with it, /run emptied, the page cache gone
+        try (Stream<Path> vms = Files.list(dataDir.resolve("vms"))) {
+            for (Path vm : vms.toList()) {
+                Path pidFile = vm.resolve("vmm.pid");
+                if (Files.exists(pidFile)) {
+                    long pid = Long.parseLong(Files.readString(pidFile).strip().split("\\s+")[0]);
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join());
+                }
+            }
+        }
+        FileTrees.deleteQuietly(Path.of("/run/burrow", EngineConfig.instanceIdFor(dataDir)));
+        new ProcessBuilder("sh", "-c", "sync; echo 3 > /proc/sys/vm/drop_caches").inheritIO().start().waitFor();
+
+        try (DaemonProcess after = DaemonProcess.start(dataDir, null, ENV)) {
+            assertThat(after.state(running)).as("its VMM died with the host").isEqualTo("FAILED");
+            for (String id : suspended) {
+                assertThat(after.state(id)).isEqualTo("SUSPENDED");
+                after.call("POST", "/v1/microvms/" + id + "/resume", null, 200);
+                assertThat(after.exec(id, "cat", "/root/who").stdout()).isEqualTo(id + "\n");
+                after.call("DELETE", "/v1/microvms/" + id, null, 202);
+            }
+        }
+    }
+
     private static String newest(DaemonProcess d) throws Exception {
         List<String> ids = new ArrayList<>();
         d.call("GET", "/v1/microvms?limit=500", null, 200).path("items").forEach(v -> ids.add(v.get("id").asText()));
