@@ -478,6 +478,51 @@ class BurrowdTest {
     }
 
     @Test
+    void forksRunWithTheSourcesFilesButTheirOwnIdentityAndTheSourceRunsOn() throws Exception {
+        String src = json(postValid("/v1/microvms", "{\"image\":\"bb\",\"labels\":{\"team\":\"a\"},\"env\":{\"WHO\":\"src\"}}"), 201)
+                .get("id").asText();
+        assertThat(exec(src, "{\"cmd\":[\"sh\",\"-c\",\"echo shared > /root/shared\"]}").exit()).isZero();
+        JsonNode forks = json(postValid("/v1/microvms/" + src + "/fork", "{\"count\":2}"), 201).get("items");
+        assertThat(forks).hasSize(2);
+        List<String> ids = new ArrayList<>();
+        forks.forEach(f -> ids.add(f.get("id").asText()));
+        List<String> entropy = new ArrayList<>();
+        for (JsonNode f : forks) {
+            String id = f.get("id").asText();
+            assertThat(f.get("state").asText()).isEqualTo("RUNNING");
+            assertThat(f.get("labels").get("burrow.fork-of").asText()).isEqualTo(src);
+            assertThat(f.get("labels").get("team").asText()).isEqualTo("a");
+            assertThat(exec(id, "{\"cmd\":[\"cat\",\"/root/shared\"]}").stdout()).isEqualTo("shared\n");
+            assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $WHO\"]}").stdout()).isEqualTo("src\n");
+            assertThat(exec(id, "{\"cmd\":[\"hostname\"]}").stdout().strip()).isEqualTo(id);
+            entropy.add(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"head -c 32 /dev/urandom | od -An -tx1\"]}").stdout());
+        }
+        assertThat(entropy.get(0)).as("two forks read different random bytes").isNotEqualTo(entropy.get(1));
+        assertThat(exec(ids.get(0), "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout())
+                .isNotEqualTo(exec(ids.get(1), "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout());
+        assertThat(json(get("/v1/microvms/" + src), 200).get("state").asText()).isEqualTo("RUNNING");
+        assertThat(exec(src, "{\"cmd\":[\"sh\",\"-c\",\"echo mine > /root/mine; cat /root/shared\"]}").stdout()).isEqualTo("shared\n");
+        assertThat(exec(ids.get(0), "{\"cmd\":[\"sh\",\"-c\",\"test -e /root/mine\"]}").exit()).as("forks do not share later writes").isNotZero();
+        for (String id : ids) {
+            json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+        }
+        json(send("DELETE", "/v1/microvms/" + src, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void afterASuspensionTheGuestClockIsWithinOneSecondOfTheHost() throws Exception {
+        String id = run();
+        json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
+        Thread.sleep(3000); // not a wait for a condition: the time the guest spends asleep is what is tested
+        json(send("POST", "/v1/microvms/" + id + "/resume", HttpRequest.BodyPublishers.noBody(), key), 200);
+        long before = System.currentTimeMillis();
+        double guest = Double.parseDouble(exec(id, "{\"cmd\":[\"date\",\"+%s\"]}").stdout().strip());
+        long after = System.currentTimeMillis();
+        assertThat(guest * 1000).isBetween(before / 1000 * 1000.0 - 1000, after + 1000.0);
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
     void aRestartedDaemonAdoptsRunningMicroVms() throws Exception {
         String id = run();
         daemon.close();
