@@ -270,8 +270,8 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** Stops the guest and writes the saved state durably into {@code dir}; on any failure removes it and lets the guest run again. */
     private Template save(QemuMicroVm vm, Path dir) throws VmmException {
-        Qmp qmp = vm.qmp();
         try {
+            Qmp qmp = vm.qmp();
             qmp.execute("stop", QMP_TIMEOUT); // QEMU drains and flushes every disk here
             faults.before("memory");
             String memoryFile;
@@ -312,7 +312,7 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (IOException | VmmException | RuntimeException e) {
             saves.remove(dir);
             try {
-                qmp.execute("cont", QMP_TIMEOUT);
+                vm.qmp().execute("cont", QMP_TIMEOUT);
             } catch (VmmException c) {
                 e.addSuppressed(c);
             }
@@ -322,7 +322,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * Lets a kept VMM run again: the save is made unusable first (the running guest writes the
-     * disk it shares), then {@code cont}, then HELLO, then the save goes. Streams of the session
+     * disk it shares), then {@code cont}, then HELLO; the save's files go in the background. Streams of the session
      * before the suspend end here, as they do in the guest on HELLO.
      */
     @Override
@@ -354,7 +354,8 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("resuming " + vm.id() + " failed: its agent did not answer after it ran again; the VMM was ended: "
                     + e.getMessage(), e);
         }
-        saves.remove(t.dir());
+        // already unusable: deleting it (a journal commit for a delta of many MiB, 50-150 ms on a busy disk) need not hold up the guest
+        Thread.ofVirtual().name("remove-" + vm.id()).start(() -> saves.remove(t.dir()));
         return vm;
     }
 
