@@ -3,6 +3,7 @@ package dev.burrow.bench;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
@@ -13,6 +14,7 @@ import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.BusyboxRootfs;
 import dev.burrow.vmm.testing.EngineFixture;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,11 @@ import java.util.List;
  * <p>{@code --exec-throughput MiB} instead measures exec stdout throughput only: {@code head -c
  * MiB /dev/zero} in a restored busybox microVM, read through the agent channel, {@code --runs}
  * times (one line per run, for comparing builds run by turns).
+ *
+ * <p>{@code --tiers N} instead measures the suspend tiers only (docs/adr/0011): N memory-tier and
+ * N disk-tier suspend/resume cycles to the first exec byte beside N runs from the template, then
+ * {@code --cycles} (50) disk-tier cycles of one microVM: resume time early and late, chain depth
+ * and disk use.
  */
 public final class EngineBench {
 
@@ -40,6 +47,11 @@ public final class EngineBench {
         int throughputMiB = intArg(args, "--exec-throughput", 0);
         if (throughputMiB > 0) {
             execThroughput(throughputMiB, intArg(args, "--runs", 5));
+            System.exit(0);
+        }
+        int tierRuns = intArg(args, "--tiers", 0);
+        if (tierRuns > 0) {
+            tiers(tierRuns, intArg(args, "--cycles", 50));
             System.exit(0);
         }
         int runs = intArg(args, "--runs", 25);
@@ -149,6 +161,133 @@ public final class EngineBench {
         } finally {
             vm.close();
         }
+    }
+
+    /** Both suspend tiers side by side, then many disk-tier cycles of one microVM. */
+    private static void tiers(int runs, int cycles) throws Exception {
+        EngineFixture fx = EngineFixture.create(new MachineSpec(1, 512));
+        QemuHypervisor e = fx.engine;
+        Stats fromTemplate = new Stats();
+        Stats memorySuspend = new Stats();
+        Stats memoryResume = new Stats();
+        Stats diskSuspend = new Stats();
+        Stats diskResume = new Stats();
+        String kept = id("kept");
+        MicroVm k = e.restore(fx.template, kept, Identity.of(kept));
+        String cycled = id("disk");
+        MicroVm d = e.restore(fx.template, cycled, Identity.of(cycled));
+        for (int i = 0; i < runs; i++) { // interleaved so every kind sees the same machine noise
+            fromTemplate.add(restoreToFirstByte(fx));
+
+            long t0 = System.nanoTime();
+            e.suspend(k, SuspendMode.KEEP_VMM);
+            memorySuspend.add(ms(t0));
+            t0 = System.nanoTime();
+            k = e.resumeKept(k, Identity.of(kept));
+            firstByte(k);
+            memoryResume.add(ms(t0));
+
+            t0 = System.nanoTime();
+            Template saved = e.suspend(d, SuspendMode.END_VMM);
+            diskSuspend.add(ms(t0));
+            e.discardSaved(cycled, saved.id());
+            t0 = System.nanoTime();
+            d = e.restore(saved, cycled, Identity.of(cycled));
+            firstByte(d);
+            diskResume.add(ms(t0));
+        }
+        k.close();
+        d.close();
+        e.discardSaved(cycled, null);
+
+        String id = id("chain");
+        MicroVm vm = e.restore(fx.template, id, Identity.of(id));
+        Stats early = new Stats();
+        Stats late = new Stats();
+        int maxChain = 0;
+        long maxBytes = 0;
+        long firstDelta = 0;
+        long lastDelta = 0;
+        for (int cycle = 1; cycle <= cycles; cycle++) {
+            vm.agent().run(ExecRequest.of("sh", "-c", "dd if=/dev/urandom of=/root/c" + cycle + " bs=256k count=1 2>/dev/null; sync"), T);
+            Template saved = e.suspend(vm, SuspendMode.END_VMM);
+            e.discardSaved(id, saved.id());
+            lastDelta = saved.deltaBytes();
+            firstDelta = cycle == 1 ? lastDelta : firstDelta;
+            long t0 = System.nanoTime();
+            vm = e.restore(saved, id, Identity.of(id));
+            firstByte(vm);
+            double took = ms(t0);
+            if (cycle <= 5) {
+                early.add(took);
+            } else if (cycle > cycles - 5) {
+                late.add(took);
+            }
+            maxChain = Math.max(maxChain, chainLength(vm.dir().resolve("disk.qcow2")));
+            maxBytes = Math.max(maxBytes, du(e.config().dataDir().resolve("suspended").resolve(id)) + du(vm.dir()));
+        }
+        vm.close();
+        e.discardSaved(id, null);
+        // control: as many dirtied pages as cycle 50 had, from the first cycle on, so only the chain differs
+        String ctl = id("control");
+        vm = e.restore(fx.template, ctl, Identity.of(ctl));
+        vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow | head -c "
+                + Math.max(0, lastDelta - firstDelta) + " > /dev/shm/fill"), T);
+        Stats control = new Stats();
+        long controlDelta = 0;
+        for (int cycle = 1; cycle <= 5; cycle++) {
+            Template saved = e.suspend(vm, SuspendMode.END_VMM);
+            e.discardSaved(ctl, saved.id());
+            controlDelta = saved.deltaBytes();
+            long t0 = System.nanoTime();
+            vm = e.restore(saved, ctl, Identity.of(ctl));
+            firstByte(vm);
+            control.add(ms(t0));
+        }
+        vm.close();
+        e.discardSaved(ctl, null);
+
+        StringBuilder md = new StringBuilder("Suspend tiers, ").append(Instant.now()).append(", ").append(host()).append('\n');
+        md.append("QEMU ").append(e.profile().vmmVersion()).append(", accelerator ").append(e.accelerator()).append(", 512 MiB guest\n\n");
+        md.append("| measurement | result |\n|---|---|\n");
+        md.append("| run from the template to first exec byte | ").append(fromTemplate.summary()).append(" |\n");
+        md.append("| memory tier: suspend (stop + delta + state + fsync) | ").append(memorySuspend.summary()).append(" |\n");
+        md.append("| memory tier: resume to first exec byte | ").append(memoryResume.summary()).append(" |\n");
+        md.append("| disk tier: suspend (the same + end VMM + fold) | ").append(diskSuspend.summary()).append(" |\n");
+        md.append("| disk tier: resume to first exec byte | ").append(diskResume.summary()).append(" |\n");
+        md.append(String.format("| disk-tier resume ÷ run from the template (p50) | %.2f× |%n", diskResume.percentile(50) / fromTemplate.percentile(50)));
+        md.append(String.format("| %d disk-tier cycles (256 KiB written each): resume p50, cycles 1-5 → %d-%d | %.0f ms → %.0f ms (%.2f×) |%n",
+                cycles, cycles - 4, cycles, early.percentile(50), late.percentile(50), late.percentile(50) / early.percentile(50)));
+        md.append(String.format("| memory delta (what the guest dirtied since the template), cycle 1 → %d | %.1f MiB → %.1f MiB |%n",
+                cycles, firstDelta / 1048576.0, lastDelta / 1048576.0));
+        md.append(String.format("| control: cycles 1-5 of a microVM dirtying as much (%.1f MiB delta): resume p50 | %.0f ms; cycles %d-%d ÷ control %.2f× |%n",
+                controlDelta / 1048576.0, control.percentile(50), cycles - 4, cycles, late.percentile(50) / control.percentile(50)));
+        md.append(String.format("| deepest disk chain of the running microVM (files, raw root included) | %d |%n", maxChain));
+        md.append(String.format("| most disk used by its saves + running files | %.1f MiB |%n", maxBytes / 1048576.0));
+        System.out.println("\n" + md);
+    }
+
+    /** Files in a disk's backing chain, itself included, as qemu-img sees it (-U: its VMM holds the lock). */
+    private static int chainLength(Path disk) throws Exception {
+        Process p = new ProcessBuilder("qemu-img", "info", "-U", "--backing-chain", disk.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("qemu-img info failed: " + out);
+        }
+        return (int) out.lines().filter(l -> l.startsWith("image: ")).count();
+    }
+
+    /** Bytes allocated under {@code dir}, as du counts them (sparse files count what they hold). */
+    private static long du(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        Process p = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("du failed: " + out);
+        }
+        return Long.parseLong(out.split("\\s+")[0]);
     }
 
     private static double restoreToFirstByte(EngineFixture fx) throws Exception {

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.burrow.vmm.internal.Durable;
+import dev.burrow.vmm.qemu.internal.GuestMemory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 /**
@@ -19,7 +19,8 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
                        String memoryFile, String stateFile, String diskFile, String pristineOverlayFile,
                        String deltaFile, String deltaIndexFile, @JsonIgnore Path dir) {
 
-    static final String MANIFEST = "template.json";
+    /** The manifest's file name: a directory holds a complete template or saved state once this is durable in it. */
+    public static final String MANIFEST = "template.json";
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -49,7 +50,7 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
     /** Bytes of guest memory the delta carries (what the microVM had dirtied when suspended); 0 without one. */
     public long deltaBytes() throws IOException {
         return deltaIndexFile == null ? 0
-                : dev.burrow.vmm.qemu.internal.GuestMemory.pageCount(deltaIndex()) * dev.burrow.vmm.qemu.internal.GuestMemory.PAGE;
+                : GuestMemory.pageCount(deltaIndex()) * GuestMemory.PAGE;
     }
 
     public Path disk() {
@@ -60,10 +61,9 @@ public record Template(String id, MachineSpec machine, HostProfile profile, Inst
         return dir.resolve(pristineOverlayFile);
     }
 
+    /** Writes the manifest durably: a fsync'd temporary file renamed into place, then the directory fsync'd. */
     public void save() throws IOException {
-        Path tmp = dir.resolve(MANIFEST + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
-        Files.move(tmp, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Durable.write(dir.resolve(MANIFEST), JSON.writeValueAsBytes(this));
     }
 
     public static Template load(Path dir) throws IOException {

@@ -207,6 +207,18 @@ class EngineTest {
         assertThat(EngineTest.processesNamed(fx.engine.config().instanceId() + "/vm")).hasSize(2); // only the one restored above
     }
 
+    @Test
+    void droppingATemplatesWarmVmmsEndsEveryOneBeforeItReturns() throws Exception {
+        Template t = fx.template;
+        fx.engine.keepWarm(t, 2);
+        awaitWarm(t, 1); // the second may still be starting: drop waits for it
+
+        fx.engine.dropWarm(t);
+
+        assertThat(fx.engine.warmReady(t)).isZero();
+        assertThat(processesNamed(fx.engine.config().instanceId() + "/vm")).isEmpty();
+    }
+
     private static void awaitWarm(Template t, int n) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (fx.engine.warmReady(t) < n) {

@@ -71,6 +71,8 @@ public final class AgentConnection implements AutoCloseable {
     private final AtomicLong violations = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
     private final Thread reader;
+    /** See {@link #expectPreviousSession}; cleared by the next acknowledged HELLO. */
+    private volatile boolean previousSession;
 
     public AgentConnection(ByteChannel channel, String name, AgentEvents events, AgentLimits limits) {
         long now = System.nanoTime();
@@ -234,6 +236,35 @@ public final class AgentConnection implements AutoCloseable {
         return stream;
     }
 
+    // ---- suspend support (the engine's memory tier) ----
+
+    /**
+     * Ends every open stream on the host side with {@code reason}, keeping the channel: what a
+     * guest that was suspended and gets a new HELLO does on its side. Late frames the guest had in
+     * flight for them are expected, not violations.
+     */
+    public void abortStreams(String reason) {
+        for (Integer id : List.copyOf(streams.keySet())) {
+            StreamHandler h = streams.remove(id);
+            if (h != null) {
+                recentlyClosed.add(id);
+                h.onChannelClosed(reason);
+            }
+        }
+    }
+
+    /**
+     * The guest on this channel is restored from a suspend and may still send frames of its
+     * previous host session (what was in flight when it stopped) for streams this connection
+     * never opened: until its next HELLO is acknowledged, which the agent sends after them,
+     * those are dropped rather than counted as violations.
+     */
+    public void expectPreviousSession() {
+        previousSession = true;
+    }
+
+    // ---- end of suspend support ----
+
     /** Adds a listener for channel events (entrypoint exit, corruption, close). */
     public void listen(AgentEvents listener) {
         events.add(listener);
@@ -394,6 +425,7 @@ public final class AgentConnection implements AutoCloseable {
                     } else if (version != PROTOCOL_VERSION) {
                         waiting.completeExceptionally(new AgentException(tooOld(version, agentVersion)));
                     } else {
+                        previousSession = false;
                         waiting.complete(new HelloAck(version, agentVersion, problems, detail, state,
                                 exited ? OptionalInt.of(code) : OptionalInt.empty(),
                                 exited ? OptionalInt.of(sig) : OptionalInt.empty()));
@@ -444,6 +476,9 @@ public final class AgentConnection implements AutoCloseable {
     private void dispatchToStream(Frame f) {
         StreamHandler h = streams.get(f.stream());
         if (h == null) {
+            if (previousSession) {
+                return; // see expectPreviousSession
+            }
             if (!recentlyClosed.late(f.stream())) {
                 violation("frame " + Frame.typeName(f.type()) + " for stream " + f.stream() + ", which is not open");
             }

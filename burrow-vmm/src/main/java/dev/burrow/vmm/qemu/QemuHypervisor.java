@@ -18,6 +18,7 @@ import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.HelloAck;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.Commands;
+import dev.burrow.vmm.internal.Durable;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.internal.UnixSockets;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -68,6 +70,7 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Logger LOG = LoggerFactory.getLogger(QemuHypervisor.class);
     private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\S+)");
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -77,6 +80,8 @@ public final class QemuHypervisor implements Hypervisor {
     private final Path jailer;
     private final long tscKhz;
     private final WarmPool pool = new WarmPool(this);
+    private final SavedStates saves;
+    private volatile Faults faults = Faults.NONE;
 
     private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer, long tscKhz) {
         this.tscKhz = tscKhz;
@@ -86,6 +91,7 @@ public final class QemuHypervisor implements Hypervisor {
         this.kernel = kernel;
         this.initramfs = initramfs;
         this.jailer = jailer;
+        this.saves = new SavedStates(config.dataDir().resolve("suspended"), config.dataDir().resolve("vms"));
     }
 
     /** Prepares everything a VMM needs: kernel (fetched once into the cache), initramfs, guest binaries. */
@@ -211,96 +217,196 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /**
+     * Suspends into a new saved state of the microVM (see {@link Hypervisor#suspend}). The save is
+     * complete and durable before the VMM is ended or kept: memory (what the guest dirtied), device
+     * state and a hard link to the disk (QEMU flushed it at {@code stop}; the link keeps the
+     * inode when the VMM's own name goes) are fsync'd, then the manifest is written and renamed
+     * into place, then the directory fsync'd. A disk-tier save is folded after the VMM ends.
+     */
     @Override
-    public Template suspend(MicroVm vm, SuspendMode mode) throws VmmException {
-        // until the memory tier lands, a kept VMM is not kept: both modes end it once saved
-        return suspend(vm, suspendedRoot(vm.id()).resolve(Long.toString(System.currentTimeMillis())));
+    public Template suspend(MicroVm microVm, SuspendMode mode) throws VmmException {
+        QemuMicroVm vm = (QemuMicroVm) microVm;
+        Path dir;
+        try {
+            dir = saves.allocate(vm.id());
+        } catch (IOException e) {
+            throw new VmmException("cannot create a saved state for " + vm.id() + ": " + e.getMessage(), e);
+        }
+        return suspendInto(vm, dir, mode);
     }
 
+    /** Suspends into {@code dir} (under {@code suspended/<vmId>/}) and ends the VMM; the pre-lifecycle daemon's call. */
+    public Template suspend(MicroVm microVm, Path dir) throws VmmException {
+        try {
+            Durable.createDirectories(dir);
+        } catch (IOException e) {
+            throw new VmmException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        return suspendInto((QemuMicroVm) microVm, dir, SuspendMode.END_VMM);
+    }
+
+    private Template suspendInto(QemuMicroVm vm, Path dir, SuspendMode mode) throws VmmException {
+        if (vm.kept() != null) {
+            saves.remove(dir);
+            throw new VmmException(vm.id() + " is already suspended (saved state " + vm.kept().id() + ")");
+        }
+        Template t = save(vm, dir);
+        // the guest is stopped: whatever its streams were doing, the next HELLO aborts it in the guest
+        vm.agent().abortStreams("the microVM was suspended");
+        if (mode == SuspendMode.KEEP_VMM) {
+            vm.keep(t, saves::foldQuietly);
+            return t;
+        }
+        try {
+            vm.qmp().execute("quit", QMP_TIMEOUT);
+        } catch (VmmException e) {
+            LOG.debug("{}: quit after a durable save: {}", vm.id(), e.getMessage()); // close() kills it
+        }
+        vm.close();
+        saves.foldQuietly(t);
+        return t;
+    }
+
+    /** Stops the guest and writes the saved state durably into {@code dir}; on any failure removes it and lets the guest run again. */
+    private Template save(QemuMicroVm vm, Path dir) throws VmmException {
+        try {
+            Qmp qmp = vm.qmp();
+            qmp.execute("stop", QMP_TIMEOUT); // QEMU drains and flushes every disk here
+            faults.before("memory");
+            String memoryFile;
+            long pages = 0;
+            if (vm.ownMemory()) {
+                // its RAM is its own shared file: QEMU never msyncs, so the dirty pages are durable only after this
+                Path memory = vm.dir().resolve("memory");
+                Durable.sync(memory);
+                Files.createLink(dir.resolve("memory"), memory);
+                Files.createFile(dir.resolve("delta")); // an empty delta: the memory file is whole
+                Files.createFile(dir.resolve("delta.idx"));
+                memoryFile = "memory";
+            } else {
+                Template parent = vm.template();
+                if (parent == null || parent.memory() == null) {
+                    throw new VmmException("the memory file " + vm.id() + " maps is unknown");
+                }
+                long size = (long) vm.machine().memoryMiB() << 20;
+                long base = GuestMemory.ramBase(vm.pid(), size);
+                pages = GuestMemory.saveDirty(vm.pid(), base, size, dir.resolve("delta"), dir.resolve("delta.idx"));
+                memoryFile = parent.memory().toString();
+            }
+            faults.before("devices");
+            qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
+            Durable.sync(dir.resolve("state"));
+            faults.before("disk");
+            Path disk = dir.resolve(SavedStates.DISK);
+            Files.createLink(disk, vm.dir().resolve(SavedStates.DISK));
+            Durable.sync(disk);
+            SavedStates.createOverlay(disk, dir.resolve(SavedStates.OVERLAY));
+            Durable.syncDirectory(dir);
+            faults.before("manifest");
+            Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
+                    memoryFile, "state", SavedStates.DISK, SavedStates.OVERLAY, "delta", "delta.idx", dir.toAbsolutePath());
+            t.save();
+            LOG.debug("suspended {} into {}: {} dirtied pages ({} MiB)", vm.id(), dir, pages, pages * GuestMemory.PAGE >> 20);
+            return t;
+        } catch (IOException | VmmException | RuntimeException e) {
+            saves.remove(dir);
+            try {
+                vm.qmp().execute("cont", QMP_TIMEOUT);
+            } catch (VmmException c) {
+                e.addSuppressed(c);
+            }
+            throw new VmmException("suspending " + vm.id() + " failed (nothing was saved; the guest runs on): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lets a kept VMM run again: the save is made unusable first (the running guest writes the
+     * disk it shares), then {@code cont}, then HELLO; the save's files go in the background. Streams of the session
+     * before the suspend end here, as they do in the guest on HELLO.
+     */
     @Override
-    public MicroVm resumeKept(MicroVm kept, Identity identity) throws VmmException {
-        throw new VmmException("the memory tier is not built yet");
+    public MicroVm resumeKept(MicroVm microVm, Identity identity) throws VmmException {
+        QemuMicroVm vm = (QemuMicroVm) microVm;
+        Template t = vm.kept();
+        if (t == null) {
+            throw new VmmException(vm.id() + " is not kept by a memory-tier suspend");
+        }
+        if (!vm.isAlive()) {
+            throw new VmmException("the kept VMM of " + vm.id() + " is gone; its saved state " + t.id() + " is whole");
+        }
+        try {
+            saves.invalidate(t.dir());
+        } catch (IOException e) {
+            throw new VmmException("cannot consume saved state " + t.id() + " of " + vm.id() + ": " + e.getMessage(), e);
+        }
+        try {
+            vm.qmp().execute("cont", QMP_TIMEOUT);
+        } catch (VmmException e) {
+            throw failedCont(vm, t, e);
+        }
+        vm.running();
+        vm.agent().abortStreams("the microVM was suspended");
+        try {
+            checkHello(vm.id(), vm.agent().hello(identity, config.restoreTimeout()));
+        } catch (AgentException | VmmException e) {
+            vm.process().kill(KILL_TIMEOUT);
+            throw new VmmException("resuming " + vm.id() + " failed: its agent did not answer after it ran again; the VMM was ended: "
+                    + e.getMessage(), e);
+        }
+        // already unusable: deleting it (a journal commit for a delta of many MiB, 50-150 ms on a busy disk) need not hold up the guest
+        Thread.ofVirtual().name("remove-" + vm.id()).start(() -> saves.remove(t.dir()));
+        return vm;
+    }
+
+    /** A {@code cont} that failed: when the guest provably did not run, the save is whole again; otherwise the VMM ends. */
+    private VmmException failedCont(QemuMicroVm vm, Template t, VmmException e) {
+        try {
+            if (vm.isAlive() && !vm.qmp().execute("query-status", QMP_TIMEOUT).path("running").asBoolean()) {
+                t.save();
+                return new VmmException("resuming " + vm.id() + " failed, it stays kept: " + e.getMessage(), e);
+            }
+        } catch (IOException | VmmException again) {
+            e.addSuppressed(again);
+        }
+        try {
+            vm.process().kill(KILL_TIMEOUT);
+        } catch (VmmException k) {
+            e.addSuppressed(k);
+        }
+        return new VmmException("resuming " + vm.id() + " failed and the guest may have run, so saved state " + t.id()
+                + " is no longer usable; the VMM was ended: " + e.getMessage(), e);
     }
 
     @Override
     public Optional<Template> saved(String vmId, String savedId) {
-        Path dir = suspendedRoot(vmId).resolve(savedId);
-        if (!savedId.matches("[0-9]{1,19}") || !Files.exists(dir.resolve("template.json"))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Template.load(dir));
-        } catch (IOException e) {
-            LOG.warn("saved state {} of {} cannot be read: {}", savedId, vmId, e.getMessage());
-            return Optional.empty();
-        }
+        return saves.find(vmId, savedId);
     }
 
     @Override
     public void discardSaved(String vmId, String keep) {
-        Path root = suspendedRoot(vmId);
-        if (keep == null && !Files.exists(config.dataDir().resolve("vms").resolve(vmId))) {
-            FileTrees.deleteQuietly(root); // no live disk reads from any of them
-            return;
-        }
-        // older complete saves stay: the kept one's disk chain reads from them
-        try (var dirs = Files.list(root)) {
-            for (Path d : dirs.toList()) {
-                if (!d.getFileName().toString().equals(keep) && !Files.exists(d.resolve("template.json"))) {
-                    // a save that never completed; complete ones may back the live disk's chain
-                    FileTrees.deleteQuietly(d);
-                }
-            }
-        } catch (IOException e) {
-            // nothing saved
-        }
+        saves.discard(vmId, keep, VmmProcess.adopt(vmsRoot().resolve(vmId)).isPresent());
     }
 
     @Override
     public void dropWarm(Template t) {
-        pool.target(t, 0);
+        pool.drop(t);
     }
 
-    private Path suspendedRoot(String vmId) {
-        return config.dataDir().resolve("suspended").resolve(vmId);
+    private Path vmsRoot() {
+        return config.dataDir().resolve("vms");
     }
 
-    /** Suspends into {@code dir} and ends the VMM (the disk tier); see {@link #suspend(MicroVm, SuspendMode)}. */
-    public Template suspend(MicroVm microVm, Path dir) throws VmmException {
-        QemuMicroVm vm = (QemuMicroVm) microVm;
-        if (vm.ownMemory()) {
-            return snapshot(vm, dir); // its RAM is its own file: device state + fsync is already O(dirtied)
-        }
-        Template parent = vm.template();
-        if (parent == null || parent.memory() == null) {
-            return snapshot(vm, dir); // no template file underneath (a cold boot, or RAM from a stream)
-        }
-        try {
-            Files.createDirectories(dir);
-            Qmp qmp = vm.qmp();
-            qmp.execute("stop", QMP_TIMEOUT);
-            long size = (long) vm.machine().memoryMiB() << 20;
-            long base = GuestMemory.ramBase(vm.pid(), size);
-            long pages = GuestMemory.saveDirty(vm.pid(), base, size, dir.resolve("delta"), dir.resolve("delta.idx"));
-            qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
-            try (FileChannel state = FileChannel.open(dir.resolve("state"), StandardOpenOption.WRITE)) {
-                state.force(true);
-            }
-            qmp.execute("quit", QMP_TIMEOUT);
-            vm.process().awaitExit(Duration.ofSeconds(10));
-            Files.move(vm.dir().resolve("disk.qcow2"), dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
-            Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                    dir.resolve("disk.qcow2").toString(), dir.resolve("overlay.qcow2").toString()), 30);
-            Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
-                    parent.memory().toString(), "state", "disk.qcow2", "overlay.qcow2", "delta", "delta.idx", dir.toAbsolutePath());
-            t.save();
-            LOG.debug("suspended {}: {} dirtied pages ({} MiB)", vm.id(), pages, pages * GuestMemory.PAGE >> 20);
-            return t;
-        } catch (IOException e) {
-            throw new VmmException("suspending " + vm.id() + " failed: " + e.getMessage(), e);
-        } finally {
-            vm.close();
-        }
+    /** A test's view of one step of a suspend, called before it; what it throws fails the suspend there. */
+    @FunctionalInterface
+    interface Faults {
+        Faults NONE = step -> {};
+
+        void before(String step) throws IOException;
+    }
+
+    void faults(Faults f) {
+        this.faults = f;
     }
 
     @Override
@@ -326,25 +432,52 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * Re-attaches to a microVM whose VMM outlived the engine (a daemon restart): the VMM recorded
-     * in its directory must still run with the recorded start time. Empty when it is gone.
-     * The identity is re-applied (same hostname and machine-id, fresh entropy and clock).
+     * in its directory must still run with the recorded start time. Empty when it is gone. A VMM
+     * found stopped (a suspend cut short, or a kept one) runs again, after every save sharing its
+     * disk was made unusable. The identity is re-applied (same hostname and machine-id, fresh
+     * entropy and clock).
      */
     @Override
-    public java.util.Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException {
-        Path dir = config.dataDir().resolve("vms").resolve(vmId);
-        java.util.Optional<VmmProcess> p = VmmProcess.adopt(dir);
+    public Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException {
+        Path dir = vmsRoot().resolve(vmId);
+        Optional<VmmProcess> p = VmmProcess.adopt(dir);
         if (p.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Layout l = new Layout(dir, config.runDir().resolve(vmId));
         AgentConnection agent = connectAgent(vmId, l, p.get(), config.restoreTimeout());
+        agent.expectPreviousSession(); // the dead daemon's streams
+        QemuMicroVm vm = new QemuMicroVm(vmId, machine, p.get(), dir, l.sockets, agent, Files.exists(dir.resolve("memory")));
         try {
+            if (!vm.ownMemory()) {
+                vm.template(mappedTemplate(vm));
+            }
+            Qmp qmp = vm.qmp();
+            if (!qmp.execute("query-status", QMP_TIMEOUT).path("running").asBoolean()) {
+                saves.releaseLiveDisk(vmId);
+                qmp.execute("cont", QMP_TIMEOUT);
+                LOG.info("{}: its VMM was found stopped by an unfinished suspend and runs again", vmId);
+            }
             checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
-        } catch (AgentException e) {
-            agent.close();
-            throw new VmmException("adopting " + vmId + ": its agent did not answer: " + e.getMessage(), e);
+        } catch (VmmException | IOException e) {
+            vm.detach();
+            throw new VmmException("adopting " + vmId + " failed: " + e.getMessage(), e);
         }
-        return java.util.Optional.of(new QemuMicroVm(vmId, machine, p.get(), dir, l.sockets, agent, Files.exists(dir.resolve("memory"))));
+        return Optional.of(vm);
+    }
+
+    /** The template whose memory file an adopted VMM maps privately (what its next suspend writes a delta against), or null. */
+    private static Template mappedTemplate(QemuMicroVm vm) throws VmmException {
+        Optional<Path> file = GuestMemory.ramFile(vm.pid(), (long) vm.machine().memoryMiB() << 20);
+        if (file.isEmpty() || !Files.exists(file.get().resolveSibling(Template.MANIFEST))) {
+            return null;
+        }
+        try {
+            return Template.load(file.get().getParent());
+        } catch (IOException e) {
+            LOG.warn("{}: its memory template {} cannot be read: {}", vm.id(), file.get().getParent(), e.getMessage());
+            return null;
+        }
     }
 
     /** Removes what a microVM left on the host when its VMM is already gone (after a crash). */
@@ -356,7 +489,7 @@ public final class QemuHypervisor implements Hypervisor {
     /** Every microVM of this engine instance whose VMM runs (found through the jailers' pid files). */
     @Override
     public Set<String> liveVmms() {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         try (var dirs = Files.list(config.dataDir().resolve("vms"))) {
             for (Path d : dirs.toList()) {
                 VmmProcess.adopt(d).ifPresent(p -> out.add(d.getFileName().toString()));
@@ -369,7 +502,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public void reap(String vmId) throws VmmException {
-        java.util.Optional<VmmProcess> p = VmmProcess.adopt(config.dataDir().resolve("vms").resolve(vmId));
+        Optional<VmmProcess> p = VmmProcess.adopt(vmsRoot().resolve(vmId));
         if (p.isPresent()) {
             p.get().kill(Duration.ofSeconds(10));
         }
@@ -399,10 +532,18 @@ public final class QemuHypervisor implements Hypervisor {
 
     Waiting spawnWaiting(Template t, String vmId) throws VmmException {
         Layout l = layout(vmId);
-        Path disk = l.dir.resolve("disk.qcow2");
+        Path disk = l.dir.resolve(SavedStates.DISK);
+        Optional<String> owner = saves.owner(t);
         try {
-            Files.copy(t.pristineOverlay(), disk);
-        } catch (IOException e) {
+            if (owner.isPresent() && !owner.get().equals(vmId)) {
+                saves.forkDisk(t, disk); // a fork: its own disk, reading nothing of the source's saves
+            } else {
+                if (owner.isPresent()) {
+                    saves.fold(t); // a no-op unless a crash or a demotion skipped it
+                }
+                Files.copy(t.pristineOverlay(), disk);
+            }
+        } catch (IOException | VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
             throw new VmmException("cannot create the disk of " + vmId + ": " + e.getMessage(), e);
@@ -411,7 +552,8 @@ public final class QemuHypervisor implements Hypervisor {
         Path memory = t.memory();
         // RAM inside the state stream (a saved private microVM): load it into a private mapping of
         // an empty file; the template's memory file: map it privately, or copy it (OWN_FILE)
-        boolean ownMemory = memory != null && config.memoryModel() == MemoryModel.OWN_FILE;
+        // A save that carries its own memory file: copy it, so a private mapping never reads a file a kept VMM still writes
+        boolean ownMemory = memory != null && (config.memoryModel() == MemoryModel.OWN_FILE || owner.isPresent() && memory.startsWith(t.dir()));
         if (memory == null || ownMemory) {
             memory = ownMemoryFile(t, l.dir.resolve("memory"));
         }
@@ -423,6 +565,9 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             // connect the agent first: HELLO will wait in the socket until the guest runs
             AgentConnection agent = connectAgent(vmId, l, p, config.restoreTimeout());
+            if (t.delta() != null) {
+                agent.expectPreviousSession(); // a saved state: its agent may have had streams open
+            }
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
             vm.template(t.memory() != null && !ownMemory ? t : null);
             Qmp qmp = vm.qmp();

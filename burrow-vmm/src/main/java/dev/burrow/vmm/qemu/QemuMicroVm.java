@@ -2,6 +2,7 @@ package dev.burrow.vmm.qemu;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.internal.FileTrees;
@@ -11,6 +12,7 @@ import dev.burrow.vmm.internal.UnixSockets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /** A QEMU microvm process, its sockets and files. */
 final class QemuMicroVm implements MicroVm {
@@ -26,7 +28,11 @@ final class QemuMicroVm implements MicroVm {
     private final boolean ownMemory;
     private Qmp qmp;
     /** The template whose memory file this microVM maps privately, when it does (what suspend writes a delta against). */
-    private volatile dev.burrow.vmm.Template template;
+    private volatile Template template;
+    /** The saved state this stopped VMM is a cache of (the memory tier), or null while it runs. */
+    private Template kept;
+    /** What happens to the kept saved state once the VMM is gone (closing a kept microVM demotes it to the disk tier). */
+    private Consumer<Template> onDemoted;
     private boolean closed;
 
     QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
@@ -74,12 +80,28 @@ final class QemuMicroVm implements MicroVm {
         return ownMemory;
     }
 
-    void template(dev.burrow.vmm.Template t) {
+    void template(Template t) {
         this.template = t;
     }
 
-    dev.burrow.vmm.Template template() {
+    Template template() {
         return template;
+    }
+
+    /** Marks the VMM as kept, stopped, for saved state {@code t}; {@code demoted} runs on {@code t} after a close. */
+    synchronized void keep(Template t, Consumer<Template> demoted) {
+        this.kept = t;
+        this.onDemoted = demoted;
+    }
+
+    /** The saved state this VMM is kept for, or null when it is not kept. */
+    synchronized Template kept() {
+        return kept;
+    }
+
+    synchronized void running() {
+        this.kept = null;
+        this.onDemoted = null;
     }
 
     Path socketDir() {
@@ -103,12 +125,36 @@ final class QemuMicroVm implements MicroVm {
         return qmp;
     }
 
+    /**
+     * Kills the VMM and removes its running files. A kept microVM's saved state stays whole: this
+     * is its demotion to the disk tier, and the save is folded once no VMM holds its disk.
+     */
     @Override
     public synchronized void close() throws VmmException {
         if (closed) {
             return;
         }
         closed = true;
+        Template demoted = kept;
+        Consumer<Template> then = onDemoted;
+        try {
+            end();
+        } finally {
+            if (demoted != null && then != null && !process.isAlive()) {
+                then.accept(demoted);
+            }
+        }
+    }
+
+    /** Lets go of the VMM without ending it (what a daemon that dies leaves behind): agent and QMP closed, process and files kept. */
+    synchronized void detach() {
+        agent.close();
+        if (qmp != null) {
+            qmp.close();
+        }
+    }
+
+    private void end() throws VmmException {
         agent.close();
         if (qmp != null) {
             qmp.close();

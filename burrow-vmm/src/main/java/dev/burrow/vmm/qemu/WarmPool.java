@@ -2,9 +2,13 @@ package dev.burrow.vmm.qemu;
 
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +20,9 @@ import org.slf4j.LoggerFactory;
 final class WarmPool {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarmPool.class);
+
+    /** The longest {@link #drop} waits for VMMs still starting. */
+    static final Duration DROP_TIMEOUT = Duration.ofSeconds(30);
 
     private final QemuHypervisor engine;
     private final Map<String, Slot> slots = new HashMap<>();
@@ -66,6 +73,40 @@ final class WarmPool {
         return w;
     }
 
+    /**
+     * Ends every warm VMM of {@code t} and forgets the template: those ready at once, those still
+     * starting as soon as they are up (waited for, at most {@link #DROP_TIMEOUT}), so none keeps
+     * the template's files open after this returns.
+     */
+    void drop(Template t) {
+        List<QemuHypervisor.Waiting> gone = new ArrayList<>();
+        synchronized (this) {
+            Slot s = slots.get(key(t));
+            if (s == null) {
+                return;
+            }
+            s.target = 0;
+            gone.addAll(s.ready);
+            s.ready.clear();
+            long deadline = System.nanoTime() + DROP_TIMEOUT.toNanos();
+            try {
+                while (s.starting > 0 && System.nanoTime() < deadline) {
+                    TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (s.starting > 0) {
+                LOG.warn("warm pool for template {}: {} VMMs still starting after {} s; they end when they are up",
+                        t.id(), s.starting, DROP_TIMEOUT.toSeconds());
+            }
+            if (s.target == 0) {
+                slots.remove(key(t));
+            }
+        }
+        gone.forEach(WarmPool::discard);
+    }
+
     synchronized int ready(Template t) {
         Slot s = slots.get(key(t));
         return s == null ? 0 : s.ready.size();
@@ -83,6 +124,7 @@ final class WarmPool {
                 }
                 synchronized (WarmPool.this) {
                     s.starting--;
+                    WarmPool.this.notifyAll();
                     if (w != null && (closed || s.ready.size() >= s.target)) {
                         discard(w);
                     } else if (w != null) {

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * The pages a privately mapped guest has dirtied, found through /proc/PID/pagemap while the VMM
@@ -26,6 +27,25 @@ public final class GuestMemory {
     private static final int SCAN_BATCH = 65536; // pagemap entries per read (512 KiB)
 
     private GuestMemory() {}
+
+    /** The file behind the guest-RAM mapping of {@code sizeBytes}, as the VMM mapped it; empty when there is none. */
+    public static Optional<Path> ramFile(long pid, long sizeBytes) throws VmmException {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
+                String[] f = line.trim().split("\\s+", 6);
+                if (f.length < 6 || !f[5].endsWith("/memory")) {
+                    continue;
+                }
+                String[] range = f[0].split("-");
+                if (Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16) == sizeBytes) {
+                    return Optional.of(Path.of(f[5]));
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new VmmException("cannot read the memory map of VMM " + pid + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Start address of the guest-RAM mapping: the file mapping of exactly {@code sizeBytes} backed by a "memory" file. */
     public static long ramBase(long pid, long sizeBytes) throws VmmException {
