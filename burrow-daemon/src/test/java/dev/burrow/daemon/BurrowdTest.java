@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import dev.burrow.oci.OciLayoutWriter;
 import dev.burrow.vmm.kernel.KernelCache;
 import java.io.BufferedReader;
@@ -36,6 +37,7 @@ class BurrowdTest {
     private static String base;
     private static String key;
     private static String image = "bb";
+    private static final Duration MEMORY_TIER = Duration.ofSeconds(2);
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,7 +64,9 @@ class BurrowdTest {
     }
 
     private static DaemonConfig config() {
-        return new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1);
+        // a short memory tier: the tests see both tiers, the kept VMM and its demotion
+        return new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1)
+                .withLifecycle(LifecycleSettings.DEFAULTS.withMemoryTier(MEMORY_TIER));
     }
 
     @AfterAll
@@ -357,12 +361,12 @@ class BurrowdTest {
         assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"sleep 1000 & echo $! > /tmp/bgpid; echo kept > /root/kept\"]}").exit()).isZero();
         String machineId = exec(id, "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout();
 
+        long pid = Long.parseLong(Files.readString(dataDir.resolve("vms").resolve(id).resolve("vmm.pid")).trim().split("\\s+")[0]);
         JsonNode s = json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
         assertThat(s.get("state").asText()).isEqualTo("SUSPENDED");
-        assertThat(dataDir.resolve("vms").resolve(id)).doesNotExist(); // no VMM, no RAM
+        assertThat(s.get("suspension").get("tier").asText()).isEqualTo("memory");
         JsonNode refused = json(post("/v1/microvms/" + id + "/exec", "{\"cmd\":[\"true\"]}"), 409);
         assertThat(refused.get("detail").asText()).contains("/v1/microvms/" + id + "/resume");
-
         for (int round = 0; round < 2; round++) {
             assertThat(json(send("POST", "/v1/microvms/" + id + "/resume", HttpRequest.BodyPublishers.noBody(), key), 200).get("state").asText()).isEqualTo("RUNNING");
             assertThat(exec(id, "{\"cmd\":[\"cat\",\"/root/kept\"]}").stdout()).isEqualTo("kept\n");
@@ -370,7 +374,11 @@ class BurrowdTest {
             assertThat(exec(id, "{\"cmd\":[\"cat\",\"/etc/machine-id\"]}").stdout()).isEqualTo(machineId);
             assertThat(exec(id, "{\"cmd\":[\"hostname\"]}").stdout().strip()).isEqualTo(id);
             if (round == 0) {
+                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the memory tier resumed the kept VMM").contains(true);
                 json(send("POST", "/v1/microvms/" + id + "/suspend", HttpRequest.BodyPublishers.noBody(), key), 200);
+                assertThat(awaitTier(id, "disk", MEMORY_TIER.plusSeconds(5))).isEqualTo("disk");
+                assertThat(dataDir.resolve("vms").resolve(id)).as("the disk tier: no VMM files").doesNotExist();
+                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("the disk tier: no VMM process").isFalse();
             }
         }
         json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
@@ -403,6 +411,19 @@ class BurrowdTest {
             Thread.sleep(100);
         } while (System.nanoTime() < deadline);
         return state;
+    }
+
+    static String awaitTier(String id, String want, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        String tier;
+        do {
+            tier = json(get("/v1/microvms/" + id), 200).path("suspension").path("tier").asText();
+            if (tier.equals(want)) {
+                return tier;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return tier;
     }
 
     static String runWith(String idlePolicy) throws Exception {

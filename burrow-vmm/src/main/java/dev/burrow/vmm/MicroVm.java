@@ -21,6 +21,12 @@ public interface MicroVm extends AutoCloseable {
     /** This microVM's own files (overlay disk, console log, VMM output). */
     Path dir();
 
+    /**
+     * Lets go of the VMM without ending it, as a daemon that stops leaves it: the agent channel and
+     * the control socket close, the process and its files stay for the next daemon to adopt.
+     */
+    void detach();
+
     /** Kills the VMM and removes its files and sockets. Idempotent. */
     @Override
     void close() throws VmmException;

@@ -147,7 +147,8 @@ final class QemuMicroVm implements MicroVm {
     }
 
     /** Lets go of the VMM without ending it (what a daemon that dies leaves behind): agent and QMP closed, process and files kept. */
-    synchronized void detach() {
+    @Override
+    public synchronized void detach() {
         agent.close();
         if (qmp != null) {
             qmp.close();

@@ -19,7 +19,7 @@ import java.time.Duration;
 public record LifecycleSettings(Duration memoryTierSeconds, long minAvailableMiB, Duration busyWait,
                                 double cpuBusyFraction, Duration cpuWindow, int reconcileThreads) {
 
-    public static final LifecycleSettings DEFAULTS = new LifecycleSettings(Duration.ZERO, 1024,
+    public static final LifecycleSettings DEFAULTS = new LifecycleSettings(Duration.ofSeconds(120), 1024,
             Duration.ofSeconds(120), 0.05, Duration.ofSeconds(10), 8);
 
     public LifecycleSettings withMemoryTier(Duration d) {

@@ -135,8 +135,8 @@ final class Supervisor {
     void detach() {
         detached = true;
         MicroVm v = vm;
-        if (v != null && v.agent() != null) {
-            v.agent().close();
+        if (v != null) {
+            v.detach();
         }
     }
 

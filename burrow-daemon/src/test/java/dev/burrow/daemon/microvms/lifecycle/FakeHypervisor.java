@@ -54,6 +54,7 @@ final class FakeHypervisor implements Hypervisor {
         @Override public long pid() { return pid; }
         @Override public boolean isAlive() { return alive; }
         @Override public Path dir() { return Path.of("/nonexistent", id); }
+        @Override public void detach() { }
 
         @Override
         public void close() {
