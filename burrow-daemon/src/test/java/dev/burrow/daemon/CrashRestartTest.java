@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * burrowd killed as {@code kill -9} would at named points of run, suspend (a first and a later
- * one), resume, fork, terminate and demotion, then started again over the same data with its
+ * burrowd killed as {@code kill -9} would at 19 named points of run, suspend (a first and a later
+ * one, in the daemon and inside the engine's save), resume, fork and terminate, then started again over the same data with its
  * VMMs still running: every microVM must be in a true state — never older than what its caller
  * was told (a file written after the first save is still there), no partial save left behind.
  */
@@ -88,6 +88,10 @@ class CrashRestartTest {
                 Arguments.of("suspend.suspending#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
                 Arguments.of("suspend.saved", Trigger.SUSPEND, Set.of("RUNNING")),
                 Arguments.of("suspend.saved#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
+                Arguments.of("suspend.engine.memory", Trigger.SUSPEND, Set.of("RUNNING")),
+                Arguments.of("suspend.engine.devices#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
+                Arguments.of("suspend.engine.disk", Trigger.SUSPEND, Set.of("RUNNING")),
+                Arguments.of("suspend.engine.manifest#2", Trigger.SUSPEND_AGAIN, Set.of("RUNNING")),
                 Arguments.of("suspend.committed", Trigger.SUSPEND, Set.of("SUSPENDED")),
                 Arguments.of("suspend.committed#2", Trigger.SUSPEND_AGAIN, Set.of("SUSPENDED")),
                 Arguments.of("resume.resuming", Trigger.RESUME, Set.of("SUSPENDED")),
