@@ -50,6 +50,16 @@ class CliTest {
     }
 
     @Test
+    void forkSendsTheCountAndPrintsOneIdPerFork() throws Exception {
+        fake.addMicroVm("vm01src1");
+        var r = cli.run("fork", "vm01src", "-n", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList()).hasSize(3).allMatch(l -> l.startsWith("vm01fork"));
+        assertThat(new String(fake.requests("POST", "/v1/microvms/vm01src1/fork").getFirst().body())).isEqualTo("{\"count\":3}");
+        assertThat(cli.run("fork", "vm01src1", "-n", "65").err()).contains("between 1 and 64");
+    }
+
+    @Test
     void suspendAndResumeCallTheLifecycleEndpointsWithoutABodyAndPrintTheNewState() throws Exception {
         fake.addMicroVm("vm01life1");
         var r = cli.run("suspend", "vm01li");

@@ -258,6 +258,21 @@ final class FakeBurrowd implements AutoCloseable {
                 vm.put("state", p[3].equals("suspend") ? "SUSPENDED" : "RUNNING");
                 json(ex, 200, vm);
             }
+        } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("fork") && method.equals("POST")) {
+            ObjectNode src = microvms.get(p[2]);
+            if (src == null) {
+                problem(ex, 404, "not-found", "no microVM " + p[2]);
+                return;
+            }
+            int count = body.length == 0 ? 1 : M.readTree(body).path("count").asInt(1);
+            ObjectNode result = M.createObjectNode();
+            ArrayNode items = result.putArray("items");
+            for (int i = 0; i < count; i++) {
+                ObjectNode fork = addMicroVm("vm01fork" + seq.incrementAndGet());
+                fork.putObject("labels").put("burrow.fork-of", p[2]);
+                items.add(fork);
+            }
+            json(ex, 201, result);
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("exec") && method.equals("POST")) {
             exec(ex, M.readTree(body));
         } else if (p.length == 6 && p[1].equals("microvms") && p[3].equals("execs") && p[5].equals("stdin")) {

@@ -92,10 +92,24 @@ class UpDownTest {
     }
 
     @Test
-    void downFlagsAreNotSupportedYet() {
+    void downWithSuspendAllSuspendsEveryRunningMicroVmBeforeStopping() throws Exception {
+        assertThat(cli.run("up").code()).isZero();
+        for (int i = 0; i < 3; i++) {
+            assertThat(cli.run("run", "demo").code()).isZero();
+        }
         var r = cli.run("down", "--suspend-all");
-        assertThat(r.code()).isEqualTo(125);
-        assertThat(r.err()).contains("not supported yet");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("suspended 3 microVM(s)").contains("stopped");
+    }
+
+    @Test
+    void downWithBothEndFlagsRefusesAndWithoutADaemonCannotSuspendAnything() {
+        var both = cli.run("down", "--suspend-all", "--terminate-all");
+        assertThat(both.code()).isEqualTo(125);
+        assertThat(both.err()).contains("choose one");
+        var none = cli.run("down", "--suspend-all");
+        assertThat(none.code()).isEqualTo(125);
+        assertThat(none.err()).contains("does not answer").contains("cannot be suspended");
     }
 
     @Test

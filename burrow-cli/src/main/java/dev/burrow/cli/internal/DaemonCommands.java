@@ -246,21 +246,57 @@ public final class DaemonCommands {
         }
     }
 
-    @Command(name = "down", description = "Stop burrowd; its microVMs are adopted at the next start.")
+    @Command(name = "down", description = "Stop burrowd; its microVMs are adopted at the next start (or suspended / terminated first).")
     public static final class Down extends BaseCommand {
-        @Option(names = "--suspend-all", description = "Suspend every microVM first (not supported yet).")
+        @Option(names = "--suspend-all", description = "Suspend every running microVM first (each resumes on request, or automatically with autoResume).")
         boolean suspendAll;
 
-        @Option(names = "--terminate-all", description = "Terminate every microVM first (not supported yet).")
+        @Option(names = "--terminate-all", description = "Terminate every microVM first.")
         boolean terminateAll;
+
+        /** Suspends every RUNNING microVM, or terminates every one not yet ended; how many calls failed. */
+        private int endAll(boolean suspend) {
+            int done = 0;
+            int failed = 0;
+            for (JsonNode vm : api().listAll("/v1/microvms")) {
+                String id = Json.text(vm, "id");
+                String state = Json.text(vm, "state");
+                boolean applies = suspend ? state.equals("RUNNING") : !state.equals("TERMINATED") && !state.equals("FAILED");
+                if (!applies) {
+                    continue;
+                }
+                try {
+                    if (suspend) {
+                        api().postEmpty("/v1/microvms/" + ApiClient.seg(id) + "/suspend");
+                    } else {
+                        api().delete("/v1/microvms/" + ApiClient.seg(id));
+                    }
+                    done++;
+                } catch (BurrowException e) {
+                    err().println("burrow: " + id + ": " + e.getMessage());
+                    failed++;
+                }
+            }
+            err().println((suspend ? "suspended " : "terminated ") + done + " microVM(s)" + (failed > 0 ? ", " + failed + " failed" : ""));
+            return failed;
+        }
 
         @Override
         public Integer call() throws IOException {
-            if (suspendAll) throw new BurrowException("--suspend-all is not supported yet");
-            if (terminateAll) throw new BurrowException("--terminate-all is not supported yet");
+            if (suspendAll && terminateAll) {
+                throw new BurrowException("--suspend-all and --terminate-all exclude each other: choose one");
+            }
             Setup setup = Setup.resolve(env, config());
             Path pidFile = setup.pidFile();
             boolean answering = new ApiClient(setup.url(), null).probe("/healthz", Duration.ofSeconds(3)) > 0;
+            int failed = 0;
+            if (suspendAll || terminateAll) {
+                if (!answering) {
+                    throw new BurrowException("burrowd does not answer at " + setup.url() + ": its microVMs cannot be "
+                            + (suspendAll ? "suspended" : "terminated") + "; start it (./burrow up) or stop without the flag");
+                }
+                failed = endAll(suspendAll);
+            }
             if (!Files.isRegularFile(pidFile)) {
                 if (answering) {
                     throw new BurrowException("burrowd answers at " + setup.url() + " but there is no " + pidFile
@@ -310,7 +346,7 @@ public final class DaemonCommands {
                 }
             }
             err().println(" stopped");
-            return 0;
+            return failed > 0 ? 125 : 0;
         }
     }
 
