@@ -260,6 +260,30 @@ class SuspendTiersTest {
     }
 
     @Test
+    void aMicroVmWhoseRamCameInAStateStreamSuspendsToBothTiers() throws Exception {
+        // a snapshot of a restored microVM carries its RAM in the state stream: no memory file to diff against
+        MicroVm source = fx.restore();
+        sh(source, "echo own > /dev/shm/own");
+        Template snapshot = engine.snapshot(source, fx.dataDir.resolve("templates").resolve("own-" + source.id()));
+        assertThat(snapshot.memory()).isNull();
+        String id = newId("own");
+        MicroVm vm = restore(snapshot, id);
+
+        Template kept = engine.suspend(vm, SuspendMode.KEEP_VMM);
+        vm = engine.resumeKept(vm, Identity.of(id));
+        sh(vm, "echo more >> /dev/shm/own");
+        Template saved = engine.suspend(vm, SuspendMode.END_VMM);
+        vms.remove(vm);
+        engine.discardSaved(id, saved.id());
+        MicroVm back = restore(saved, id);
+
+        assertThat(kept.id()).isNotEqualTo(saved.id());
+        assertThat(saved.memory()).as("its RAM travels in the state").isNull();
+        assertThat(sh(back, "cat /dev/shm/own")).isEqualTo("own\nmore\n");
+        assertThat(saveDirs(id)).containsExactly(saved.id());
+    }
+
+    @Test
     void savedStatesRestoreAfterEveryVmmIsKilledTheRunDirectoryIsGoneAndCachesAreDropped() throws Exception {
         String id = newId("rebooted");
         MicroVm vm = restore(fx.template, id);
