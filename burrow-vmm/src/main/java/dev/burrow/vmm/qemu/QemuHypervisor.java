@@ -275,6 +275,11 @@ public final class QemuHypervisor implements Hypervisor {
             return t;
         }
         try {
+            faults.before("end");
+        } catch (IOException e) {
+            LOG.debug("{}: a fault before ending a VMM whose save is durable changes nothing: {}", vm.id(), e.getMessage());
+        }
+        try {
             vm.qmp().execute("quit", QMP_TIMEOUT);
         } catch (VmmException e) {
             LOG.debug("{}: quit after a durable save: {}", vm.id(), e.getMessage()); // close() kills it

@@ -190,6 +190,39 @@ class SuspendTiersTest {
         assertThat(sh(adopted, "cat /root/note; echo after > /root/after && sync && cat /root/after")).isEqualTo("before-crash\nafter\n");
     }
 
+    /** What a kill -9 of the daemon does to a suspend: it stops there, with no cleanup. */
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash(String step) {
+            super("the daemon died before " + step);
+        }
+    }
+
+    @Test
+    void aSuspendCutShortAtAnyStepLeavesAGuestThatAdoptLetsRunAndNothingPartialAfterDiscard() throws Exception {
+        for (String step : List.of("memory", "devices", "disk", "manifest", "end")) {
+            String id = newId("cut");
+            QemuMicroVm vm = (QemuMicroVm) restore(fx.template, id);
+            sh(vm, "echo before > /root/note && sync");
+            engine.faults(s -> {
+                if (s.equals(step)) {
+                    throw new SimulatedCrash(s);
+                }
+            });
+            assertThatThrownBy(() -> engine.suspend(vm, SuspendMode.END_VMM)).isInstanceOf(SimulatedCrash.class);
+            engine.faults(QemuHypervisor.Faults.NONE);
+            vm.detach();
+            vms.remove(vm);
+
+            assertThat(engine.liveVmms()).as("after a cut before %s", step).contains(id);
+            MicroVm adopted = track(engine.adopt(id, vm.machine(), Identity.of(id)).orElseThrow());
+            engine.discardSaved(id, null);
+
+            assertThat(saveDirs(id)).as("saves after a cut before %s", step).isEmpty();
+            assertThat(sh(adopted, "cat /root/note; echo after >> /root/note && sync && cat /root/note"))
+                    .isEqualTo("before\nbefore\nafter\n");
+        }
+    }
+
     @Test
     void adoptingAKeptVmmMakesItsSaveUnusableBeforeTheGuestRuns() throws Exception {
         String id = newId("keptcrash");
