@@ -196,6 +196,10 @@ public final class QemuHypervisor implements Hypervisor {
             Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
             Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
+            // the manifest is durable: what it names must be too
+            Durable.sync(templateDir.resolve("disk.qcow2"));
+            Durable.sync(templateDir.resolve("overlay.qcow2"));
+            Durable.syncDirectory(templateDir);
             Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
                     memoryFile, "state", "disk.qcow2", "overlay.qcow2", null, null, templateDir.toAbsolutePath());
             t.save();
