@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
@@ -314,6 +315,28 @@ class SuspendTiersTest {
         assertThat(saved.memory()).as("its RAM travels in the state").isNull();
         assertThat(sh(back, "cat /dev/shm/own")).isEqualTo("own\nmore\n");
         assertThat(saveDirs(id)).containsExactly(saved.id());
+    }
+
+    @Test
+    void aMicroVmWithItsOwnMemoryFileSuspendsToBothTiers() throws Exception {
+        try (QemuHypervisor own = QemuHypervisor.start(engine.config().withMemoryModel(MemoryModel.OWN_FILE))) {
+            String id = newId("ownfile");
+            MicroVm vm = track(own.restore(fx.template, id, Identity.of(id)));
+            assertThat(((QemuMicroVm) vm).ownMemory()).isTrue();
+            sh(vm, "echo own > /dev/shm/own");
+
+            Template kept = own.suspend(vm, SuspendMode.KEEP_VMM);
+            assertThat(kept.memory()).as("the save links the microVM's own memory file").isEqualTo(kept.dir().resolve("memory"));
+            vm = own.resumeKept(vm, Identity.of(id));
+            sh(vm, "echo more >> /dev/shm/own");
+            Template saved = own.suspend(vm, SuspendMode.END_VMM);
+            vms.remove(vm);
+            own.discardSaved(id, saved.id());
+            MicroVm back = track(own.restore(saved, id, Identity.of(id)));
+
+            assertThat(sh(back, "cat /dev/shm/own")).isEqualTo("own\nmore\n");
+            assertThat(saveDirs(id)).containsExactly(saved.id());
+        }
     }
 
     @Test
