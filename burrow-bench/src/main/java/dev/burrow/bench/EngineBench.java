@@ -14,12 +14,16 @@ import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.BusyboxRootfs;
 import dev.burrow.vmm.testing.EngineFixture;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,7 +40,8 @@ import java.util.List;
  * <p>{@code --tiers N} instead measures the suspend tiers only (docs/adr/0011): N memory-tier and
  * N disk-tier suspend/resume cycles to the first exec byte beside N runs from the template, then
  * {@code --cycles} (50) disk-tier cycles of one microVM: resume time early and late, chain depth
- * and disk use.
+ * and disk use. {@code --tier-sizes MiB} measures both tiers at 512 MiB (50 MiB dirtied) and MiB of
+ * guest RAM (50 and 500 MiB dirtied), beside writing and fsyncing as many bytes to the same disk.
  */
 public final class EngineBench {
 
@@ -47,6 +52,11 @@ public final class EngineBench {
         int throughputMiB = intArg(args, "--exec-throughput", 0);
         if (throughputMiB > 0) {
             execThroughput(throughputMiB, intArg(args, "--runs", 5));
+            System.exit(0);
+        }
+        int sizesLarge = intArg(args, "--tier-sizes", 0);
+        if (sizesLarge > 0) {
+            tierSizes(sizesLarge);
             System.exit(0);
         }
         int tierRuns = intArg(args, "--tiers", 0);
@@ -265,6 +275,66 @@ public final class EngineBench {
         md.append(String.format("| deepest disk chain of the running microVM (files, raw root included) | %d |%n", maxChain));
         md.append(String.format("| most disk used by its saves + running files | %.1f MiB |%n", maxBytes / 1048576.0));
         System.out.println("\n" + md);
+    }
+
+    /** Both tiers' suspend and resume at two guest sizes and two amounts of dirtied memory. */
+    private static void tierSizes(int largeMiB) throws Exception {
+        StringBuilder md = new StringBuilder("Suspend tiers by size, ").append(Instant.now()).append(", ").append(host()).append("\n\n");
+        md.append("| guest | dirtied | write + fsync as much | disk tier: suspend | resume to first byte | memory tier: suspend | resume to first byte |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (int guestMiB : new int[] {512, largeMiB}) {
+            EngineFixture fx = EngineFixture.create(new MachineSpec(1, guestMiB));
+            QemuHypervisor e = fx.engine;
+            for (int dirtyMiB : guestMiB == 512 ? new int[] {50} : new int[] {50, 500}) { // 500 MiB of tmpfs does not fit in 512
+                double write = writeAndFsync(fx.dataDir.resolve("write-baseline"), dirtyMiB);
+                String id = id("size");
+                MicroVm vm = e.restore(fx.template, id, Identity.of(id));
+                var fill = vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow-dirty-page | head -c "
+                        + ((long) dirtyMiB << 20) + " > /dev/shm/fill"), Duration.ofMinutes(5));
+                if (fill.exitCode() != 0) {
+                    throw new IllegalStateException("dirtying " + dirtyMiB + " MiB failed: " + fill.stderrText());
+                }
+                long t0 = System.nanoTime();
+                Template saved = e.suspend(vm, SuspendMode.END_VMM);
+                double diskSuspend = ms(t0);
+                e.discardSaved(id, saved.id());
+                t0 = System.nanoTime();
+                vm = e.restore(saved, id, Identity.of(id));
+                firstByte(vm);
+                double diskResume = ms(t0);
+                t0 = System.nanoTime();
+                e.suspend(vm, SuspendMode.KEEP_VMM);
+                double memorySuspend = ms(t0);
+                t0 = System.nanoTime();
+                vm = e.resumeKept(vm, Identity.of(id));
+                firstByte(vm);
+                double memoryResume = ms(t0);
+                vm.close();
+                e.discardSaved(id, null);
+                md.append(String.format("| %d MiB | %d MiB | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n", guestMiB, dirtyMiB, write,
+                        diskSuspend, diskResume, memorySuspend, memoryResume));
+            }
+        }
+        System.out.println("\n" + md);
+    }
+
+    /** Writes {@code mib} MiB of non-zero bytes to a new file and fsyncs it; returns the milliseconds it took. */
+    private static double writeAndFsync(Path file, int mib) throws IOException {
+        byte[] chunk = new byte[1 << 20];
+        Arrays.fill(chunk, (byte) 'b');
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < mib; i++) {
+                ByteBuffer b = ByteBuffer.wrap(chunk);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            ch.force(true);
+        }
+        double took = ms(t0);
+        Files.delete(file);
+        return took;
     }
 
     /** Files in a disk's backing chain, itself included, as qemu-img sees it (-U: its VMM holds the lock). */

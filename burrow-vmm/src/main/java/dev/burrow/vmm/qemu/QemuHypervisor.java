@@ -31,6 +31,7 @@ import dev.burrow.vmm.qemu.internal.QemuArgs;
 import dev.burrow.vmm.qemu.internal.Qmp;
 import dev.burrow.vmm.qemu.internal.VmmProcess;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
@@ -72,6 +73,8 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\S+)");
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the state file may take to arrive once a migration completed. */
+    private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(30);
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -179,17 +182,7 @@ public final class QemuHypervisor implements Hypervisor {
             // and a partial guest frame left in the queue is skipped by the next host's resync.
             Qmp qmp = vm.qmp();
             qmp.execute("stop", QMP_TIMEOUT);
-            qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
-            Path sock = vm.socketDir().resolve("migrate.sock");
-            Files.deleteIfExists(sock);
-            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                server.bind(UnixDomainSocketAddress.of(sock));
-                CompletableFuture<Long> saved = CompletableFuture.supplyAsync(() -> receive(server, templateDir.resolve("state")),
-                        r -> Thread.ofVirtual().start(r));
-                qmp.execute("migrate", Map.of("uri", "unix:" + sock), QMP_TIMEOUT);
-                awaitMigration(qmp);
-                saved.get(30, TimeUnit.SECONDS);
-            }
+            migrateState(vm, templateDir.resolve("state"));
             qmp.execute("quit", QMP_TIMEOUT);
             vm.process().awaitExit(Duration.ofSeconds(10));
             String memoryFile = null;
@@ -204,17 +197,44 @@ public final class QemuHypervisor implements Hypervisor {
             Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
             Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
+            // the manifest is durable: what it names must be too
+            Durable.sync(templateDir.resolve("disk.qcow2"));
+            Durable.sync(templateDir.resolve("overlay.qcow2"));
+            Durable.syncDirectory(templateDir);
             Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
                     memoryFile, "state", "disk.qcow2", "overlay.qcow2", null, null, templateDir.toAbsolutePath());
             t.save();
             return t;
-        } catch (IOException | ExecutionException | TimeoutException e) {
+        } catch (IOException e) {
             throw new VmmException("snapshot of " + vm.id() + " failed: " + e.getMessage(), e);
+        } finally {
+            vm.close();
+        }
+    }
+
+    /**
+     * Migrates a stopped guest's state into {@code target} (fsync'd) through a unix socket the
+     * engine listens on: device state only for RAM in a shared file, RAM too for a private one.
+     */
+    private static void migrateState(QemuMicroVm vm, Path target) throws VmmException, IOException {
+        Qmp qmp = vm.qmp();
+        qmp.execute("migrate-set-capabilities", QemuArgs.IGNORE_SHARED, QMP_TIMEOUT);
+        Path sock = vm.socketDir().resolve("migrate.sock");
+        Files.deleteIfExists(sock);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            CompletableFuture<Long> saved = CompletableFuture.supplyAsync(() -> receive(server, target),
+                    r -> Thread.ofVirtual().start(r));
+            qmp.execute("migrate", Map.of("uri", "unix:" + sock), QMP_TIMEOUT);
+            awaitMigration(qmp);
+            saved.get(MIGRATION_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new VmmException("receiving the state of " + vm.id() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmmException("interrupted", e);
         } finally {
-            vm.close();
+            Files.deleteIfExists(sock);
         }
     }
 
@@ -260,6 +280,11 @@ public final class QemuHypervisor implements Hypervisor {
             return t;
         }
         try {
+            faults.before("end");
+        } catch (IOException e) {
+            LOG.debug("{}: a fault before ending a VMM whose save is durable changes nothing: {}", vm.id(), e.getMessage());
+        }
+        try {
             vm.qmp().execute("quit", QMP_TIMEOUT);
         } catch (VmmException e) {
             LOG.debug("{}: quit after a durable save: {}", vm.id(), e.getMessage()); // close() kills it
@@ -276,8 +301,17 @@ public final class QemuHypervisor implements Hypervisor {
             qmp.execute("stop", QMP_TIMEOUT); // QEMU drains and flushes every disk here
             faults.before("memory");
             String memoryFile;
+            String delta = "delta";
+            String deltaIndex = "delta.idx";
             long pages = 0;
-            if (vm.ownMemory()) {
+            Template parent = vm.template();
+            if (!vm.ownMemory() && (parent == null || parent.memory() == null)) {
+                // RAM loaded from a state stream into a private mapping: no file to diff against, so it travels whole
+                migrateState(vm, dir.resolve("state"));
+                memoryFile = null;
+                delta = null;
+                deltaIndex = null;
+            } else if (vm.ownMemory()) {
                 // its RAM is its own shared file: QEMU never msyncs, so the dirty pages are durable only after this
                 Path memory = vm.dir().resolve("memory");
                 Durable.sync(memory);
@@ -286,18 +320,16 @@ public final class QemuHypervisor implements Hypervisor {
                 Files.createFile(dir.resolve("delta.idx"));
                 memoryFile = "memory";
             } else {
-                Template parent = vm.template();
-                if (parent == null || parent.memory() == null) {
-                    throw new VmmException("the memory file " + vm.id() + " maps is unknown");
-                }
                 long size = (long) vm.machine().memoryMiB() << 20;
                 long base = GuestMemory.ramBase(vm.pid(), size);
                 pages = GuestMemory.saveDirty(vm.pid(), base, size, dir.resolve("delta"), dir.resolve("delta.idx"));
                 memoryFile = parent.memory().toString();
             }
             faults.before("devices");
-            qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
-            Durable.sync(dir.resolve("state"));
+            if (delta != null) {
+                qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
+                Durable.sync(dir.resolve("state"));
+            }
             faults.before("disk");
             Path disk = dir.resolve(SavedStates.DISK);
             Files.createLink(disk, vm.dir().resolve(SavedStates.DISK));
@@ -306,7 +338,7 @@ public final class QemuHypervisor implements Hypervisor {
             Durable.syncDirectory(dir);
             faults.before("manifest");
             Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
-                    memoryFile, "state", SavedStates.DISK, SavedStates.OVERLAY, "delta", "delta.idx", dir.toAbsolutePath());
+                    memoryFile, "state", SavedStates.DISK, SavedStates.OVERLAY, delta, deltaIndex, dir.toAbsolutePath());
             t.save();
             LOG.debug("suspended {} into {}: {} dirtied pages ({} MiB)", vm.id(), dir, pages, pages * GuestMemory.PAGE >> 20);
             return t;
@@ -567,7 +599,7 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             // connect the agent first: HELLO will wait in the socket until the guest runs
             AgentConnection agent = connectAgent(vmId, l, p, config.restoreTimeout());
-            if (t.delta() != null) {
+            if (t.delta() != null || owner.isPresent()) {
                 agent.expectPreviousSession(); // a saved state: its agent may have had streams open
             }
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
@@ -616,7 +648,7 @@ public final class QemuHypervisor implements Hypervisor {
     /** The template memory as this microVM's own file: a reflink where possible, else a sparse copy. No template memory: an empty file the incoming stream fills. */
     private static Path ownMemoryFile(Template t, Path target) throws VmmException {
         if (t.memory() == null) {
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+            try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "rw")) {
                 f.setLength((long) t.machine().memoryMiB() << 20);
             } catch (IOException e) {
                 throw new VmmException("cannot create the memory file " + target + ": " + e.getMessage(), e);

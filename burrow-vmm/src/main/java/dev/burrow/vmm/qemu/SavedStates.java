@@ -83,10 +83,22 @@ final class SavedStates {
         }
     }
 
-    /** The microVM a template is a saved state of, or empty for an image template. */
+    /**
+     * The microVM a template is a saved state of, or empty for an image template. Compared as real
+     * paths: a caller may name the data directory through a symlink, and taking a fork for a
+     * resume (or the reverse) would give the new disk the wrong backing.
+     */
     Optional<String> owner(Template t) {
-        Path parent = t.dir().toAbsolutePath().getParent();
-        return parent != null && root.equals(parent.getParent()) ? Optional.of(parent.getFileName().toString()) : Optional.empty();
+        Path parent = real(t.dir()).getParent();
+        return parent != null && real(root).equals(parent.getParent()) ? Optional.of(parent.getFileName().toString()) : Optional.empty();
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
     }
 
     /** Makes a save unusable (a guest is about to move on from it): its manifest goes first, durably. */

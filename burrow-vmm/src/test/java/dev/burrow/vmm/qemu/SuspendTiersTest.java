@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
@@ -190,6 +191,39 @@ class SuspendTiersTest {
         assertThat(sh(adopted, "cat /root/note; echo after > /root/after && sync && cat /root/after")).isEqualTo("before-crash\nafter\n");
     }
 
+    /** What a kill -9 of the daemon does to a suspend: it stops there, with no cleanup. */
+    private static final class SimulatedCrash extends Error {
+        SimulatedCrash(String step) {
+            super("the daemon died before " + step);
+        }
+    }
+
+    @Test
+    void aSuspendCutShortAtAnyStepLeavesAGuestThatAdoptLetsRunAndNothingPartialAfterDiscard() throws Exception {
+        for (String step : List.of("memory", "devices", "disk", "manifest", "end")) {
+            String id = newId("cut");
+            QemuMicroVm vm = (QemuMicroVm) restore(fx.template, id);
+            sh(vm, "echo before > /root/note && sync");
+            engine.faults(s -> {
+                if (s.equals(step)) {
+                    throw new SimulatedCrash(s);
+                }
+            });
+            assertThatThrownBy(() -> engine.suspend(vm, SuspendMode.END_VMM)).isInstanceOf(SimulatedCrash.class);
+            engine.faults(QemuHypervisor.Faults.NONE);
+            vm.detach();
+            vms.remove(vm);
+
+            assertThat(engine.liveVmms()).as("after a cut before %s", step).contains(id);
+            MicroVm adopted = track(engine.adopt(id, vm.machine(), Identity.of(id)).orElseThrow());
+            engine.discardSaved(id, null);
+
+            assertThat(saveDirs(id)).as("saves after a cut before %s", step).isEmpty();
+            assertThat(sh(adopted, "cat /root/note; echo after >> /root/note && sync && cat /root/note"))
+                    .isEqualTo("before\nbefore\nafter\n");
+        }
+    }
+
     @Test
     void adoptingAKeptVmmMakesItsSaveUnusableBeforeTheGuestRuns() throws Exception {
         String id = newId("keptcrash");
@@ -257,6 +291,52 @@ class SuspendTiersTest {
         assertThat(sh(fork, "sync; echo 3 > /proc/sys/vm/drop_caches; cat /root/a-file; md5sum -c /root/blob.sum"))
                 .isEqualTo("from-a\n/root/blob: OK\n");
         assertThat(sh(fork, "hostname")).isEqualTo(b + "\n");
+    }
+
+    @Test
+    void aMicroVmWhoseRamCameInAStateStreamSuspendsToBothTiers() throws Exception {
+        // a snapshot of a restored microVM carries its RAM in the state stream: no memory file to diff against
+        MicroVm source = fx.restore();
+        sh(source, "echo own > /dev/shm/own");
+        Template snapshot = engine.snapshot(source, fx.dataDir.resolve("templates").resolve("own-" + source.id()));
+        assertThat(snapshot.memory()).isNull();
+        String id = newId("own");
+        MicroVm vm = restore(snapshot, id);
+
+        Template kept = engine.suspend(vm, SuspendMode.KEEP_VMM);
+        vm = engine.resumeKept(vm, Identity.of(id));
+        sh(vm, "echo more >> /dev/shm/own");
+        Template saved = engine.suspend(vm, SuspendMode.END_VMM);
+        vms.remove(vm);
+        engine.discardSaved(id, saved.id());
+        MicroVm back = restore(saved, id);
+
+        assertThat(kept.id()).isNotEqualTo(saved.id());
+        assertThat(saved.memory()).as("its RAM travels in the state").isNull();
+        assertThat(sh(back, "cat /dev/shm/own")).isEqualTo("own\nmore\n");
+        assertThat(saveDirs(id)).containsExactly(saved.id());
+    }
+
+    @Test
+    void aMicroVmWithItsOwnMemoryFileSuspendsToBothTiers() throws Exception {
+        try (QemuHypervisor own = QemuHypervisor.start(engine.config().withMemoryModel(MemoryModel.OWN_FILE))) {
+            String id = newId("ownfile");
+            MicroVm vm = track(own.restore(fx.template, id, Identity.of(id)));
+            assertThat(((QemuMicroVm) vm).ownMemory()).isTrue();
+            sh(vm, "echo own > /dev/shm/own");
+
+            Template kept = own.suspend(vm, SuspendMode.KEEP_VMM);
+            assertThat(kept.memory()).as("the save links the microVM's own memory file").isEqualTo(kept.dir().resolve("memory"));
+            vm = own.resumeKept(vm, Identity.of(id));
+            sh(vm, "echo more >> /dev/shm/own");
+            Template saved = own.suspend(vm, SuspendMode.END_VMM);
+            vms.remove(vm);
+            own.discardSaved(id, saved.id());
+            MicroVm back = track(own.restore(saved, id, Identity.of(id)));
+
+            assertThat(sh(back, "cat /dev/shm/own")).isEqualTo("own\nmore\n");
+            assertThat(saveDirs(id)).containsExactly(saved.id());
+        }
     }
 
     @Test
