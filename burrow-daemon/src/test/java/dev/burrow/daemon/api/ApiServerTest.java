@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.burrow.daemon.microvms.EngineFailure;
+import dev.burrow.daemon.microvms.HookFailedException;
+import dev.burrow.daemon.microvms.RetryableException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.Tenants;
@@ -95,6 +98,15 @@ class ApiServerTest {
             }
         });
         server.route("DELETE", "/v1/things/{id}", c -> c.send(200, Map.of()));
+        server.route("GET", "/v1/hook-failed", c -> {
+            throw new HookFailedException("run", "vm01abc", "the run hook of vm01abc failed (HTTP 500); the microVM was terminated");
+        });
+        server.route("GET", "/v1/engine/{kind}", c -> {
+            throw new EngineFailure(EngineFailure.Kind.valueOf(c.param("kind")), "resuming vm01abc failed: " + c.param("kind"), null);
+        });
+        server.route("GET", "/v1/busy", c -> {
+            throw new RetryableException("microVM vm01abc is busy with another operation", 5);
+        });
         server.route("GET", "/v1/boom", c -> {
             throw new IllegalStateException("secret /var/lib/burrow/tenants/x detail");
         });
@@ -124,6 +136,22 @@ class ApiServerTest {
         }
         assertThat(entered.tryAcquire(n, WAIT.toSeconds(), TimeUnit.SECONDS)).as("%d handlers entered", n).isTrue();
         return held;
+    }
+
+    @Test
+    void lifecycleFailuresAnswerTypedProblemsNeverAnInternalError() throws Exception {
+        HttpResponse<String> hook = send("/v1/hook-failed", keyA);
+        assertThat(hook.statusCode()).isEqualTo(422);
+        assertThat(hook.body()).contains("problems/run-hook-failed").contains("\"microvmId\":\"vm01abc\"");
+        Map<String, Integer> expected = Map.of("VMM_DIED", 502, "TIMEOUT", 504, "INCOMPATIBLE", 409, "IO", 500);
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+            HttpResponse<String> r = send("/v1/engine/" + e.getKey(), keyA);
+            assertThat(r.statusCode()).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(r.body()).as(e.getKey()).doesNotContain("problems/internal").contains("resuming vm01abc failed");
+        }
+        HttpResponse<String> busy = send("/v1/busy", keyA);
+        assertThat(busy.statusCode()).isEqualTo(503);
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("5");
     }
 
     @Test
