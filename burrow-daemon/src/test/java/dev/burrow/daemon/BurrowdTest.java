@@ -489,6 +489,16 @@ class BurrowdTest {
     }
 
     @Test
+    void everyFaultyFieldOfAnImageIsNamedAtOnceBeforeTheUploadIsLookedUp() throws Exception {
+        JsonNode p = json(post("/v1/images", "{\"name\":\"Bad!\",\"source\":{\"type\":\"upload\",\"format\":\"zip\"},"
+                + "\"resources\":{\"vcpus\":0,\"memoryMiB\":64,\"diskMiB\":1024},\"ingressPort\":0,\"env\":{\"1X\":\"v\"}}"), 400);
+        List<String> fields = new ArrayList<>();
+        p.get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertThat(fields).containsExactlyInAnyOrder("name", "source.uploadId", "source.format", "resources.vcpus", "resources.memoryMiB",
+                "ingressPort", "env");
+    }
+
+    @Test
     void everyFaultyFieldOfAnIdlePolicyIsNamedAtOnceBeforeTheImageIsLookedUp() throws Exception {
         JsonNode p = json(post("/v1/microvms", "{\"image\":\"no-such-image\",\"maxDurationSeconds\":0,"
                 + "\"idlePolicy\":{\"maxIdleSeconds\":0,\"suspendedSeconds\":-1,\"autoResume\":\"yes\",\"extra\":1}}"), 400);

@@ -35,10 +35,13 @@ final class DaemonProcess implements AutoCloseable {
 
     private final Path dataDir;
     private final Process process;
+    /** This process's output (the daemon's log). */
+    final Path log;
     final String base;
     final String key;
 
-    private DaemonProcess(Path dataDir, Process process, String base, String key) {
+    private DaemonProcess(Path dataDir, Process process, String base, String key, Path log) {
+        this.log = log;
         this.dataDir = dataDir;
         this.process = process;
         this.base = base;
@@ -89,7 +92,7 @@ final class DaemonProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         String key = Files.readString(dataDir.resolve("admin.key")).strip();
-        return new DaemonProcess(dataDir, p, base, key);
+        return new DaemonProcess(dataDir, p, base, key, log);
     }
 
     private static String tail(Path log) {

@@ -3,8 +3,10 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.NotFoundException;
+import dev.burrow.daemon.microvms.RunRequest;
 import dev.burrow.daemon.store.Ids;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.oci.ImageFormat;
@@ -19,9 +21,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /** Uploads, images and versions (SPEC §3). */
 final class ImageRoutes {
+
+    /** SPEC §0: an image name. */
+    static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
     private final Function<String, ImageService> images;
     private final Uploads uploads;
@@ -118,23 +124,75 @@ final class ImageRoutes {
 
     private void create(Call c) throws Exception {
         Dtos.CreateImage req = c.json(Dtos.CreateImage.class);
+        FieldErrors errors = new FieldErrors();
         if (req.name() == null) {
-            throw ApiException.badRequest("name", "name is required");
+            errors.add("name", "name is required");
+        } else if (!IMAGE_NAME.matcher(req.name()).matches()) {
+            errors.add("name", "name must match [a-z0-9][a-z0-9._-]{0,62}; got '" + Queries.printable(req.name()) + "'");
         }
+        staticChecks(req, errors);
+        errors.throwIfAny();
         ImageVersion v = images.apply(c.tenant()).create(req.name(), source(c, req.source()), req.settings());
         c.send(202, Dtos.VersionView.of(v));
     }
 
     private void addVersion(Call c) throws Exception {
         Dtos.CreateImage req = c.json(Dtos.CreateImage.class);
+        FieldErrors errors = new FieldErrors();
         if (req.name() != null && !req.name().equals(c.param("name"))) {
-            throw ApiException.badRequest("name", "name is given by the path; leave it out of the body");
+            errors.add("name", "name is given by the path; leave it out of the body");
         }
+        staticChecks(req, errors);
+        errors.throwIfAny();
         ImageService s = images.apply(c.tenant());
         if (s.versions(c.param("name")).isEmpty()) {
             throw new NotFoundException("no image named " + c.param("name"));
         }
         c.send(202, Dtos.VersionView.of(s.addVersion(c.param("name"), source(c, req.source()), req.settings())));
+    }
+
+    /**
+     * Every check that needs no lookup, all reported at once (issue 8): the source's shape,
+     * resources, hooks, ingressPort and env. The upload is looked up only once these pass.
+     */
+    private static void staticChecks(Dtos.CreateImage req, FieldErrors errors) {
+        Dtos.SourceDto s = req.source();
+        if (s == null || s.type() == null) {
+            errors.add("source.type", "source.type is required: upload or path");
+        } else if (s.type().equals("upload")) {
+            if (s.uploadId() == null) {
+                errors.add("source.uploadId", "source.uploadId is required for an upload source");
+            }
+            if (s.format() == null) {
+                errors.add("source.format", "source.format is required: oci-archive, oci-layout-tar or docker-archive");
+            }
+        } else if (!List.of("path", "registry", "dockerfile").contains(s.type())) {
+            errors.add("source.type", "source.type must be upload or path; got " + Queries.printable(s.type()));
+        }
+        if (s != null && s.format() != null && !List.of("oci-archive", "oci-layout-tar", "docker-archive").contains(s.format())) {
+            errors.add("source.format", "source.format must be oci-archive, oci-layout-tar or docker-archive; got " + Queries.printable(s.format()));
+        }
+        Dtos.ResourcesDto r = req.resources();
+        if (r != null) {
+            range(errors, "resources.vcpus", r.vcpus(), 1, 16);
+            range(errors, "resources.memoryMiB", r.memoryMiB(), 128, 32768);
+            range(errors, "resources.diskMiB", r.diskMiB(), 1024, 32768);
+        }
+        if (req.hooks() != null) {
+            try {
+                req.hooks().toHooks();
+            } catch (InvalidRequestException e) {
+                errors.add(e.field(), e.getMessage());
+            }
+        }
+        range(errors, "ingressPort", req.ingressPort(), 1, 65535);
+        RunRequest.envViolations("env", req.env()).forEach(v -> errors.add(v.field(), v.detail()));
+    }
+
+    private static void range(FieldErrors errors, String field, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            errors.add(field, field + " must be between " + min + " and " + max + "; got " + value);
+        }
     }
 
     private ImageSourceSpec source(Call c, Dtos.SourceDto s) {

@@ -40,7 +40,6 @@ final class MicroVmRoutes {
     private static final Duration STALL_GRACE = Duration.ofSeconds(5);
     private static final Duration STDIN_ONCE_WAIT = Duration.ofSeconds(30);
     private static final Duration STDIN_STREAM_WAIT = Duration.ofSeconds(60);
-    private static final java.util.regex.Pattern IMAGE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final int MAX_RUN_HOOK_PAYLOAD = 64 * 1024;
     private static final int MAX_SUSPENDED_SECONDS = 30 * 86_400;
     private static final int MAX_FORKS = 64;
@@ -84,7 +83,7 @@ final class MicroVmRoutes {
         FieldErrors errors = new FieldErrors();
         if (req.image() == null) {
             errors.add("image", "image is required");
-        } else if (!IMAGE_NAME.matcher(req.image()).matches()) {
+        } else if (!ImageRoutes.IMAGE_NAME.matcher(req.image()).matches()) {
             errors.add("image", "image must match [a-z0-9][a-z0-9._-]{0,62}; got '" + Queries.printable(req.image()) + "'");
         }
         if (req.version() != null && req.version() < 1) {
