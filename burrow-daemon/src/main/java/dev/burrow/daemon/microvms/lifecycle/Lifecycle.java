@@ -227,6 +227,11 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     public MicroVmRecord get(String tenantId, String id) {
+        Supervisor s = supervisors.get(id);
+        if (s != null && !s.settled && s.tenantId.equals(tenantId)) {
+            s.acquire(); // being reconciled after a restart: answer with the state it resolves to
+            s.release();
+        }
         return records.get(tenantId, id).orElseThrow(() -> new NotFoundException("no microVM " + id));
     }
 
@@ -362,6 +367,7 @@ public final class Lifecycle implements AutoCloseable {
             Settings st = settingsOf.apply(r);
             Supervisor s = supervisor(r.id(), r.tenantId(), MicroVmState.valueOf(r.state()), st.machine(), st.hooks(),
                     PolicyJson.read(r.idlePolicy()), r.expiresAt());
+            s.settled = false;
             s.acquire();
             supervisors.put(r.id(), s);
             work.add(Map.entry(s, r));
@@ -389,6 +395,7 @@ public final class Lifecycle implements AutoCloseable {
                     } catch (RuntimeException e) {
                         LOG.error("reconciling {}: {}", r.id(), e.getMessage(), e);
                     } finally {
+                        s.settled = true;
                         forgetIfTerminal(s);
                         s.release();
                     }

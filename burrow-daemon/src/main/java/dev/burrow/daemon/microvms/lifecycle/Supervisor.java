@@ -92,6 +92,8 @@ final class Supervisor {
     private volatile String savedId;
     private volatile Instant suspendedAt;
     private volatile boolean detached;
+    /** False from a restart until reconciliation resolved this microVM: reads wait for it (a recorded transitional state is not the truth). */
+    volatile boolean settled = true;
 
     Supervisor(String id, String tenantId, MicroVmState state, Config c) {
         this.id = id;
