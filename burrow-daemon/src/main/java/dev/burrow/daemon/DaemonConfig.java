@@ -3,6 +3,7 @@ package dev.burrow.daemon;
 import dev.burrow.daemon.api.ApiLimits;
 import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -52,7 +53,7 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         LifecycleSettings l = LifecycleSettings.DEFAULTS;
         String tier = env.get("BURROW_MEMORY_TIER_SECONDS");
         if (tier != null && !tier.isBlank()) {
-            l = l.withMemoryTier(java.time.Duration.ofSeconds(nonNegative("BURROW_MEMORY_TIER_SECONDS", tier)));
+            l = l.withMemoryTier(Duration.ofSeconds(nonNegative("BURROW_MEMORY_TIER_SECONDS", tier)));
         }
         String avail = env.get("BURROW_MIN_AVAILABLE_MIB");
         if (avail != null && !avail.isBlank()) {

@@ -6,7 +6,6 @@ import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.images.Resources;
 import dev.burrow.daemon.images.VersionState;
-import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
 import dev.burrow.daemon.store.MicroVmRecord;

@@ -18,11 +18,11 @@ import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.Identity;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -114,7 +115,7 @@ public final class Lifecycle implements AutoCloseable {
      * Restores a new microVM: PENDING is recorded once the engine has chosen its id, RUNNING
      * once the guest answers (then the run hook). {@code started} hears the PENDING record.
      */
-    public MicroVmRecord run(Launch l, String requestId, java.util.function.Consumer<MicroVmRecord> started) {
+    public MicroVmRecord run(Launch l, String requestId, Consumer<MicroVmRecord> started) {
         Supervisor[] created = new Supervisor[1];
         MicroVm vm;
         try {
@@ -291,7 +292,7 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     private Map<Supervisor, Input> due(Instant now) {
-        Map<Supervisor, Input> out = new java.util.LinkedHashMap<>();
+        Map<Supervisor, Input> out = new LinkedHashMap<>();
         List<Supervisor> memoryTier = new ArrayList<>();
         for (Supervisor s : supervisors.values()) {
             MicroVmState st = s.state();
@@ -506,9 +507,5 @@ public final class Lifecycle implements AutoCloseable {
         for (Supervisor s : supervisors.values()) {
             s.detach();
         }
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
     }
 }

@@ -22,6 +22,7 @@ import dev.burrow.vmm.agent.Identity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -565,7 +566,7 @@ final class Supervisor {
         }
         HookRunner.Outcome o;
         try {
-            o = hooks.call(v, hookSettings.port(), name, payload, java.time.Duration.ofSeconds(hook.timeoutSeconds()));
+            o = hooks.call(v, hookSettings.port(), name, payload, Duration.ofSeconds(hook.timeoutSeconds()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             o = new HookRunner.Outcome(false, "interrupted");

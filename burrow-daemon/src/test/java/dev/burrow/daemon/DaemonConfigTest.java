@@ -1,0 +1,29 @@
+package dev.burrow.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DaemonConfigTest {
+
+    @Test
+    void theMemoryTierAndThePressureThresholdComeFromTheEnvironmentWithDefaults() {
+        DaemonConfig none = DaemonConfig.fromEnvironment(Map.of());
+        assertThat(none.lifecycle().memoryTierSeconds()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(none.lifecycle().minAvailableMiB()).isEqualTo(1024);
+        DaemonConfig set = DaemonConfig.fromEnvironment(Map.of("BURROW_MEMORY_TIER_SECONDS", "0", "BURROW_MIN_AVAILABLE_MIB", "4096"));
+        assertThat(set.lifecycle().memoryTier()).isFalse();
+        assertThat(set.lifecycle().minAvailableMiB()).isEqualTo(4096);
+    }
+
+    @Test
+    void aMemoryTierThatIsNotAWholeNumberIsRefusedByName() {
+        assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_MEMORY_TIER_SECONDS", "-1")))
+                .hasMessageContaining("BURROW_MEMORY_TIER_SECONDS must be a whole number of 0 or more; got '-1'");
+        assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_MIN_AVAILABLE_MIB", "lots")))
+                .hasMessageContaining("BURROW_MIN_AVAILABLE_MIB");
+    }
+}
