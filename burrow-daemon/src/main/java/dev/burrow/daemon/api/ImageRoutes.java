@@ -169,8 +169,12 @@ final class ImageRoutes {
         } else if (!List.of("path", "registry", "dockerfile").contains(s.type())) {
             errors.add("source.type", "source.type must be upload or path; got " + Queries.printable(s.type()));
         }
-        if (s != null && s.format() != null && !List.of("oci-archive", "oci-layout-tar", "docker-archive").contains(s.format())) {
-            errors.add("source.format", "source.format must be oci-archive, oci-layout-tar or docker-archive; got " + Queries.printable(s.format()));
+        if (s != null && s.format() != null) {
+            try {
+                format(s.format(), false); // the one list of formats
+            } catch (ApiException e) {
+                errors.add("source.format", e.getMessage());
+            }
         }
         Dtos.ResourcesDto r = req.resources();
         if (r != null) {
@@ -233,7 +237,8 @@ final class ImageRoutes {
             case "oci-archive", "oci-layout-tar" -> ImageFormat.OCI_ARCHIVE;
             case "docker-archive" -> ImageFormat.DOCKER_ARCHIVE;
             case "oci-layout" -> ImageFormat.OCI_LAYOUT;
-            default -> throw ApiException.badRequest("source.format", "source.format must be oci-archive, oci-layout-tar or docker-archive; got " + f);
+            default -> throw ApiException.badRequest("source.format", "source.format must be oci-archive, oci-layout-tar or docker-archive "
+                    + "(oci-layout for a path source); got " + Queries.printable(f));
         };
     }
 
