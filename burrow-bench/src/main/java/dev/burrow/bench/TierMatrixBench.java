@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The lifecycle figures of issue 8, in one run so every ratio compares the same machine state
  * (docs/PERFORMANCE.md, "Lifecycle (issue 8)"): both suspend tiers × guest memory × memory
- * dirtied, suspend time and resume to the first exec byte, interleaved round by round with runs
+ * dirtied, suspend time and resume to the first exec byte, interleaved round by round (in a
+ * rotating order, each memory-tier resume's background removal of its save awaited) with runs
  * from the template and a host write + fsync control of the same size; then fork 1 → N from one
  * kept save; then many disk-tier cycles of one microVM.
  *
@@ -45,6 +46,8 @@ public final class TierMatrixBench {
 
     private static final Duration T = Duration.ofSeconds(60);
     private static final Duration FILL_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SETTLE_POLL = Duration.ofMillis(10);
     /** What a guest keeps for its kernel and agent when asked to dirty more than it has: the fill stops short by this. */
     private static final long GUEST_RESERVE_MIB = 64;
     private static final int CONTROL_CHUNK = 1 << 20;
@@ -107,7 +110,8 @@ public final class TierMatrixBench {
             for (int r = 0; r < rounds; r++) { // interleaved: every cell sees the same machine noise
                 fromSmall.add(runFromTemplate(small));
                 fromLarge.add(runFromTemplate(large));
-                for (Cell c : cells) {
+                for (int i = 0; i < cells.size(); i++) { // rotated, so no cell always follows the same one
+                    Cell c = cells.get((i + r) % cells.size());
                     if (r < c.runs) {
                         c.cycle();
                     }
@@ -234,6 +238,9 @@ public final class TierMatrixBench {
             vm = tier == SuspendMode.KEEP_VMM ? e.resumeKept(vm, Identity.of(id)) : e.restore(saved, id, Identity.of(id));
             firstByte(vm);
             resume.add(ms(t0));
+            if (tier == SuspendMode.KEEP_VMM) {
+                settle(saved.dir());
+            }
         }
 
         void close() {
@@ -422,6 +429,20 @@ public final class TierMatrixBench {
                 e.discardSaved(vm.id(), null);
             }
             vms.clear();
+        }
+    }
+
+    /**
+     * Waits until a resumed memory-tier save's files are gone: the engine removes them in the
+     * background, and a delta of hundreds of MiB being freed would slow whatever cell runs next.
+     */
+    private static void settle(Path saveDir) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+        while (Files.exists(saveDir)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the resumed save " + saveDir + " is still there after " + SETTLE_TIMEOUT);
+            }
+            Thread.sleep(SETTLE_POLL.toMillis());
         }
     }
 
