@@ -13,6 +13,10 @@ final class Stats {
         values.add(v);
     }
 
+    List<Double> values() {
+        return List.copyOf(values);
+    }
+
     int count() {
         return values.size();
     }
