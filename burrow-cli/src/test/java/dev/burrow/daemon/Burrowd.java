@@ -53,6 +53,34 @@ public final class Burrowd {
                 send(ex, 200, "{\"server\":\"0.1.0-fake\",\"agentProtocol\":1,\"vmm\":\"qemu 7.2.22\",\"accelerator\":\"TCG\",\"kernel\":\"6.1\"}");
             }
         });
+        // just enough microVMs for `down --suspend-all|--terminate-all`: run, list, suspend, delete
+        java.util.Map<String, String> states = new java.util.concurrent.ConcurrentSkipListMap<>();
+        server.createContext("/v1/microvms", ex -> {
+            if (!("Bearer " + key).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                send(ex, 401, "{\"type\":\"https://burrow.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"bad key\"}");
+                return;
+            }
+            ex.getRequestBody().readAllBytes();
+            String[] p = ex.getRequestURI().getPath().substring(1).split("/");
+            String method = ex.getRequestMethod();
+            if (p.length == 2 && method.equals("POST")) {
+                String id = "vm01fake" + (states.size() + 1);
+                states.put(id, "RUNNING");
+                send(ex, 201, vm(id, "RUNNING"));
+            } else if (p.length == 2 && method.equals("GET")) {
+                StringBuilder items = new StringBuilder();
+                states.forEach((id, st) -> items.append(items.isEmpty() ? "" : ",").append(vm(id, st)));
+                send(ex, 200, "{\"items\":[" + items + "],\"nextCursor\":null}");
+            } else if (p.length == 4 && p[3].equals("suspend") && states.containsKey(p[2])) {
+                states.put(p[2], "SUSPENDED");
+                send(ex, 200, vm(p[2], "SUSPENDED"));
+            } else if (p.length == 3 && method.equals("DELETE") && states.containsKey(p[2])) {
+                states.put(p[2], "TERMINATED");
+                send(ex, 202, vm(p[2], "TERMINATED"));
+            } else {
+                send(ex, 404, "{\"type\":\"https://burrow.dev/problems/not-found\",\"title\":\"not found\",\"status\":404,\"detail\":\"no route\"}");
+            }
+        });
         server.start();
         System.out.println("fake burrowd listening on " + listen);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -64,6 +92,10 @@ public final class Burrowd {
             }
         }));
         Thread.currentThread().join();
+    }
+
+    private static String vm(String id, String state) {
+        return "{\"id\":\"" + id + "\",\"image\":\"demo\",\"version\":1,\"state\":\"" + state + "\",\"labels\":{}}";
     }
 
     private static void send(HttpExchange ex, int status, String body) throws IOException {
