@@ -489,6 +489,16 @@ class BurrowdTest {
     }
 
     @Test
+    void anExecTooLargeForOneFrameIsABadRequestAndTheMicroVmStaysUsable() throws Exception {
+        String id = run();
+        JsonNode p = json(post("/v1/microvms/" + id + "/exec", "{\"cmd\":[\"true\"],\"user\":\"" + "s".repeat(900 * 1024) + "\"}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("cmd");
+        assertThat(p.get("detail").asText()).contains("pass large data on stdin");
+        assertThat(exec(id, "{\"cmd\":[\"echo\",\"ok\"]}").stdout()).isEqualTo("ok\n");
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
     void everyFaultyFieldOfAnImageIsNamedAtOnceBeforeTheUploadIsLookedUp() throws Exception {
         JsonNode p = json(post("/v1/images", "{\"name\":\"Bad!\",\"source\":{\"type\":\"upload\",\"format\":\"zip\"},"
                 + "\"resources\":{\"vcpus\":0,\"memoryMiB\":64,\"diskMiB\":1024},\"ingressPort\":0,\"env\":{\"1X\":\"v\"}}"), 400);

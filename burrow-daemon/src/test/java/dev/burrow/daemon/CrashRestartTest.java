@@ -282,6 +282,7 @@ class CrashRestartTest {
                 m = line.matcher(Files.readString(d.log));
             }
             assertThat(Integer.parseInt(m.group(1))).isEqualTo(20);
+            System.out.println("CrashRestartTest: reconciled 20 real microVMs (10 running, 10 suspended) in " + m.group(2) + " ms");
             assertThat(Long.parseLong(m.group(2))).as("ms to reconcile 20 microVMs").isLessThan(2000);
             for (int i = 0; i < ids.size(); i++) {
                 assertThat(d.state(ids.get(i))).isEqualTo(i % 2 == 0 ? "SUSPENDED" : "RUNNING");

@@ -159,6 +159,11 @@ public final class MicroVmService implements AutoCloseable {
             Map<String, String> env = new LinkedHashMap<>(r.env());
             env.putAll(req.env());
             return new Exec(use.vm().agent().exec(req.withEnv(env)), use);
+        } catch (IllegalArgumentException tooLarge) {
+            use.close();
+            // one EXEC frame carries the command line; the engine refused one larger than that
+            throw new InvalidRequestException("cmd", "cmd, env (the microVM's included), cwd and user are too large for one exec: "
+                    + tooLarge.getMessage() + "; pass large data on stdin instead");
         } catch (IOException | RuntimeException e) {
             use.close();
             throw e;
