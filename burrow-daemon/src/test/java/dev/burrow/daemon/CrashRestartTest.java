@@ -134,6 +134,9 @@ class CrashRestartTest {
             throw new AssertionError("burrowd answered the call instead of halting at " + point);
         } catch (java.io.IOException expected) {
             // the connection died with the daemon
+        } catch (AssertionError | RuntimeException e) {
+            armed.kill(); // never leave an armed daemon running when its point was missed or the setup failed
+            throw e;
         }
         assertThat(armed.awaitExit(Duration.ofSeconds(60))).as("halted at the crash point").isEqualTo(137);
 
