@@ -1,5 +1,13 @@
 package dev.burrow.bench;
 
+import static dev.burrow.bench.BenchSupport.du;
+import static dev.burrow.bench.BenchSupport.firstByte;
+import static dev.burrow.bench.BenchSupport.host;
+import static dev.burrow.bench.BenchSupport.id;
+import static dev.burrow.bench.BenchSupport.intArg;
+import static dev.burrow.bench.BenchSupport.ms;
+import static dev.burrow.bench.BenchSupport.writeAndFsync;
+
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
@@ -13,17 +21,12 @@ import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.BusyboxRootfs;
 import dev.burrow.vmm.testing.EngineFixture;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,8 +49,7 @@ import java.util.List;
 public final class EngineBench {
 
     private static final Duration T = Duration.ofSeconds(60);
-    private static int counter;
-
+    
     public static void main(String[] args) throws Exception {
         int throughputMiB = intArg(args, "--exec-throughput", 0);
         if (throughputMiB > 0) {
@@ -84,7 +86,7 @@ public final class EngineBench {
         Stats cold = new Stats();
         for (int i = 0; i < coldRuns; i++) {
             long t0 = System.nanoTime();
-            MicroVm vm = engine.boot(id("cold"), new MachineSpec(1, 512), rootfs, Identity.fresh("cold"));
+            MicroVm vm = engine.boot(id("cold", "b"), new MachineSpec(1, 512), rootfs, Identity.fresh("cold"));
             firstByte(vm);
             cold.add(ms(t0));
             vm.close();
@@ -182,9 +184,9 @@ public final class EngineBench {
         Stats memoryResume = new Stats();
         Stats diskSuspend = new Stats();
         Stats diskResume = new Stats();
-        String kept = id("kept");
+        String kept = id("kept", "b");
         MicroVm k = e.restore(fx.template, kept, Identity.of(kept));
-        String cycled = id("disk");
+        String cycled = id("disk", "b");
         MicroVm d = e.restore(fx.template, cycled, Identity.of(cycled));
         for (int i = 0; i < runs; i++) { // interleaved so every kind sees the same machine noise
             fromTemplate.add(restoreToFirstByte(fx));
@@ -210,7 +212,7 @@ public final class EngineBench {
         d.close();
         e.discardSaved(cycled, null);
 
-        String id = id("chain");
+        String id = id("chain", "b");
         MicroVm vm = e.restore(fx.template, id, Identity.of(id));
         Stats early = new Stats();
         Stats late = new Stats();
@@ -239,7 +241,7 @@ public final class EngineBench {
         vm.close();
         e.discardSaved(id, null);
         // control: as many dirtied pages as cycle 50 had, from the first cycle on, so only the chain differs
-        String ctl = id("control");
+        String ctl = id("control", "b");
         vm = e.restore(fx.template, ctl, Identity.of(ctl));
         vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow | head -c "
                 + Math.max(0, lastDelta - firstDelta) + " > /dev/shm/fill"), T);
@@ -287,7 +289,7 @@ public final class EngineBench {
             QemuHypervisor e = fx.engine;
             for (int dirtyMiB : guestMiB == 512 ? new int[] {50} : new int[] {50, 500}) { // 500 MiB of tmpfs does not fit in 512
                 double write = writeAndFsync(fx.dataDir.resolve("write-baseline"), dirtyMiB);
-                String id = id("size");
+                String id = id("size", "b");
                 MicroVm vm = e.restore(fx.template, id, Identity.of(id));
                 var fill = vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow-dirty-page | head -c "
                         + ((long) dirtyMiB << 20) + " > /dev/shm/fill"), Duration.ofMinutes(5));
@@ -318,25 +320,6 @@ public final class EngineBench {
         System.out.println("\n" + md);
     }
 
-    /** Writes {@code mib} MiB of non-zero bytes to a new file and fsyncs it; returns the milliseconds it took. */
-    private static double writeAndFsync(Path file, int mib) throws IOException {
-        byte[] chunk = new byte[1 << 20];
-        Arrays.fill(chunk, (byte) 'b');
-        long t0 = System.nanoTime();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            for (int i = 0; i < mib; i++) {
-                ByteBuffer b = ByteBuffer.wrap(chunk);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            }
-            ch.force(true);
-        }
-        double took = ms(t0);
-        Files.delete(file);
-        return took;
-    }
-
     /** Files in a disk's backing chain, itself included, as qemu-img sees it (-U: its VMM holds the lock). */
     private static int chainLength(Path disk) throws Exception {
         Process p = new ProcessBuilder("qemu-img", "info", "-U", "--backing-chain", disk.toString()).redirectErrorStream(true).start();
@@ -345,19 +328,6 @@ public final class EngineBench {
             throw new IllegalStateException("qemu-img info failed: " + out);
         }
         return (int) out.lines().filter(l -> l.startsWith("image: ")).count();
-    }
-
-    /** Bytes allocated under {@code dir}, as du counts them (sparse files count what they hold). */
-    private static long du(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return 0;
-        }
-        Process p = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("du failed: " + out);
-        }
-        return Long.parseLong(out.split("\\s+")[0]);
     }
 
     private static double restoreToFirstByte(EngineFixture fx) throws Exception {
@@ -369,27 +339,13 @@ public final class EngineBench {
         return took;
     }
 
-    private static void firstByte(MicroVm vm) throws Exception {
-        ExecSession s = vm.agent().exec(ExecRequest.of("echo", "x"));
-        while (true) {
-            ExecEvent e = s.next(T);
-            if (e instanceof ExecEvent.Stdout) {
-                s.await(T);
-                return;
-            }
-            if (e == null || e instanceof ExecEvent.Exit || e instanceof ExecEvent.Failed) {
-                throw new IllegalStateException("no output from echo: " + e);
-            }
-        }
-    }
-
     private static String idleMemory(QemuHypervisor e, Template t, int count, MemoryModel model) throws Exception {
         List<MicroVm> vms = new ArrayList<>();
         Stats restore = new Stats();
         try {
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
-                MicroVm vm = e.restore(t, id("idle"), Identity.fresh("idle"));
+                MicroVm vm = e.restore(t, id("idle", "b"), Identity.fresh("idle"));
                 firstByte(vm);
                 restore.add(ms(t0));
                 vms.add(vm);
@@ -420,7 +376,7 @@ public final class EngineBench {
     }
 
     private static String saveCost(QemuHypervisor e, EngineFixture fx, MemoryModel model, int guestMiB, int dirtyMiB, boolean suspend) throws Exception {
-        MicroVm vm = e.restore(fx.template, id("save"), Identity.fresh("save"));
+        MicroVm vm = e.restore(fx.template, id("save", "b"), Identity.fresh("save"));
         // non-zero pages (QEMU sends zero pages as a flag): fill tmpfs, which lives in guest RAM
         var fill = vm.agent().run(ExecRequest.of("sh", "-c", "mount -o remount,size=90% /dev/shm; yes burrow-dirty-page | head -c "
                 + ((long) dirtyMiB << 20) + " > /dev/shm/fill && ls -l /dev/shm/fill"), Duration.ofMinutes(5));
@@ -434,42 +390,13 @@ public final class EngineBench {
         long state = Files.size(saved.state());
         long delta = saved.deltaBytes();
         t0 = System.nanoTime();
-        MicroVm back = e.restore(saved, id("resumed"), Identity.fresh("resumed"));
+        MicroVm back = e.restore(saved, id("resumed", "b"), Identity.fresh("resumed"));
         firstByte(back);
         double resume = ms(t0);
         back.close();
         FileTrees.delete(dir);
         return String.format("| %s / %s | %d MiB | %d MiB | %.0f ms | %.1f MiB | %.1f MiB | %.0f ms |%n", model, suspend ? "suspend" : "snapshot",
                 guestMiB, dirtyMiB, took, state / 1048576.0, delta / 1048576.0, resume);
-    }
-
-    private static String host() {
-        try {
-            String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
-            String mem = Files.readAllLines(Path.of("/proc/meminfo")).getFirst().replaceAll("\\s+", " ");
-            return cpu + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, " + mem + ", Debian "
-                    + Files.readString(Path.of("/etc/debian_version")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    private static String id(String prefix) {
-        return prefix + (++counter) + "b" + Long.toString(System.nanoTime() % 1_000_000, 36);
-    }
-
-    private static double ms(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
-    }
-
-    private static int intArg(String[] args, String name, int def) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return def;
     }
 
     private EngineBench() {}

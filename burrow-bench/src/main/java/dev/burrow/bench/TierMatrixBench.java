@@ -1,27 +1,29 @@
 package dev.burrow.bench;
 
+import static dev.burrow.bench.BenchSupport.du;
+import static dev.burrow.bench.BenchSupport.firstByte;
+import static dev.burrow.bench.BenchSupport.host;
+import static dev.burrow.bench.BenchSupport.id;
+import static dev.burrow.bench.BenchSupport.intArg;
+import static dev.burrow.bench.BenchSupport.intsArg;
+import static dev.burrow.bench.BenchSupport.loadAverage;
+import static dev.burrow.bench.BenchSupport.ms;
+import static dev.burrow.bench.BenchSupport.writeAndFsync;
+
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
-import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecResult;
-import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.EngineFixture;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,7 +52,6 @@ public final class TierMatrixBench {
     private static final Duration SETTLE_POLL = Duration.ofMillis(10);
     /** What a guest keeps for its kernel and agent when asked to dirty more than it has: the fill stops short by this. */
     private static final long GUEST_RESERVE_MIB = 64;
-    private static final int CONTROL_CHUNK = 1 << 20;
     private static final int EDGE_CYCLES = 5;
     private static final long CYCLE_WRITE_KIB = 256;
     private static final double MEMORY_RESUME_TARGET_MS = 30;
@@ -58,8 +59,7 @@ public final class TierMatrixBench {
     private static final double CONTROL_RATIO_TARGET = 2;
     private static final double FORK_RATIO_TARGET = 3;
     private static final double CYCLES_RATIO_TARGET = 1.1;
-    private static int counter;
-
+    
     public static void main(String[] args) {
         int code = 1;
         try {
@@ -116,7 +116,7 @@ public final class TierMatrixBench {
                         c.cycle();
                     }
                 }
-                control.add(writeAndFsync(small.dataDir, controlMiB));
+                control.add(writeAndFsync(small.dataDir.resolve("control-" + id("w", "l")), controlMiB));
                 System.out.printf("round %d of %d done, load %s%n", r + 1, rounds, loadAverage());
             }
         } finally {
@@ -192,7 +192,7 @@ public final class TierMatrixBench {
         final SuspendMode tier;
         final int askedMiB;
         final int runs;
-        final String id = id("cell");
+        final String id = id("cell", "l");
         final Stats suspend = new Stats();
         final Stats resume = new Stats();
         final Stats deltaMiB = new Stats();
@@ -266,7 +266,7 @@ public final class TierMatrixBench {
      */
     private static String fork(EngineFixture fx, int forks, int runs, int dirtyMiB) throws Exception {
         QemuHypervisor e = fx.engine;
-        String src = id("src");
+        String src = id("src", "l");
         MicroVm source = e.restore(fx.template, src, Identity.of(src));
         Stats all = new Stats();
         Stats suspend = new Stats();
@@ -285,7 +285,7 @@ public final class TierMatrixBench {
                 List<Future<MicroVm>> started = new ArrayList<>();
                 t0 = System.nanoTime();
                 for (int i = 0; i < forks; i++) {
-                    String forkId = id("fork");
+                    String forkId = id("fork", "l");
                     started.add(pool.submit(() -> {
                         MicroVm vm = e.restore(saved, forkId, Identity.fresh(forkId));
                         synchronized (made) {
@@ -320,7 +320,7 @@ public final class TierMatrixBench {
     /** {@code cycles} disk-tier cycles of one microVM (it writes to its disk each time): resume early vs late, and a control. */
     private static String cycles(EngineFixture fx, int cycles) throws Exception {
         QemuHypervisor e = fx.engine;
-        String id = id("chain");
+        String id = id("chain", "l");
         MicroVm vm = e.restore(fx.template, id, Identity.of(id));
         Stats early = new Stats();
         Stats late = new Stats();
@@ -374,29 +374,6 @@ public final class TierMatrixBench {
         return mib;
     }
 
-    /** The control: {@code mib} MiB of non-zero bytes written to a new file in {@code dir}, fsync'd, timed; the file is removed. */
-    private static double writeAndFsync(Path dir, int mib) throws IOException {
-        Path file = dir.resolve("control-" + id("w"));
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CONTROL_CHUNK);
-        byte[] pattern = "burrow-control-write\n".getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; chunk.hasRemaining(); i++) {
-            chunk.put(pattern[i % pattern.length]);
-        }
-        long t0 = System.nanoTime();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (long written = 0; written < (long) mib << 20; written += CONTROL_CHUNK) {
-                chunk.rewind();
-                while (chunk.hasRemaining()) {
-                    ch.write(chunk);
-                }
-            }
-            ch.force(true);
-            return ms(t0);
-        } finally {
-            Files.deleteIfExists(file);
-        }
-    }
-
     private static double runFromTemplate(EngineFixture fx) throws Exception {
         long t0 = System.nanoTime();
         MicroVm vm = fx.restore();
@@ -405,20 +382,6 @@ public final class TierMatrixBench {
             return ms(t0);
         } finally {
             vm.close();
-        }
-    }
-
-    private static void firstByte(MicroVm vm) throws Exception {
-        ExecSession s = vm.agent().exec(ExecRequest.of("echo", "x"));
-        while (true) {
-            ExecEvent ev = s.next(T);
-            if (ev instanceof ExecEvent.Stdout) {
-                s.await(T);
-                return;
-            }
-            if (ev == null || ev instanceof ExecEvent.Exit || ev instanceof ExecEvent.Failed) {
-                throw new IllegalStateException("no output from echo: " + ev);
-            }
         }
     }
 
@@ -472,62 +435,6 @@ public final class TierMatrixBench {
 
     private static String tierName(SuspendMode tier) {
         return tier == SuspendMode.KEEP_VMM ? "memory tier" : "disk tier";
-    }
-
-    /** Bytes allocated under {@code dir}, as du counts them (sparse files count what they hold). */
-    private static long du(Path dir) throws Exception {
-        Process p = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("du failed: " + out);
-        }
-        return Long.parseLong(out.split("\\s+")[0]);
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    private static String host() {
-        try {
-            String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
-            String mem = Files.readAllLines(Path.of("/proc/meminfo")).getFirst().replaceAll("\\s+", " ");
-            return cpu + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, " + mem + ", Debian "
-                    + Files.readString(Path.of("/etc/debian_version")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    private static String id(String prefix) {
-        return prefix + (++counter) + "l" + Long.toString(System.nanoTime() % 1_000_000, 36);
-    }
-
-    private static double ms(long t0) {
-        return (System.nanoTime() - t0) / 1e6;
-    }
-
-    private static int intArg(String[] args, String name, int def) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return def;
-    }
-
-    private static int[] intsArg(String[] args, String name, int[] def) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
-            }
-        }
-        return def;
     }
 
     private TierMatrixBench() {}
