@@ -151,8 +151,7 @@ public final class Lifecycle implements AutoCloseable {
             s.started(vm, Supervisor.payload(l.runHookPayload()), requestId);
             return get(l.tenantId(), s.id); // as this call left it, before a waiting call changes it
         } finally {
-            forgetIfTerminal(s);
-            s.release();
+            letGo(s);
         }
     }
 
@@ -221,8 +220,7 @@ public final class Lifecycle implements AutoCloseable {
                 source.afterFork(requestId);
             }
         } finally {
-            forgetIfTerminal(source);
-            source.release();
+            letGo(source);
         }
         return forks.stream().map(f -> get(tenantId, f.id())).toList();
     }
@@ -256,8 +254,7 @@ public final class Lifecycle implements AutoCloseable {
                 } catch (RuntimeException ex) {
                     LOG.warn("{}: {} failed: {}", s.id, describe(e.getValue()), ex.getMessage());
                 } finally {
-                    forgetIfTerminal(s);
-                    s.release();
+                    letGo(s);
                 }
             }
         }
@@ -278,8 +275,7 @@ public final class Lifecycle implements AutoCloseable {
                             LOG.info("{}: {}", s.id, describe(e.getValue()));
                             s.apply(e.getValue(), null);
                         } finally {
-                            forgetIfTerminal(s);
-                            s.release();
+                            letGo(s);
                         }
                     }
                 } catch (RuntimeException ex) {
@@ -397,8 +393,7 @@ public final class Lifecycle implements AutoCloseable {
                         LOG.error("reconciling {}: {}", r.id(), e.getMessage(), e);
                     } finally {
                         s.settled = true;
-                        forgetIfTerminal(s);
-                        s.release();
+                        letGo(s);
                     }
                 });
             }
@@ -440,8 +435,7 @@ public final class Lifecycle implements AutoCloseable {
             s.apply(input, requestId);
             return get(tenantId, id);
         } finally {
-            forgetIfTerminal(s);
-            s.release();
+            letGo(s);
         }
     }
 
@@ -470,6 +464,12 @@ public final class Lifecycle implements AutoCloseable {
                 machine, hookSettings, policy, expiresAt));
     }
 
+    /** Lets go of a permit taken on {@code s}; a microVM that reached a terminal state leaves the registry first. */
+    private void letGo(Supervisor s) {
+        forgetIfTerminal(s);
+        s.release();
+    }
+
     private void forgetIfTerminal(Supervisor s) {
         if (s.state().terminal()) {
             forget(s);
@@ -488,8 +488,7 @@ public final class Lifecycle implements AutoCloseable {
             try {
                 s.apply(input, null);
             } finally {
-                forgetIfTerminal(s);
-                s.release();
+                letGo(s);
             }
         }
     }

@@ -223,7 +223,7 @@ final class Supervisor {
                 move(MicroVmState.RUNNING, "suspend failed, still running: " + e.getMessage(), requestId, Suspension.UNCHANGED);
                 throw EngineFailure.of("suspending " + id, e);
             }
-            lose(running, "its VMM ended during a suspend: " + e.getMessage(), requestId);
+            lose("its VMM ended during a suspend: " + e.getMessage(), requestId);
             throw EngineFailure.of("suspending " + id, e);
         }
         CrashPoints.reach("suspend.saved");
@@ -265,7 +265,7 @@ final class Supervisor {
         if (running == null) {
             Optional<Template> saved = engine.saved(id, savedId);
             if (saved.isEmpty()) {
-                lose(null, "its saved state " + savedId + " is gone", requestId);
+                lose("its saved state " + savedId + " is gone", requestId);
                 throw new EngineFailure(EngineFailure.Kind.IO, "resuming " + id + " failed: its saved state is gone; the microVM is FAILED", null);
             }
             try {
@@ -342,7 +342,7 @@ final class Supervisor {
         if (state == MicroVmState.RUNNING) {
             String why = a.violation() ? "the guest broke the agent protocol: " + a.reason() : "the VMM or its agent went away: " + a.reason();
             LOG.warn("{}: {}", id, why);
-            lose(a.vm(), why, null);
+            lose(why, null);
         }
     }
 
@@ -364,15 +364,9 @@ final class Supervisor {
         }
     }
 
-    /** The guest is gone for good: FAILED, with its files reclaimed. */
-    private void lose(MicroVm v, String reason, String requestId) {
-        vm = null;
-        kept = false;
-        if (v != null) {
-            closeQuietly(v);
-        }
-        reapQuietly();
-        engine.discardSaved(id, null);
+    /** The guest is gone for good: FAILED, with its VMM (if any is left) ended and its files reclaimed. */
+    private void lose(String reason, String requestId) {
+        reclaim();
         move(MicroVmState.FAILED, reason, requestId, Suspension.CLEARED);
     }
 
@@ -395,7 +389,7 @@ final class Supervisor {
                 if (adopt()) {
                     engine.discardSaved(id, null); // a fork's save cut short by the restart
                 } else {
-                    lose(null, "its VMM was gone when burrowd restarted", null);
+                    lose("its VMM was gone when burrowd restarted", null);
                 }
             }
             case SUSPENDING -> {
@@ -404,14 +398,14 @@ final class Supervisor {
                 if (adopt()) {
                     move(MicroVmState.RUNNING, "burrowd restarted during a suspend; the save was discarded", null, Suspension.CLEARED);
                 } else {
-                    lose(null, "its VMM was gone when burrowd restarted during a suspend", null);
+                    lose("its VMM was gone when burrowd restarted during a suspend", null);
                 }
             }
             case SUSPENDED -> {
                 // a kept VMM is not adopted: a memory-tier microVM is simply disk-tier now
                 reapQuietly();
                 if (recordedSavedId == null || engine.saved(id, recordedSavedId).isEmpty()) {
-                    lose(null, "its saved state is missing", null);
+                    lose("its saved state is missing", null);
                 } else {
                     engine.discardSaved(id, recordedSavedId);
                     records.demote(id, "burrowd restarted");
@@ -428,7 +422,7 @@ final class Supervisor {
                     move(MicroVmState.SUSPENDED, "burrowd restarted during a resume", null, Suspension.UNCHANGED);
                     records.demote(id, "burrowd restarted");
                 } else {
-                    lose(null, "burrowd restarted during a resume and the saved state is gone", null);
+                    lose("burrowd restarted during a resume and the saved state is gone", null);
                 }
             }
             case TERMINATING -> {
@@ -503,7 +497,7 @@ final class Supervisor {
                     return t;
                 } catch (VmmException e) {
                     if (!vm.isAlive()) {
-                        lose(vm, "its VMM ended while a fork was taken: " + e.getMessage(), requestId);
+                        lose("its VMM ended while a fork was taken: " + e.getMessage(), requestId);
                     }
                     throw EngineFailure.of("forking " + id, e);
                 }
@@ -526,7 +520,7 @@ final class Supervisor {
             }
             engine.discardSaved(id, null);
         } catch (VmmException e) {
-            lose(vm, "its VMM did not run again after a fork: " + e.getMessage(), requestId);
+            lose("its VMM did not run again after a fork: " + e.getMessage(), requestId);
             throw EngineFailure.of("continuing " + id + " after a fork", e);
         }
     }
