@@ -120,30 +120,16 @@ class BurrowdTest {
 
     private static final dev.burrow.api.ApiContract CONTRACT = dev.burrow.api.ApiContract.get();
 
-    record Exec(String stdout, String stderr, int exit, List<JsonNode> lines) {}
-
-    static Exec exec(String id, String body) throws Exception {
+    static ExecOutput exec(String id, String body) throws Exception {
         HttpResponse<String> r = postValid("/v1/microvms/" + id + "/exec", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/x-ndjson"));
-        StringBuilder out = new StringBuilder();
-        StringBuilder err = new StringBuilder();
-        List<JsonNode> lines = new ArrayList<>();
-        int exit = -1;
-        for (String line : r.body().split("\n")) {
-            JsonNode n = JSON.readTree(line);
-            assertThat(CONTRACT.validateFrame("exec-frame", n)).as("exec frame %s", line).isEmpty();
-            lines.add(n);
-            if (n.has("stdout")) {
-                out.append(new String(Base64.getDecoder().decode(n.get("stdout").asText()), StandardCharsets.UTF_8));
-            } else if (n.has("stderr")) {
-                err.append(new String(Base64.getDecoder().decode(n.get("stderr").asText()), StandardCharsets.UTF_8));
-            } else if (n.has("exit")) {
-                exit = n.get("exit").asInt();
-            }
+        ExecOutput e = ExecOutput.parse(r.body());
+        for (JsonNode n : e.lines()) {
+            assertThat(CONTRACT.validateFrame("exec-frame", n)).as("exec frame %s", n).isEmpty();
         }
-        assertThat(lines.getFirst().has("started")).isTrue();
-        return new Exec(out.toString(), err.toString(), exit, lines);
+        assertThat(e.lines().getFirst().has("started")).isTrue();
+        return e;
     }
 
     static String run() throws Exception {
@@ -162,12 +148,12 @@ class BurrowdTest {
     @Test
     void aRunMicroVmExecutesCommandsWithExitCodesStdinAndTheImageEnvironment() throws Exception {
         String id = run();
-        Exec hi = exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $FROM_IMAGE; echo oops >&2\"]}");
+        ExecOutput hi = exec(id, "{\"cmd\":[\"sh\",\"-c\",\"echo $FROM_IMAGE; echo oops >&2\"]}");
         assertThat(hi.stdout()).isEqualTo("yes\n");
         assertThat(hi.stderr()).isEqualTo("oops\n");
         assertThat(hi.exit()).isZero();
         assertThat(exec(id, "{\"cmd\":[\"sh\",\"-c\",\"exit 3\"]}").exit()).isEqualTo(3);
-        Exec missing = exec(id, "{\"cmd\":[\"no-such-thing\"]}");
+        ExecOutput missing = exec(id, "{\"cmd\":[\"no-such-thing\"]}");
         assertThat(missing.exit()).isEqualTo(127);
         assertThat(missing.stderr()).contains("no-such-thing");
         String stdin = Base64.getEncoder().encodeToString("hi\n".getBytes(StandardCharsets.UTF_8));
@@ -479,7 +465,7 @@ class BurrowdTest {
         assertThat(exec(auto, "{\"cmd\":[\"sh\",\"-c\",\"echo kept > /root/kept\"]}").exit()).isZero();
         assertThat(awaitState(auto, "SUSPENDED", Duration.ofSeconds(6))).isEqualTo("SUSPENDED");
         assertThat(awaitState(manual, "SUSPENDED", Duration.ofSeconds(6))).isEqualTo("SUSPENDED");
-        Exec e = exec(auto, "{\"cmd\":[\"cat\",\"/root/kept\"]}");
+        ExecOutput e = exec(auto, "{\"cmd\":[\"cat\",\"/root/kept\"]}");
         assertThat(e.stdout()).isEqualTo("kept\n");
         assertThat(json(get("/v1/microvms/" + auto), 200).get("state").asText()).isIn("RUNNING", "SUSPENDED");
         JsonNode refused = json(post("/v1/microvms/" + manual + "/exec", "{\"cmd\":[\"true\"]}"), 409);

@@ -10,12 +10,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +28,6 @@ final class DaemonProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration READY = Duration.ofSeconds(90);
-
-    record Exec(String stdout, String stderr, int exit) {}
 
     private final Path dataDir;
     private final Process process;
@@ -127,27 +123,16 @@ final class DaemonProcess implements AutoCloseable {
         return call("GET", "/v1/microvms/" + id, null, 200).get("state").asText();
     }
 
-    Exec exec(String id, String... cmd) throws Exception {
+    ExecOutput exec(String id, String... cmd) throws Exception {
         HttpResponse<String> r = send("POST", "/v1/microvms/" + id + "/exec", JSON.writeValueAsString(Map.of("cmd", List.of(cmd))));
         if (r.statusCode() != 200) {
             throw new AssertionError("exec in " + id + " answered " + r.statusCode() + ": " + r.body());
         }
-        StringBuilder out = new StringBuilder();
-        StringBuilder err = new StringBuilder();
-        int exit = -1;
-        for (String line : r.body().split("\n")) {
-            JsonNode n = JSON.readTree(line);
-            if (n.has("stdout")) {
-                out.append(new String(Base64.getDecoder().decode(n.get("stdout").asText()), StandardCharsets.UTF_8));
-            } else if (n.has("stderr")) {
-                err.append(new String(Base64.getDecoder().decode(n.get("stderr").asText()), StandardCharsets.UTF_8));
-            } else if (n.has("exit")) {
-                exit = n.get("exit").asInt();
-            } else if (n.has("error")) {
-                throw new AssertionError("exec in " + id + " failed: " + n);
-            }
+        ExecOutput e = ExecOutput.parse(r.body());
+        if (e.error() != null) {
+            throw new AssertionError("exec in " + id + " failed: " + e.error());
         }
-        return new Exec(out.toString(), err.toString(), exit);
+        return e;
     }
 
     /** Waits for the process to end by itself (a crash point); its exit status. */
