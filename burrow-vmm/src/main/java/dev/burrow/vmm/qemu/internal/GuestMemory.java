@@ -28,27 +28,22 @@ public final class GuestMemory {
 
     private GuestMemory() {}
 
+    /** The guest-RAM mapping of a VMM: its start address and the file it maps. */
+    private record RamMapping(long start, Path file) {}
+
     /** The file behind the guest-RAM mapping of {@code sizeBytes}, as the VMM mapped it; empty when there is none. */
     public static Optional<Path> ramFile(long pid, long sizeBytes) throws VmmException {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
-                String[] f = line.trim().split("\\s+", 6);
-                if (f.length < 6 || !f[5].endsWith("/memory")) {
-                    continue;
-                }
-                String[] range = f[0].split("-");
-                if (Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16) == sizeBytes) {
-                    return Optional.of(Path.of(f[5]));
-                }
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new VmmException("cannot read the memory map of VMM " + pid + ": " + e.getMessage(), e);
-        }
+        return ramMapping(pid, sizeBytes).map(RamMapping::file);
     }
 
     /** Start address of the guest-RAM mapping: the file mapping of exactly {@code sizeBytes} backed by a "memory" file. */
     public static long ramBase(long pid, long sizeBytes) throws VmmException {
+        return ramMapping(pid, sizeBytes).map(RamMapping::start).orElseThrow(() ->
+                new VmmException("VMM " + pid + " has no guest-RAM mapping of " + sizeBytes + " bytes"));
+    }
+
+    /** The mapping in /proc/PID/maps of exactly {@code sizeBytes} backed by a file named "memory". */
+    private static Optional<RamMapping> ramMapping(long pid, long sizeBytes) throws VmmException {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "maps"))) {
                 String[] f = line.trim().split("\\s+", 6);
@@ -59,13 +54,13 @@ public final class GuestMemory {
                 long start = Long.parseUnsignedLong(range[0], 16);
                 long end = Long.parseUnsignedLong(range[1], 16);
                 if (end - start == sizeBytes) {
-                    return start;
+                    return Optional.of(new RamMapping(start, Path.of(f[5])));
                 }
             }
+            return Optional.empty();
         } catch (IOException e) {
             throw new VmmException("cannot read the memory map of VMM " + pid + ": " + e.getMessage(), e);
         }
-        throw new VmmException("VMM " + pid + " has no guest-RAM mapping of " + sizeBytes + " bytes");
     }
 
     /** Copies every dirtied page into {@code delta} (sparse, at its guest offset) and writes the run index; returns the page count. */
