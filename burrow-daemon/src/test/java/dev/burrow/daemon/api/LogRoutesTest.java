@@ -184,6 +184,27 @@ class LogRoutesTest {
     }
 
     @Test
+    void aStoppingDaemonEndsAFollowWithTheReason() throws Exception {
+        ring.write("up\n".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<InputStream> r = http.send(get("/v1/microvms/vm1/logs?format=ndjson&follow=true"), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertThat(checked(in.readLine()).get("text").asText()).isEqualTo("up\n");
+            Thread closing = Thread.ofVirtual().start(() -> {
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            JsonNode last = checked(in.readLine());
+            assertThat(last.get("stream").asText()).isEqualTo("burrow");
+            assertThat(last.get("text").asText()).isEqualTo("burrowd is stopping; follow again to read on");
+            assertThat(last.has("state")).isFalse();
+            closing.join(WAIT.toMillis());
+        }
+    }
+
+    @Test
     void badParametersAreBadRequestsNamingThemAndAnotherIdIsNotFound() throws Exception {
         HttpResponse<String> format = http.send(get("/v1/microvms/vm1/logs?format=xml"), HttpResponse.BodyHandlers.ofString());
         assertThat(format.statusCode()).isEqualTo(400);
