@@ -120,7 +120,8 @@ class ConsoleLogsTest {
 
     @Test
     void aFollowerSeesEachLineOnceAcrossAnIdleSuspendAndAResumeAndIsToldWhenTheMicroVmEnds() throws Exception {
-        String id = run("{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":2}}");
+        // autoResume: a data-plane call would resume it; reading logs must not
+        String id = run("{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":2,\"autoResume\":true}}");
         HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + id + "/logs?follow=true&format=ndjson"))
                 .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
