@@ -1,10 +1,13 @@
 package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.logs.LogSettings;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
+import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
@@ -27,6 +30,10 @@ public final class Api implements AutoCloseable {
         new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
+        new LogRoutes((tenant, id) -> {
+            MicroVmRecord r = microvms.get(tenant, id);
+            return new LogRoutes.Console(MicroVmState.valueOf(r.state()), r.stateReason(), microvms.console(id));
+        }, LogSettings.DEFAULTS).register(server);
         new TokenRoutes(microvms, tokens, limits).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
     }
