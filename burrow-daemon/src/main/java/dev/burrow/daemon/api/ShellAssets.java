@@ -1,0 +1,121 @@
+package dev.burrow.daemon.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The browser terminal's files, read once from the classpath: the page and error templates, its
+ * own script and style, and xterm.js with its fit addon (fetched with npm by the build, see
+ * {@code src/build/fetch-xterm.sh}). Each asset has a content hash: pages link
+ * {@code /shell/assets/<name>?v=<hash>}, so a link can be cached for good and a new daemon's
+ * files are new links.
+ */
+final class ShellAssets {
+
+    static final String PREFIX = "/shell/assets/";
+    private static final String RESOURCES = "/dev/burrow/daemon/shell/";
+    private static final String JS = "text/javascript; charset=utf-8";
+    private static final String CSS = "text/css; charset=utf-8";
+    private static final String TEXT = "text/plain; charset=utf-8";
+    /** The only names served: nothing else on the classpath is reachable through {@code /shell/assets/}. */
+    private static final Map<String, String> SERVED = Map.of(
+            "xterm.js", JS, "addon-fit.js", JS, "shell.js", JS,
+            "xterm.css", CSS, "shell.css", CSS,
+            "xterm.LICENSE.txt", TEXT, "addon-fit.LICENSE.txt", TEXT);
+    /** Hex digits of the content hash in a link (64 bits: enough to tell versions apart). */
+    private static final int VERSION_DIGITS = 16;
+
+    record Asset(String name, String contentType, byte[] bytes, String version) {
+
+        String etag() {
+            return "\"" + version + "\"";
+        }
+    }
+
+    private final Map<String, Asset> assets = new LinkedHashMap<>();
+    private final String page;
+    private final String errorPage;
+
+    private ShellAssets() {
+        SERVED.forEach((name, type) -> {
+            byte[] bytes = read(name);
+            assets.put(name, new Asset(name, type, bytes, hash(bytes)));
+        });
+        page = new String(read("page.html"), StandardCharsets.UTF_8);
+        errorPage = new String(read("error.html"), StandardCharsets.UTF_8);
+    }
+
+    /** Reads every file; a build that did not bundle xterm.js fails here, not in a user's browser. */
+    static ShellAssets load() {
+        return new ShellAssets();
+    }
+
+    Optional<Asset> get(String name) {
+        return Optional.ofNullable(assets.get(name));
+    }
+
+    /** The terminal page of microVM {@code id}. */
+    String page(String id) {
+        return fill(page, Map.of("title", "Burrow terminal: " + id, "id", id));
+    }
+
+    /** A small page for an error, e.g. a missing or expired credential. */
+    String errorPage(String title, String detail) {
+        return fill(errorPage, Map.of("title", title, "detail", detail));
+    }
+
+    /** Replaces {@code {{name}}} by an asset's versioned link, or by an escaped value. */
+    private String fill(String template, Map<String, String> values) {
+        String out = template;
+        for (Asset a : assets.values()) {
+            out = out.replace("{{" + a.name() + "}}", PREFIX + a.name() + "?v=" + a.version());
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            out = out.replace("{{" + e.getKey() + "}}", escape(e.getValue()));
+        }
+        return out;
+    }
+
+    static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static byte[] read(String name) {
+        try (InputStream in = ShellAssets.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new IllegalStateException("the browser terminal's " + name + " is not on the classpath: build burrow-daemon"
+                        + " with Maven, which fetches xterm.js with npm (apt-get install npm)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String hash(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, VERSION_DIGITS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
