@@ -9,6 +9,7 @@ import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -28,6 +29,7 @@ public final class Api implements AutoCloseable {
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
         new TokenRoutes(microvms, tokens, limits).register(server);
+        new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
     }
 
