@@ -20,6 +20,7 @@ import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 
 /**
  * The browser terminal (SPEC §3 PTY): {@code GET /shell/{id}?token=<pty token>} trades the
@@ -107,7 +108,7 @@ final class ShellPage {
                     .sameSite(HttpCookie.SameSite.STRICT)
                     .maxAge(maxAge)
                     .build();
-            c.response.getHeaders().add(HttpHeader.SET_COOKIE, HttpCookie.toString(set));
+            Response.addCookie(c.response, set);
         }
         noStore(c);
         c.response.getHeaders().put(HttpHeader.LOCATION, "/shell/" + id);

@@ -10,6 +10,7 @@ import dev.burrow.daemon.tokens.Grant;
 import dev.burrow.daemon.tokens.PortSet;
 import dev.burrow.daemon.tokens.Scope;
 import dev.burrow.daemon.tokens.Tokens;
+import java.net.HttpCookie;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,6 +99,14 @@ class ShellPageTest {
         assertThat(r.headers().firstValue("Location")).contains("/shell/" + VM);
         assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
         String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        // the header a browser parses (RFC 6265), not a log line: name=value first, then the attributes
+        assertThat(setCookie).matches("burrow_shell=[A-Za-z0-9_-]{43}; .*");
+        assertThat(HttpCookie.parse(setCookie)).singleElement().satisfies(c -> {
+            assertThat(c.isHttpOnly()).isTrue();
+            assertThat(c.getPath()).isEqualTo("/shell/" + VM);
+            // java.net.HttpCookie counts from its Expires attribute against the wall clock: a second may have passed
+            assertThat(c.getMaxAge()).isBetween(LINK_LIFETIME.toSeconds() - 2, LINK_LIFETIME.toSeconds());
+        });
         assertThat(setCookie).contains("HttpOnly").containsIgnoringCase("SameSite=Strict").contains("Path=/shell/" + VM);
         Matcher m = COOKIE.matcher(setCookie);
         assertThat(m.find()).isTrue();
