@@ -36,6 +36,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -65,6 +66,10 @@ public final class ApiServer implements AutoCloseable {
     private IdempotencyKeys idempotency;
     private final Set<Route> idempotent = new HashSet<>();
     private final Set<Route> streamedIdempotent = new HashSet<>();
+    /** WebSocket routes: authenticated by key or by a subprotocol token, Origin-checked, upgraded by their handler. */
+    private final Set<Route> webSockets = new HashSet<>();
+    private final ServerWebSocketContainer sockets;
+    private final WebSocketAuth socketAuth;
     private volatile boolean stopping;
 
     public ApiServer(String host, int port, ApiKeys keys, ApiLimits limits) {
@@ -94,6 +99,8 @@ public final class ApiServer implements AutoCloseable {
                 return true;
             }
         });
+        this.sockets = ServerWebSocketContainer.ensure(server);
+        this.socketAuth = new WebSocketAuth(keys);
         this.scans = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("burrowd-connection-scan").factory());
     }
 
@@ -114,6 +121,17 @@ public final class ApiServer implements AutoCloseable {
         idempotentRoute(method, template, handler);
         streamedIdempotent.add(routes.getLast());
         return this;
+    }
+
+    /** A WebSocket endpoint (GET): its handler validates, then upgrades with {@link Call#upgrade}. */
+    ApiServer webSocketRoute(String template, Route.Handler handler) {
+        route("GET", template, handler);
+        webSockets.add(routes.getLast());
+        return this;
+    }
+
+    ServerWebSocketContainer sockets() {
+        return sockets;
     }
 
     public ApiServer idempotency(IdempotencyKeys keys) {
@@ -185,7 +203,11 @@ public final class ApiServer implements AutoCloseable {
                 MDC.put("microvm", params.get("id"));
             }
             call = new Call(request, response, requestId, params, limits, server.getScheduler(), gate, this);
-            if (route.authenticated()) {
+            if (webSockets.contains(route)) {
+                // a socket holds a stream slot (taken by its handler) for as long as it is open, not a call slot
+                call.principal = socketAuth.authenticate(request, params.get("id"));
+                call.upgradeCallback = callback;
+            } else if (route.authenticated()) {
                 call.principal = authenticate(request);
                 if (route.adminOnly() && !call.principal.admin()) {
                     throw new ApiException(403, "forbidden", null, "this call needs an admin key");
@@ -201,7 +223,9 @@ public final class ApiServer implements AutoCloseable {
             } else {
                 route.handler().handle(call);
             }
-            callback.succeeded();
+            if (!call.upgraded) {
+                callback.succeeded();
+            }
         } catch (Throwable t) {
             problem(response, callback, requestId, t);
         } finally {
