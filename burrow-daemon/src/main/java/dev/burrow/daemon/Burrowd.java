@@ -17,7 +17,9 @@ import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.SqliteImageStore;
+import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Tenants;
+import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.qemu.QemuHypervisor;
@@ -92,7 +94,7 @@ public final class Burrowd implements AutoCloseable {
         ApiKeys keys = new ApiKeys(db);
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
-                new dev.burrow.daemon.store.IdempotencyKeys(db), events, config.apiLimits());
+                new IdempotencyKeys(db), events, new Tokens(db, Clock.systemUTC()), config.apiLimits());
         api.start();
         reconciled.join();
         lifecycle.startTimers();

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -231,6 +232,35 @@ class BurrowdTest {
             assertThat(last.get("exit").asInt()).isZero();
         }
         json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+    }
+
+    @Test
+    void aTokenNamesItsScopePortsExpiryAndUrlAndEveryFaultyFieldIsNamedFirst() throws Exception {
+        JsonNode p = json(post("/v1/microvms/vmnosuch/tokens",
+                "{\"ports\":[0,{\"from\":9,\"to\":8}],\"expiresInSeconds\":5,\"scope\":\"root\"}"), 400);
+        assertThat(p.get("errors")).extracting(e -> e.get("field").asText())
+                .containsExactlyInAnyOrder("scope", "expiresInSeconds", "ports[0]", "ports[1]");
+        json(post("/v1/microvms/vmnosuch/tokens", "{}"), 404);
+
+        String id = run();
+        JsonNode t = json(postValid("/v1/microvms/" + id + "/tokens", "{}"), 201);
+        assertThat(t.get("scope").asText()).isEqualTo("ingress");
+        assertThat(t.get("ports").toString()).as("the version's ingressPort by default").isEqualTo("[8080]");
+        assertThat(t.get("url").asText()).startsWith("http://8080-" + id + ".localhost:");
+        Instant expires = Instant.parse(t.get("expiresAt").asText());
+        assertThat(Duration.between(Instant.now(), expires).toSeconds()).isBetween(890L, 900L);
+
+        t = json(postValid("/v1/microvms/" + id + "/tokens",
+                "{\"ports\":[3000,{\"from\":8000,\"to\":8100},\"all\"],\"expiresInSeconds\":60}"), 201);
+        assertThat(t.get("ports").toString()).isEqualTo("[3000,{\"from\":8000,\"to\":8100},\"all\"]");
+        t = json(postValid("/v1/microvms/" + id + "/tokens", "{\"scope\":\"pty\"}"), 201);
+        assertThat(t.get("url").asText()).contains("/shell/" + id + "?token=" + t.get("token").asText());
+        p = json(post("/v1/microvms/" + id + "/tokens", "{\"scope\":\"pty\",\"ports\":[22]}"), 400);
+        assertThat(p.get("field").asText()).isEqualTo("ports");
+
+        json(send("DELETE", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), key), 202);
+        p = json(post("/v1/microvms/" + id + "/tokens", "{}"), 409);
+        assertThat(p.get("detail").asText()).contains("TERMINATED");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Uploads;
+import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,13 +21,14 @@ public final class Api implements AutoCloseable {
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
-               IdempotencyKeys idempotency, EventLog events, ApiLimits limits) {
+               IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits) {
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
-        janitor = new ApiJanitor(uploads, idempotency, events, uploadDir, limits);
+        new TokenRoutes(microvms, tokens, limits).register(server);
+        janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
     }
 
     public void start() throws Exception {

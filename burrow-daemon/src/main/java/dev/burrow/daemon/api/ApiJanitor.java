@@ -3,6 +3,7 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Uploads;
+import dev.burrow.daemon.tokens.Tokens;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -32,17 +33,19 @@ public final class ApiJanitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiJanitor.class);
 
     /** What one run removed. */
-    public record Expired(int uploads, int orphanFiles, int idempotencyKeys, int events) {}
+    public record Expired(int uploads, int orphanFiles, int idempotencyKeys, int events, int tokens) {}
 
     private final Uploads uploads;
     private final IdempotencyKeys idempotency;
     private final EventLog events;
+    private final Tokens tokens;
     private final Path uploadDir;
     private final ApiLimits limits;
     private ScheduledExecutorService timer;
 
-    public ApiJanitor(Uploads uploads, IdempotencyKeys idempotency, EventLog events, Path uploadDir, ApiLimits limits) {
+    public ApiJanitor(Uploads uploads, IdempotencyKeys idempotency, EventLog events, Tokens tokens, Path uploadDir, ApiLimits limits) {
         this.uploads = uploads;
+        this.tokens = tokens;
         this.idempotency = idempotency;
         this.events = events;
         this.uploadDir = uploadDir;
@@ -55,8 +58,9 @@ public final class ApiJanitor implements AutoCloseable {
         int orphans = deleteOrphans(now);
         int keys = idempotency.deleteOlderThan(now.minus(limits.idempotencyTtl()));
         int old = events.deleteOlderThan(now.minus(limits.eventRetention())) + events.keepNewest(limits.maxEventRows());
-        Expired e = new Expired(expired.size(), orphans, keys, old);
-        if (expired.size() + orphans + keys + old > 0) {
+        int expiredTokens = tokens.deleteExpired(now);
+        Expired e = new Expired(expired.size(), orphans, keys, old, expiredTokens);
+        if (expired.size() + orphans + keys + old + expiredTokens > 0) {
             LOG.info("expired {}", e);
         }
         return e;

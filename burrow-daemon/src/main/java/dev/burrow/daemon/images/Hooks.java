@@ -26,6 +26,11 @@ public record Hooks(int port, Hook ready, Hook validate, Hook run, Hook resume, 
         Validation.range("hooks." + name + ".timeoutSeconds", h.timeoutSeconds(), 1, max);
     }
 
+    /** True when at least one hook is enabled (only then is {@link #port} the hooks server's). */
+    public boolean anyEnabled() {
+        return ready.enabled() || validate.enabled() || run.enabled() || resume.enabled() || suspend.enabled() || terminate.enabled();
+    }
+
     public static Hook enabled(String name, Integer timeoutSeconds) {
         int def = name.equals("ready") || name.equals("validate") ? 30 : 1;
         return new Hook(true, timeoutSeconds == null ? def : timeoutSeconds);

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.microvms;
 
+import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.Hooks;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageVersion;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -205,6 +207,19 @@ public final class MicroVmService implements AutoCloseable {
         return version(r).map(v -> new Lifecycle.Settings(new MachineSpec(v.settings().resources().vcpus(), v.settings().resources().memoryMiB()),
                         v.settings().hooks()))
                 .orElse(new Lifecycle.Settings(MachineSpec.DEFAULT, Hooks.NONE));
+    }
+
+    /** The guest ports the ingress endpoint knows for a microVM: its version's ingressPort, and the hooks port it never forwards to. */
+    public record IngressPorts(int defaultPort, OptionalInt hooksPort) {
+        /** SPEC §1: a version's ingressPort defaults to 8080. */
+        public static final int DEFAULT_INGRESS_PORT = 8080;
+    }
+
+    public IngressPorts ingressPorts(MicroVmRecord r) {
+        Optional<BuildSettings> s = version(r).map(ImageVersion::settings);
+        int port = s.map(BuildSettings::ingressPort).orElse(null) instanceof Integer p ? p : IngressPorts.DEFAULT_INGRESS_PORT;
+        Hooks hooks = s.map(BuildSettings::hooks).orElse(null);
+        return new IngressPorts(port, hooks == null || !hooks.anyEnabled() ? OptionalInt.empty() : OptionalInt.of(hooks.port()));
     }
 
     private Optional<ImageVersion> version(MicroVmRecord r) {

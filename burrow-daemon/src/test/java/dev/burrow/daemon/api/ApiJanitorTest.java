@@ -8,9 +8,11 @@ import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Upload;
 import dev.burrow.daemon.store.Uploads;
+import dev.burrow.daemon.tokens.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.LockSupport;
@@ -51,7 +53,7 @@ class ApiJanitorTest {
     }
 
     private ApiJanitor janitor(ApiLimits limits) {
-        return new ApiJanitor(uploads, keys, events, uploadDir, limits);
+        return new ApiJanitor(uploads, keys, events, new Tokens(db, Clock.systemUTC()), uploadDir, limits);
     }
 
     private Path upload(String id, Instant expires) throws Exception {
@@ -131,7 +133,7 @@ class ApiJanitorTest {
         keys.save(tenant, "k2", "POST", "/v1/images", "h", 202, "{}");
         events.append("microvm-state", "vm9", null, "RUNNING", null, null, tenant);
 
-        assertThat(janitor(ApiLimits.DEFAULTS).runOnce(now)).isEqualTo(new ApiJanitor.Expired(0, 0, 0, 0));
+        assertThat(janitor(ApiLimits.DEFAULTS).runOnce(now)).isEqualTo(new ApiJanitor.Expired(0, 0, 0, 0, 0));
         assertThat(live).exists();
     }
 
