@@ -10,6 +10,7 @@ import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
+import dev.burrow.daemon.tokens.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -127,6 +128,12 @@ public final class ApiServer implements AutoCloseable {
     ApiServer webSocketRoute(String template, Route.Handler handler) {
         route("GET", template, handler);
         webSockets.add(routes.getLast());
+        return this;
+    }
+
+    /** The store that checks the tokens browsers offer as WebSocket subprotocols. */
+    public ApiServer webSocketTokens(Tokens tokens) {
+        socketAuth.tokens(tokens);
         return this;
     }
 

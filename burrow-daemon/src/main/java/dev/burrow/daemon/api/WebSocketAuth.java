@@ -2,6 +2,9 @@ package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Principal;
+import dev.burrow.daemon.tokens.Grant;
+import dev.burrow.daemon.tokens.Scope;
+import dev.burrow.daemon.tokens.Tokens;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -27,10 +30,18 @@ final class WebSocketAuth {
     private static final int HTTP_PORT = 80;
     private static final int HTTPS_PORT = 443;
 
+    /** The key id a token-authenticated caller carries (it has no API key). */
+    static final String TOKEN_KEY_ID = "pty-token";
+
     private final ApiKeys keys;
+    private volatile Tokens tokens;
 
     WebSocketAuth(ApiKeys keys) {
         this.keys = keys;
+    }
+
+    void tokens(Tokens tokens) {
+        this.tokens = tokens;
     }
 
     /** The caller of a WebSocket route on {@code microVmId}; 403 for a foreign Origin, 401 without a valid credential. */
@@ -45,8 +56,29 @@ final class WebSocketAuth {
             return keys.authenticate(auth.substring(7).trim())
                     .orElseThrow(() -> new ApiException(401, "unauthorized", null, "the API key is not valid (revoked or mistyped)"));
         }
-        throw new ApiException(401, "unauthorized", null, "send Authorization: Bearer <api key>, or offer the subprotocols "
-                + PROTOCOL + " and " + TOKEN_PREFIX + "<token> with a pty token from POST /v1/microvms/" + microVmId + "/tokens");
+        List<String> offered = offered(request);
+        List<String> raw = offered.stream().filter(p -> p.startsWith(TOKEN_PREFIX)).map(p -> p.substring(TOKEN_PREFIX.length())).toList();
+        if (raw.isEmpty()) {
+            throw new ApiException(401, "unauthorized", null, "send Authorization: Bearer <api key>, or offer the subprotocols "
+                    + PROTOCOL + " and " + TOKEN_PREFIX + "<token> with a pty token from POST /v1/microvms/" + microVmId + "/tokens");
+        }
+        if (raw.size() > 1 || !offered.contains(PROTOCOL)) {
+            throw new ApiException(401, "unauthorized", null, "offer exactly one " + TOKEN_PREFIX + "<token> subprotocol, and "
+                    + PROTOCOL + " beside it (the one the server answers)");
+        }
+        Tokens t = tokens;
+        Grant grant = t == null ? null : t.verify(raw.getFirst()).orElse(null);
+        if (grant == null) {
+            throw new ApiException(401, "unauthorized", null, "the token is not valid: unknown, expired, or already exchanged");
+        }
+        if (grant.scope() != Scope.PTY) {
+            throw new ApiException(401, "unauthorized", null, "the token's scope is " + grant.scope().json()
+                    + "; the terminal needs a pty token (POST /v1/microvms/" + microVmId + "/tokens {\"scope\":\"pty\"})");
+        }
+        if (!grant.opens(microVmId, Scope.PTY)) {
+            throw new ApiException(401, "unauthorized", null, "the token is for another microVM");
+        }
+        return new Principal(grant.tenantId(), null, false, TOKEN_KEY_ID);
     }
 
     /** The subprotocols a client offered, in order (every {@code Sec-WebSocket-Protocol} header, comma-split). */

@@ -9,12 +9,16 @@ import dev.burrow.api.ApiContract;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.Tenants;
+import dev.burrow.daemon.tokens.PortSet;
+import dev.burrow.daemon.tokens.Scope;
+import dev.burrow.daemon.tokens.Tokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +43,7 @@ class PtyRoutesTest {
     FakePtys ptys = new FakePtys();
     String keyA;
     String keyB;
+    Tokens tokens;
 
     @BeforeEach
     void start() throws Exception {
@@ -49,7 +54,8 @@ class PtyRoutesTest {
         keyB = keys.create(tenants.create("b", null).orElseThrow().id(), false);
         ptys.tenant = tenants.list().stream().filter(t -> t.name().equals("a")).findFirst().orElseThrow().id();
         ptys.known.add(VM);
-        server = new ApiServer("127.0.0.1", 0, keys, ApiLimits.DEFAULTS);
+        tokens = new Tokens(db, Clock.systemUTC());
+        server = new ApiServer("127.0.0.1", 0, keys, ApiLimits.DEFAULTS).webSocketTokens(tokens);
         new PtyRoutes(ptys, PtyLimits.DEFAULTS.withTimers(Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5)))
                 .register(server);
         server.start();
@@ -190,6 +196,55 @@ class PtyRoutesTest {
     void theBurrowSubprotocolIsAnswered() throws Exception {
         WsClient c = WsClient.connect(ws(""), Map.of("Authorization", "Bearer " + keyA), true, "burrow");
         assertThat(c.ws.getSubprotocol()).isEqualTo("burrow");
+    }
+
+    private String token(String microVmId, Scope scope) {
+        return tokens.issue(ptys.tenant, microVmId, scope, scope == Scope.PTY ? PortSet.all() : PortSet.of(8080), Duration.ofMinutes(5)).token();
+    }
+
+    @Test
+    void aPtyTokenOfferedAsASubprotocolOpensTheTerminalAndTheServerAnswersBurrow() throws Exception {
+        WsClient c = WsClient.connect(ws(""), Map.of(), true, "burrow", "burrow.token." + token(VM, Scope.PTY));
+        assertThat(c.ws.getSubprotocol()).isEqualTo("burrow");
+        c.send("hi");
+        WsClient.await(() -> c.output().equals("hi"), "the echo came back");
+    }
+
+    @Test
+    @Tag("hostile")
+    void anIngressTokenIs401() {
+        assertThatThrownBy(() -> WsClient.connect(ws(""), Map.of(), true, "burrow", "burrow.token." + token(VM, Scope.INGRESS)))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(401));
+        assertThat(ptys.opened).isEmpty();
+    }
+
+    @Test
+    @Tag("hostile")
+    void anotherMicroVmsTokenIs401() {
+        ptys.known.add("vm2");
+        assertThatThrownBy(() -> WsClient.connect(ws(""), Map.of(), true, "burrow", "burrow.token." + token("vm2", Scope.PTY)))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(401));
+        assertThat(ptys.opened).isEmpty();
+    }
+
+    @Test
+    @Tag("hostile")
+    void anUnknownTokenOrOneWithoutTheBurrowSubprotocolIs401() throws Exception {
+        assertThatThrownBy(() -> WsClient.connect(ws(""), Map.of(), true, "burrow", "burrow.token.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(401));
+        String valid = token(VM, Scope.PTY);
+        assertThatThrownBy(() -> WsClient.connect(ws(""), Map.of(), true, "burrow.token." + valid))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(401));
+        assertThat(ptys.opened).isEmpty();
+    }
+
+    @Test
+    @Tag("hostile")
+    void aValidTokenFromAForeignOriginIs403() {
+        assertThatThrownBy(() -> WsClient.connect(ws(""), Map.of("Origin", "http://localhost.evil.example:" + server.port()), true,
+                "burrow", "burrow.token." + token(VM, Scope.PTY)))
+                .satisfies(e -> assertThat(status(e)).isEqualTo(403));
+        assertThat(ptys.opened).isEmpty();
     }
 
     @Test

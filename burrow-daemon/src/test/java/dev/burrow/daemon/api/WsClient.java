@@ -17,12 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** A test's WebSocket client (the JDK's): collects binary output, text messages and the close; can stop reading. */
-final class WsClient implements WebSocket.Listener {
+public final class WsClient implements WebSocket.Listener {
 
     static final Duration WAIT = Duration.ofSeconds(10);
 
     final ByteArrayOutputStream output = new ByteArrayOutputStream();
-    final List<String> texts = new CopyOnWriteArrayList<>();
+    public final List<String> texts = new CopyOnWriteArrayList<>();
     final CompletableFuture<String> closed = new CompletableFuture<>();
     private final StringBuilder text = new StringBuilder();
     private final boolean reading;
@@ -33,7 +33,7 @@ final class WsClient implements WebSocket.Listener {
     }
 
     /** Connects with these headers and subprotocols; fails with the handshake's error. */
-    static WsClient connect(URI uri, Map<String, String> headers, boolean reading, String... subprotocols) throws Exception {
+    public static WsClient connect(URI uri, Map<String, String> headers, boolean reading, String... subprotocols) throws Exception {
         WsClient c = new WsClient(reading);
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(b::header);
@@ -84,25 +84,25 @@ final class WsClient implements WebSocket.Listener {
         closed.complete("error " + error);
     }
 
-    String output() {
+    public String output() {
         synchronized (output) {
             return output.toString(StandardCharsets.ISO_8859_1);
         }
     }
 
-    void send(String input) throws Exception {
+    public void send(String input) throws Exception {
         ws.sendBinary(ByteBuffer.wrap(input.getBytes(StandardCharsets.ISO_8859_1)), true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    void control(String json) throws Exception {
+    public void control(String json) throws Exception {
         ws.sendText(json, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    String awaitClose() throws Exception {
+    public String awaitClose() throws Exception {
         return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    public static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
