@@ -44,7 +44,7 @@ final class ShellPage {
             // xterm.js adds <style> elements for its measurements and theme (no nonce support)
             + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self' %s; "
             + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    private static final String ERROR_CSP = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    private static final String ERROR_CSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     private static final Pattern SAFE_HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,255}");
 
     private final Tokens tokens;

@@ -105,6 +105,12 @@ public final class Chromium implements AutoCloseable {
         until(() -> "connected".equals(state()) && connections() >= n, "connection " + n + " to the PTY");
     }
 
+    /** Waits until the last non-blank line is a shell prompt (it ends with # or $), so typing is not echoed ahead of the shell. */
+    public void awaitPrompt() {
+        until(() -> lines().stream().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b)
+                .filter(l -> l.endsWith("#") || l.endsWith("$")).isPresent(), "a shell prompt");
+    }
+
     /** Waits until a line of the terminal, stripped, is {@code text}. */
     public void awaitLine(String text) {
         until(() -> lines().stream().anyMatch(l -> l.strip().equals(text)), "a line '" + text + "' on the page");

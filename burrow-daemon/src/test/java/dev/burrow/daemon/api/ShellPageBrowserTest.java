@@ -18,10 +18,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 
 /**
  * The terminal page's script in headless chromium, against burrowd's HTTP server with the shell
- * routes and the real token store: fast, no microVM (BrowserTerminalTest has the real one).
+ * routes, the real token store and the PTY route over echo terminals ({@link FakePtys}): fast,
+ * no microVM (BrowserTerminalTest has the real one).
  */
 class ShellPageBrowserTest {
 
@@ -38,6 +41,7 @@ class ShellPageBrowserTest {
     Tokens tokens;
     ApiServer server;
     String base;
+    final FakePtys ptys = new FakePtys();
 
     @BeforeAll
     static void browser() {
@@ -55,7 +59,10 @@ class ShellPageBrowserTest {
     void start() throws Exception {
         db = Database.open(dir.resolve("burrow.db"), Database.Durability.RELAXED);
         tokens = new Tokens(db, Clock.systemUTC());
-        server = new ApiServer("127.0.0.1", 0, new ApiKeys(db), ApiLimits.DEFAULTS);
+        server = new ApiServer("127.0.0.1", 0, new ApiKeys(db), ApiLimits.DEFAULTS).webSocketTokens(tokens);
+        ptys.tenant = TENANT;
+        ptys.known.add(VM);
+        new PtyRoutes(ptys, PtyLimits.DEFAULTS).register(server);
         new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         server.start();
         base = "http://127.0.0.1:" + server.port();
@@ -69,13 +76,69 @@ class ShellPageBrowserTest {
     }
 
     @Test
-    void thePageRunsXtermUnderItsContentSecurityPolicyAndRetriesAMissingTerminal() {
+    void keysReachTheTerminalAndItsOutputShowsWithNoConsoleError() {
         open();
+        browser.awaitConnections(1);
+        assertThat(ptys.last().request.cols()).isEqualTo(browser.cols());
+        assertThat(ptys.last().request.rows()).isEqualTo(browser.rows());
 
-        browser.until(() -> !browser.driver.findElements(By.cssSelector(".xterm-screen")).isEmpty(), "xterm's screen");
-        browser.until(() -> "reconnecting".equals(browser.state()), "the page to retry the socket this server does not have");
+        browser.typeLine("hello-browser");
+
+        browser.awaitLine("hello-browser");
+        assertThat(ptys.last().input.toString()).isEqualTo("hello-browser\r");
+        assertThat(browser.console(Level.WARNING)).isEmpty();
+    }
+
+    @Test
+    void aWindowResizeResizesTheTerminal() {
+        open();
+        browser.awaitConnections(1);
+        String before = browser.cols() + "x" + browser.rows();
+
+        browser.driver.manage().window().setSize(new Dimension(1300, 850));
+
+        browser.until(() -> !ptys.last().resizes.isEmpty() && ptys.last().resizes.getLast().equals(browser.cols() + "x" + browser.rows()),
+                "the new size to reach the terminal");
+        assertThat(ptys.last().resizes.getLast()).isNotEqualTo(before);
+        browser.driver.manage().window().setSize(new Dimension(900, 600));
+    }
+
+    @Test
+    void anUnexpectedCloseReconnectsAndAnUnavailableTerminalIsRetriedUntilItOpens() {
+        open();
+        browser.awaitConnections(1);
+        ptys.suspended.add(VM);
+
+        ptys.last().fail("the microVM was suspended");
+
+        browser.until(() -> "reconnecting".equals(browser.state()), "the page to show it is reconnecting");
         assertThat(browser.status()).isEqualTo("reconnecting…");
-        assertThat(browser.cols()).isGreaterThan(80);
+        ptys.suspended.remove(VM);
+        browser.awaitConnections(2);
+        assertThat(ptys.opened).hasSize(2);
+        browser.typeLine("after-reconnect");
+        browser.awaitLine("after-reconnect");
+    }
+
+    @Test
+    void anExitShowsItsCodeAndEndsTheSession() {
+        open();
+        browser.awaitConnections(1);
+
+        browser.type(Keys.chord(Keys.CONTROL, "d"));
+
+        browser.until(() -> "exited".equals(browser.state()), "the page to show the exit");
+        browser.awaitLine("[exited with code 0]");
+        assertThat(browser.status()).contains("exited with code 0");
+        assertThat(browser.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void thePageRunsXtermUnderItsContentSecurityPolicy() {
+        open();
+        browser.awaitConnections(1);
+
+        assertThat(browser.driver.findElements(By.cssSelector(".xterm-screen"))).hasSize(1);
         assertThat(browser.console(Level.ALL)).noneMatch(m -> m.contains("Content Security Policy"));
     }
 
@@ -87,7 +150,9 @@ class ShellPageBrowserTest {
         assertThat(browser.driver.findElements(By.cssSelector(".xterm-screen"))).isEmpty();
     }
 
+    /** Opens the terminal with a fresh link; what the console said before is dropped. */
     private void open() {
+        browser.console(Level.ALL);
         String token = tokens.issue(TENANT, VM, Scope.PTY, PortSet.all(), Duration.ofMinutes(5)).token();
         browser.driver.get(base + "/shell/" + VM + "?token=" + token);
         assertThat(browser.driver.getCurrentUrl()).isEqualTo(base + "/shell/" + VM);
