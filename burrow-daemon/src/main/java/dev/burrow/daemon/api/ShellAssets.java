@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The browser terminal's files, read once from the classpath: the page and error templates, its
@@ -33,10 +35,12 @@ final class ShellAssets {
     /** Hex digits of the content hash in a link (64 bits: enough to tell versions apart). */
     private static final int VERSION_DIGITS = 16;
 
-    record Asset(String name, String contentType, byte[] bytes, String version) {
+    /** An asset; {@code gzipped} is its gzip encoding, or null when that would not be smaller. */
+    record Asset(String name, String contentType, byte[] bytes, byte[] gzipped, String version) {
 
-        String etag() {
-            return "\"" + version + "\"";
+        /** The entity tag of one encoding (each representation has its own). */
+        String etag(boolean gzip) {
+            return "\"" + version + (gzip ? "-gzip" : "") + "\"";
         }
     }
 
@@ -47,7 +51,8 @@ final class ShellAssets {
     private ShellAssets() {
         SERVED.forEach((name, type) -> {
             byte[] bytes = read(name);
-            assets.put(name, new Asset(name, type, bytes, hash(bytes)));
+            byte[] gz = gzip(bytes);
+            assets.put(name, new Asset(name, type, bytes, gz.length < bytes.length ? gz : null, hash(bytes)));
         });
         page = new String(read("page.html"), StandardCharsets.UTF_8);
         errorPage = new String(read("error.html"), StandardCharsets.UTF_8);
@@ -109,6 +114,17 @@ final class ShellAssets {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Compressed once at start: xterm.js is ~480 KB as it comes, a quarter of that gzipped. */
+    private static byte[] gzip(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 2);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static String hash(byte[] bytes) {

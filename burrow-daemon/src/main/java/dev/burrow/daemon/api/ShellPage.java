@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -142,17 +143,23 @@ final class ShellPage {
             throw ApiException.notFound("no such terminal asset: " + Queries.printable(c.param("name")));
         }
         ShellAssets.Asset a = found.get();
+        String accepted = c.request.getHeaders().get(HttpHeader.ACCEPT_ENCODING);
+        boolean gzip = a.gzipped() != null && accepted != null && accepted.toLowerCase(Locale.ROOT).contains("gzip");
         // only a link naming the current content is cached for good; any other one is checked every time
         boolean current = a.version().equals(c.query("v"));
         c.response.getHeaders().put(HttpHeader.CACHE_CONTROL, current ? ASSET_CACHE : "no-cache");
-        c.response.getHeaders().put(HttpHeader.ETAG, a.etag());
+        c.response.getHeaders().put(HttpHeader.ETAG, a.etag(gzip));
+        c.response.getHeaders().put(HttpHeader.VARY, HttpHeader.ACCEPT_ENCODING.asString());
         c.response.getHeaders().put("X-Content-Type-Options", "nosniff");
-        if (a.etag().equals(c.request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+        if (a.etag(gzip).equals(c.request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
             c.response.setStatus(304);
             Content.Sink.asOutputStream(c.response).close();
             return;
         }
-        write(c, 200, a.contentType(), a.bytes());
+        if (gzip) {
+            c.response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
+        }
+        write(c, 200, a.contentType(), gzip ? a.gzipped() : a.bytes());
     }
 
     private static boolean fits(Grant g, String id) {

@@ -10,6 +10,7 @@ import dev.burrow.daemon.tokens.Grant;
 import dev.burrow.daemon.tokens.PortSet;
 import dev.burrow.daemon.tokens.Scope;
 import dev.burrow.daemon.tokens.Tokens;
+import java.io.ByteArrayInputStream;
 import java.net.HttpCookie;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
+import java.util.zip.GZIPInputStream;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -268,6 +270,22 @@ class ShellPageTest {
                 .header("If-None-Match", versioned.headers().firstValue("ETag").orElseThrow()).GET());
         assertThat(unchanged.statusCode()).isEqualTo(304);
         assertThat(unchanged.body()).isEmpty();
+    }
+
+    @Test
+    void aClientThatTakesGzipGetsXtermCompressedAndTheSameBytesInside() throws Exception {
+        ShellAssets.Asset xterm = ShellAssets.load().get("xterm.js").orElseThrow();
+
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/shell/assets/xterm.js?v=" + xterm.version()))
+                .header("Accept-Encoding", "gzip, deflate, br").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(r.headers().firstValue("Content-Encoding")).contains("gzip");
+        assertThat(r.headers().firstValue("Vary")).contains("Accept-Encoding");
+        assertThat(r.body().length).isLessThan(xterm.bytes().length / 2);
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(r.body()))) {
+            assertThat(in.readAllBytes()).isEqualTo(xterm.bytes());
+        }
+        assertThat(r.headers().firstValue("ETag")).isNotEqualTo(get("/shell/assets/xterm.js").headers().firstValue("ETag"));
     }
 
     @Test
