@@ -2,13 +2,20 @@
 // PTY WebSocket (/v1/microvms/{id}/pty). The page holds no credential: its HttpOnly cookie buys
 // a short-lived pty token per connection (POST /shell/{id}/token), which is offered as the
 // WebSocket subprotocol burrow.token.<t> beside "burrow" (browsers cannot set headers on a
-// WebSocket). An unexpected close reconnects with backoff and a new token: a microVM suspended
-// while the page is open is resumed by that reconnect when its idle policy has autoResume.
+// WebSocket). An unexpected close reconnects with backoff and a new token. A close because the
+// microVM was suspended waits for the user instead: the first key reconnects (the microVM resumes
+// when its idle policy has autoResume) and what was typed meanwhile is sent once the shell is
+// back. Reconnecting at once would resume a microVM that idled out under an unattended page, and
+// it would never stay suspended.
 'use strict';
 
 (() => {
     const MIN_BACKOFF_MS = 500;
     const MAX_BACKOFF_MS = 15000;
+    /** Keystrokes kept while the terminal is away (suspended, reconnecting); more are dropped. */
+    const MAX_TYPEAHEAD_BYTES = 4096;
+    /** How the PTY route says a terminal ended because its microVM was suspended (close 1001). */
+    const SUSPENDED_CLOSE = 1001;
 
     const id = decodeURIComponent(location.pathname.split('/')[2] || '');
     const statusBox = document.getElementById('status');
@@ -22,6 +29,8 @@
     const encoder = new TextEncoder();
     let socket = null;
     let backoff = MIN_BACKOFF_MS;
+    let typeahead = [];
+    let typeaheadBytes = 0;
 
     // what the page shows of itself, for people (the status box) and for tests (window.burrowShell)
     const shell = {
@@ -116,6 +125,9 @@
             shell.connections++;
             show('connected', 'connected');
             sendResize();
+            typeahead.forEach((bytes) => ws.send(bytes));
+            typeahead = [];
+            typeaheadBytes = 0;
         };
         ws.onmessage = (event) => {
             if (typeof event.data === 'string') {
@@ -124,27 +136,43 @@
                 term.write(new Uint8Array(event.data));
             }
         };
-        ws.onclose = () => {
+        ws.onclose = (event) => {
             if (socket !== ws) {
                 return;
             }
             socket = null;
-            if (shell.state !== 'exited') {
+            if (shell.state === 'exited') {
+                return;
+            }
+            if (event.code === SUSPENDED_CLOSE && /suspended/.test(event.reason)) {
+                show('suspended', 'the microVM is suspended; press a key to resume it');
+            } else {
                 retryLater();
             }
         };
     }
 
-    term.onData((data) => {
+    /** Input: sent when connected, else kept (bounded) for the next connection; a key on a suspended terminal reconnects. */
+    function input(bytes) {
         if (socket && socket.readyState === WebSocket.OPEN) {
-            socket.send(encoder.encode(data));
+            socket.send(bytes);
+            return;
         }
-    });
-    term.onBinary((data) => {
-        if (socket && socket.readyState === WebSocket.OPEN) {
-            socket.send(Uint8Array.from(data, (c) => c.charCodeAt(0)));
+        if (shell.state === 'exited' || shell.state === 'expired') {
+            return;
         }
-    });
+        if (typeaheadBytes + bytes.length <= MAX_TYPEAHEAD_BYTES) {
+            typeahead.push(bytes);
+            typeaheadBytes += bytes.length;
+        }
+        if (shell.state === 'suspended') {
+            show('connecting', 'resuming…');
+            connect();
+        }
+    }
+
+    term.onData((data) => input(encoder.encode(data)));
+    term.onBinary((data) => input(Uint8Array.from(data, (c) => c.charCodeAt(0))));
     term.onResize(sendResize);
 
     let fitPending = false;

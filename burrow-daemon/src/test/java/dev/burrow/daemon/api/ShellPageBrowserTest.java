@@ -104,20 +104,38 @@ class ShellPageBrowserTest {
     }
 
     @Test
-    void anUnexpectedCloseReconnectsAndAnUnavailableTerminalIsRetriedUntilItOpens() {
+    void anUnexpectedCloseReconnectsAndATerminalThatCannotOpenIsRetriedUntilItCan() {
+        open();
+        browser.awaitConnections(1);
+        ptys.known.remove(VM);
+
+        ptys.last().fail("the agent channel broke");
+
+        browser.until(() -> "reconnecting".equals(browser.state()), "the page to show it is reconnecting");
+        assertThat(browser.status()).isEqualTo("reconnecting…");
+        ptys.known.add(VM);
+        browser.awaitConnections(2);
+        assertThat(ptys.opened).hasSize(2);
+        browser.typeLine("after-reconnect");
+        browser.awaitLine("after-reconnect");
+    }
+
+    @Test
+    void aSuspendedTerminalWaitsForAKeyAndSendsWhatWasTypedOnceBack() {
         open();
         browser.awaitConnections(1);
         ptys.suspended.add(VM);
 
         ptys.last().fail("the microVM was suspended");
 
-        browser.until(() -> "reconnecting".equals(browser.state()), "the page to show it is reconnecting");
-        assertThat(browser.status()).isEqualTo("reconnecting…");
-        ptys.suspended.remove(VM);
+        browser.until(() -> "suspended".equals(browser.state()), "the page to show the suspension");
+        assertThat(browser.status()).contains("press a key");
+        assertThat(ptys.opened).hasSize(1);
+        ptys.suspended.remove(VM); // what an autoResume does when the reconnect arrives
+        browser.typeLine("typed-while-suspended");
         browser.awaitConnections(2);
-        assertThat(ptys.opened).hasSize(2);
-        browser.typeLine("after-reconnect");
-        browser.awaitLine("after-reconnect");
+        browser.awaitLine("typed-while-suspended");
+        assertThat(ptys.last().input.toString()).isEqualTo("typed-while-suspended\r");
     }
 
     @Test
