@@ -243,6 +243,30 @@ class ShellPageTest {
     }
 
     @Test
+    @Tag("hostile")
+    void aPageMintingTokensInALoopIsCappedWithA429() throws Exception {
+        String cookie = openWithLink(VM);
+        int issued = 0;
+        try {
+            while (issued <= Tokens.MAX_LIVE_PER_MICROVM) {
+                tokens.issue(TENANT, VM, Scope.PTY, ports(), ShellPage.SOCKET_TOKEN_LIFETIME);
+                issued++;
+            }
+        } catch (Tokens.TooManyTokensException expected) {
+            // the microVM has as many live tokens as it may
+        }
+
+        HttpResponse<String> r = postToken(VM, cookie, base, null);
+
+        assertThat(issued).isLessThan(Tokens.MAX_LIVE_PER_MICROVM);
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        JsonNode problem = JSON.readTree(r.body());
+        assertThat(problem.get("quota").asText()).isEqualTo("tokensPerMicroVm");
+        assertThat(problem.get("limit").asInt()).isEqualTo(Tokens.MAX_LIVE_PER_MICROVM);
+    }
+
+    @Test
     void aTokenRequestWithoutTheCookieIsUnauthorized() throws Exception {
         HttpResponse<String> r = postToken(VM, null, base, null);
 
