@@ -178,6 +178,11 @@ public final class MicroVmService implements AutoCloseable {
         }
     }
 
+    /** Short data-plane activity on a microVM (PTY traffic, a file operation): resets its idle clock. */
+    public void touch(String id) {
+        lifecycle.touch(id);
+    }
+
     /** A started exec and the microVM use it holds (activity until closed). */
     public record Exec(ExecSession session, Lifecycle.Use use) implements AutoCloseable {
         @Override
