@@ -98,6 +98,26 @@ public final class VethPath implements AutoCloseable {
         }
     }
 
+    /**
+     * The path of a running microVM, found by its names (its namespace, the host link carrying
+     * that alias): for a benchmark that did not restore the microVM itself. Closing it removes it.
+     */
+    public static Optional<VethPath> existing(BenchNetwork settings, String instanceId, String vmId) {
+        return existing(settings, instanceId, vmId, NetHost.system(settings.commandTimeout().toSeconds()));
+    }
+
+    static Optional<VethPath> existing(BenchNetwork settings, String instanceId, String vmId, NetHost host) {
+        String ns = netnsName(instanceId, vmId);
+        if (!host.netnsExists(ns)) {
+            return Optional.empty();
+        }
+        Ipv4Block block = settings.block();
+        return host.linkWithAlias(ns).filter(l -> l.matches(HOST_LINK_PREFIX + "\\d{1,7}"))
+                .map(l -> Integer.parseInt(l.substring(HOST_LINK_PREFIX.length())))
+                .filter(slot -> slot < block.slots())
+                .map(slot -> new VethPath(host, ns, HOST_LINK_PREFIX + slot, block, slot));
+    }
+
     private void configure() throws VmmException {
         host.ip(List.of("link", "set", "dev", hostLink, "alias", netns, "up"));
         host.ip(List.of("addr", "add", address(HOST) + "/30", "dev", hostLink));

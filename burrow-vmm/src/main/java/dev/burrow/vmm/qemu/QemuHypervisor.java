@@ -154,6 +154,12 @@ public final class QemuHypervisor implements Hypervisor {
         return Optional.ofNullable(((QemuMicroVm) vm).network());
     }
 
+    /** The network path of the running microVM {@code vmId}, when it has one (found by its names). */
+    public Optional<VethPath> network(String vmId) {
+        BenchNetwork settings = benchNetwork;
+        return settings == null ? Optional.empty() : VethPath.existing(settings, config.instanceId(), vmId);
+    }
+
     @Override
     public HostProfile profile() {
         return profile;

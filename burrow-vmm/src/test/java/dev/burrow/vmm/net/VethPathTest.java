@@ -105,6 +105,20 @@ class VethPathTest {
     }
 
     @Test
+    void aRunningMicroVmsPathIsFoundByItsNamesWithTheSameAddresses() throws Exception {
+        VethPath created = VethPath.create(BenchNetwork.defaults(), INSTANCE, "vm10", host);
+
+        VethPath found = VethPath.existing(BenchNetwork.defaults(), INSTANCE, "vm10", host).orElseThrow();
+
+        assertThat(found.hostLink()).isEqualTo(created.hostLink());
+        assertThat(found.guestAddress()).isEqualTo(created.guestAddress());
+        assertThat(VethPath.existing(BenchNetwork.defaults(), INSTANCE, "vm11", host)).isEmpty();
+        host.links.put("eth9", "burrow-0123456789ab-vm12");
+        host.netns.add("burrow-0123456789ab-vm12");
+        assertThat(VethPath.existing(BenchNetwork.defaults(), INSTANCE, "vm12", host)).isEmpty();
+    }
+
+    @Test
     void settingsRefuseARangeThatIsNotOneAndAZeroProbeCount() {
         assertThatThrownBy(() -> BenchNetwork.defaults().withRange("10.250.0.0"))
                 .hasMessageContaining("not an IPv4 range");
