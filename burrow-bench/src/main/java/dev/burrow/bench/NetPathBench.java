@@ -9,7 +9,6 @@ import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
-import dev.burrow.vmm.agent.ExecResult;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.net.BenchNetwork;
@@ -27,14 +26,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The same HTTP app in one busybox microVM (busybox httpd: a small file and a 1 MiB file),
- * reached over each route in the same run, interleaved in rounds whose route order rotates (the
- * machine is shared and noisy): directly over the microVM's benchmark veth (docs/adr/0014), and
- * through a raw agent TcpStream with HTTP spoken by hand. Latency over sequential GETs of the
- * small file, throughput over GETs of the 1 MiB file, both with the same hand-written client;
- * plus exec stdout throughput ({@code head -c N /dev/zero}) in the same run.
+ * The same HTTP app (busybox httpd: a 1 KiB and a 1 MiB file) in two busybox microVMs, reached
+ * over each route in the same run, interleaved in rounds whose route order rotates (the machine
+ * is shared and noisy). An engine microVM: directly over its benchmark veth (docs/adr/0014), and
+ * through a raw agent TcpStream with HTTP spoken by hand. A microVM of an in-process burrowd:
+ * directly over its veth, and through burrowd's ingress endpoint ({@code /proxy/<id>/…}, token
+ * header, one keep-alive client connection). Each route's overhead is measured against the
+ * direct route into the same microVM. Latency over sequential GETs of the small file, throughput
+ * over GETs of the 1 MiB file, all with one hand-written client; plus exec stdout throughput
+ * ({@code head -c N /dev/zero} through the engine's exec) in the same run.
  *
- * <pre>./scripts/bench-ingress [--gets 1000] [--big 30] [--rounds 10] [--exec-mib 256] [--exec-runs 2]</pre>
+ * <pre>./scripts/bench-ingress [--gets 1000] [--big 30] [--rounds 10] [--exec-mib 256] [--exec-runs 2] [--no-ingress]</pre>
  */
 public final class NetPathBench {
 
@@ -54,18 +56,31 @@ public final class NetPathBench {
         int rounds = intArg(args, "--rounds", 10);
         int execMiB = intArg(args, "--exec-mib", 256);
         int execRuns = intArg(args, "--exec-runs", 2);
+        boolean ingress = !Arrays.asList(args).contains("--no-ingress");
         String loadBefore = loadAverage();
         EngineFixture fx = EngineFixture.create(new MachineSpec(1, 512));
         QemuHypervisor engine = QemuHypervisor.start(fx.engine.config());
         engine.benchNetwork(BenchNetwork.defaults());
         String id = BenchSupport.id("net", "p");
         List<Route> routes = new ArrayList<>();
+        DaemonSide daemon = null;
         try (MicroVm vm = engine.restore(fx.template, id, Identity.fresh(id))) {
             VethPath path = engine.network(vm).orElseThrow();
-            startApp(vm);
-            routes.add(Route.tcp("direct over the veth", path.guestAddress(), PORT, "", Map.of()));
-            routes.add(Route.tunnel("agent TcpStream, HTTP by hand", vm.agent(), PORT));
-            checkSameBytes(routes);
+            if (vm.agent().run(ExecRequest.of(APP.toArray(String[]::new)), T).exitCode() != 0) {
+                throw new IllegalStateException("starting httpd in the engine microVM failed");
+            }
+            Route direct = Route.tcp("engine microVM: direct over its veth", path.guestAddress(), PORT, "", Map.of());
+            Route tunnel = Route.tunnel("engine microVM: agent TcpStream, HTTP by hand", vm.agent(), PORT);
+            routes.addAll(List.of(direct, tunnel));
+            Map<Route, Route> baseline = new LinkedHashMap<>(Map.of(tunnel, direct));
+            if (ingress) {
+                daemon = DaemonSide.start(APP, PORT);
+                Route daemonDirect = Route.tcp("burrowd microVM: direct over its veth", daemon.path().guestAddress(), PORT, "", Map.of());
+                Route endpoint = daemon.ingressRoute("burrowd microVM: ingress endpoint");
+                routes.addAll(List.of(daemonDirect, endpoint));
+                baseline.put(endpoint, daemonDirect);
+            }
+            checkSameSizes(routes);
 
             Map<Route, Stats> latency = new LinkedHashMap<>();
             Map<Route, Stats> throughput = new LinkedHashMap<>();
@@ -97,7 +112,7 @@ public final class NetPathBench {
                 }
                 System.out.printf("round %d/%d done, load %s%n", round + 1, rounds, loadAverage());
             }
-            String md = report(engine, path, latency, throughput, exec, execMiB, loadBefore);
+            String md = report(engine, latency, throughput, baseline, exec, execMiB, loadBefore);
             System.out.println("\n" + md);
             Path out = Path.of("burrow-bench", "target", "netpath-bench.md");
             Files.createDirectories(out.getParent());
@@ -105,6 +120,9 @@ public final class NetPathBench {
         } finally {
             for (Route r : routes) {
                 r.close();
+            }
+            if (daemon != null) {
+                daemon.close();
             }
             engine.close();
         }
@@ -116,29 +134,19 @@ public final class NetPathBench {
         return total / rounds + (round < total % rounds ? 1 : 0);
     }
 
-    /** busybox httpd on {@value #PORT} serving {@value #SMALL} (1 KiB) and {@value #BIG} (1 MiB) of random bytes. */
-    private static void startApp(MicroVm vm) throws Exception {
-        ExecResult r = vm.agent().run(ExecRequest.of("sh", "-c", "mkdir -p /tmp/www && head -c " + SMALL_BYTES
-                + " /dev/urandom > /tmp/www/small && head -c " + BIG_BYTES + " /dev/urandom > /tmp/www/big && httpd -p " + PORT
-                + " -h /tmp/www"), T);
-        if (r.exitCode() != 0) {
-            throw new IllegalStateException("starting httpd failed: " + r.stderrText());
-        }
-    }
+    /** The app: busybox httpd (it daemonizes) on {@value #PORT} serving {@value #SMALL} (1 KiB) and {@value #BIG} (1 MiB) of random bytes. */
+    static final List<String> APP = List.of("sh", "-c", "mkdir -p /tmp/www && head -c " + SMALL_BYTES
+            + " /dev/urandom > /tmp/www/small && head -c " + BIG_BYTES + " /dev/urandom > /tmp/www/big && httpd -p " + PORT
+            + " -h /tmp/www");
 
-    /** Every route must serve the very same bytes, or the comparison compares nothing. */
-    private static void checkSameBytes(List<Route> routes) throws Exception {
-        byte[] small = null;
-        byte[] large = null;
+    /** Every route must serve whole files, or the comparison compares nothing. */
+    private static void checkSameSizes(List<Route> routes) throws Exception {
         for (Route r : routes) {
-            byte[] s = r.get(SMALL).body();
-            byte[] b = r.get(BIG).body();
-            if (s.length != SMALL_BYTES || b.length != BIG_BYTES
-                    || small != null && (!Arrays.equals(small, s) || !Arrays.equals(large, b))) {
-                throw new IllegalStateException(r.name() + " served other bytes (" + s.length + " and " + b.length + ")");
+            int s = r.get(SMALL).body().length;
+            int b = r.get(BIG).body().length;
+            if (s != SMALL_BYTES || b != BIG_BYTES) {
+                throw new IllegalStateException(r.name() + " served " + s + " and " + b + " bytes");
             }
-            small = s;
-            large = b;
         }
     }
 
@@ -163,15 +171,14 @@ public final class NetPathBench {
         return bytes / 1e3 / ms(t0);
     }
 
-    private static String report(QemuHypervisor engine, VethPath path, Map<Route, Stats> latency, Map<Route, Stats> throughput,
-                                 Stats exec, int execMiB, String loadBefore) {
+    private static String report(QemuHypervisor engine, Map<Route, Stats> latency, Map<Route, Stats> throughput,
+                                 Map<Route, Route> baseline, Stats exec, int execMiB, String loadBefore) {
         StringBuilder md = new StringBuilder("Network path benchmark, ").append(Instant.now()).append('\n');
         md.append("host: ").append(host()).append("; load average ").append(loadBefore).append(" before, ")
                 .append(loadAverage()).append(" after\n");
         md.append("QEMU ").append(engine.profile().vmmVersion()).append(", accelerator ").append(engine.accelerator())
-                .append("; guest 1 vCPU, 512 MiB, busybox httpd; path ").append(path).append("\n\n");
+                .append("; guests 1 vCPU, 512 MiB, busybox httpd (a new guest connection per GET: it closes after each response)\n\n");
         md.append("| route | GET 1 KiB: p50 | p99 | mean | n | GET 1 MiB: median MB/s | min–max | n |\n|---|---|---|---|---|---|---|---|\n");
-        Stats direct = latency.values().iterator().next();
         for (Map.Entry<Route, Stats> e : latency.entrySet()) {
             Stats l = e.getValue();
             Stats t = throughput.get(e.getKey());
@@ -180,11 +187,13 @@ public final class NetPathBench {
                     t.count()));
         }
         md.append('\n');
-        for (Map.Entry<Route, Stats> e : latency.entrySet()) {
-            if (e.getValue() != direct) {
-                md.append(String.format("- %s adds %.2f ms p50, %.2f ms p99 over the direct route%n", e.getKey().name(),
-                        e.getValue().percentile(50) - direct.percentile(50), e.getValue().percentile(99) - direct.percentile(99)));
-            }
+        for (Map.Entry<Route, Route> e : baseline.entrySet()) {
+            Stats l = latency.get(e.getKey());
+            Stats d = latency.get(e.getValue());
+            md.append(String.format("- %s adds %.2f ms p50, %.2f ms p99 over the direct route into the same microVM; "
+                            + "1 MiB GETs at %.0f %% of its median throughput%n", e.getKey().name(),
+                    l.percentile(50) - d.percentile(50), l.percentile(99) - d.percentile(99),
+                    100 * throughput.get(e.getKey()).percentile(50) / throughput.get(e.getValue()).percentile(50)));
         }
         if (exec.count() > 0) {
             md.append(String.format("- exec stdout, `head -c %dM /dev/zero`: median %.1f MB/s (%.1f–%.1f, n=%d)%n", execMiB,
