@@ -43,7 +43,8 @@ abstract class Route implements AutoCloseable {
     abstract Conn open() throws IOException;
 
     HttpProbe.Response get(String path) throws Exception {
-        if (conn == null) {
+        boolean reused = conn != null;
+        if (!reused) {
             conn = open();
         }
         HttpProbe.Response r;
@@ -51,7 +52,12 @@ abstract class Route implements AutoCloseable {
             r = HttpProbe.get(conn.in(), conn.out(), host, pathPrefix + path, headers);
         } catch (IOException e) {
             drop();
-            throw new IOException(name + ": GET " + path + ": " + e.getMessage(), e);
+            if (!reused) {
+                throw new IOException(name + ": GET " + path + ": " + e.getMessage(), e);
+            }
+            // a kept-alive connection the server closed while this route waited for its turn (its idle
+            // timeout): what every keep-alive client does, a GET again on a new connection
+            return get(path);
         }
         if (r.status() != 200) {
             drop();
