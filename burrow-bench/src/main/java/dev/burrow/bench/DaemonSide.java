@@ -90,6 +90,11 @@ final class DaemonSide implements AutoCloseable {
         return Route.tcp(name, "127.0.0.1", daemon.port(), "/proxy/" + microVmId, Map.of("X-Burrow-Token", token));
     }
 
+    /** burrowd's floor for one authenticated request on this machine: {@code GET /v1/microvms/<id>} (API key, one record read). */
+    Route apiRoute(String name) {
+        return Route.tcp(name, "127.0.0.1", daemon.port(), "/v1/microvms/" + microVmId, Map.of("Authorization", "Bearer " + key));
+    }
+
     private void exec(List<String> cmd) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + microVmId + "/exec")).timeout(T)
                 .header("Authorization", "Bearer " + key)

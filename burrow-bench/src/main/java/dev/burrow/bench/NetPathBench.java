@@ -32,7 +32,8 @@ import java.util.Map;
  * through a raw agent TcpStream with HTTP spoken by hand. A microVM of an in-process burrowd:
  * directly over its veth, and through burrowd's ingress endpoint ({@code /proxy/<id>/…}, token
  * header, one keep-alive client connection). Each route's overhead is measured against the
- * direct route into the same microVM. Latency over sequential GETs of the small file, throughput
+ * direct route into the same microVM; burrowd's own floor for one authenticated request
+ * ({@code GET /v1/microvms/<id>}) is timed beside them. Latency over sequential GETs of the small file, throughput
  * over GETs of the 1 MiB file, all with one hand-written client; plus exec stdout throughput
  * ({@code head -c N /dev/zero} through the engine's exec) in the same run.
  *
@@ -73,14 +74,16 @@ public final class NetPathBench {
             Route tunnel = Route.tunnel("engine microVM: agent TcpStream, HTTP by hand", vm.agent(), PORT);
             routes.addAll(List.of(direct, tunnel));
             Map<Route, Route> baseline = new LinkedHashMap<>(Map.of(tunnel, direct));
+            Route apiFloor = null;
             if (ingress) {
                 daemon = DaemonSide.start(APP, PORT);
                 Route daemonDirect = Route.tcp("burrowd microVM: direct over its veth", daemon.path().guestAddress(), PORT, "", Map.of());
                 Route endpoint = daemon.ingressRoute("burrowd microVM: ingress endpoint");
-                routes.addAll(List.of(daemonDirect, endpoint));
+                apiFloor = daemon.apiRoute("burrowd API: GET /v1/microvms/{id} (no guest)");
+                routes.addAll(List.of(daemonDirect, endpoint, apiFloor));
                 baseline.put(endpoint, daemonDirect);
             }
-            checkSameSizes(routes);
+            checkSameSizes(routes, apiFloor);
 
             Map<Route, Stats> latency = new LinkedHashMap<>();
             Map<Route, Stats> throughput = new LinkedHashMap<>();
@@ -88,9 +91,8 @@ public final class NetPathBench {
                 latency.put(r, new Stats());
                 throughput.put(r, new Stats());
                 for (int i = 0; i < WARM_GETS; i++) {
-                    r.get(SMALL);
+                    r.get(r == apiFloor ? "" : SMALL);
                 }
-                r.get(BIG);
             }
             Stats exec = new Stats();
             for (int round = 0; round < rounds; round++) {
@@ -98,10 +100,10 @@ public final class NetPathBench {
                     Route r = routes.get((round + k) % routes.size()); // each route goes first in turn
                     for (int i = share(gets, rounds, round); i > 0; i--) {
                         long t0 = System.nanoTime();
-                        r.get(SMALL);
+                        r.get(r == apiFloor ? "" : SMALL);
                         latency.get(r).add(ms(t0));
                     }
-                    for (int i = share(big, rounds, round); i > 0; i--) {
+                    for (int i = r == apiFloor ? 0 : share(big, rounds, round); i > 0; i--) {
                         long t0 = System.nanoTime();
                         int n = r.get(BIG).body().length;
                         throughput.get(r).add(n / 1e3 / ms(t0)); // MB/s
@@ -139,9 +141,12 @@ public final class NetPathBench {
             + " /dev/urandom > /tmp/www/small && head -c " + BIG_BYTES + " /dev/urandom > /tmp/www/big && httpd -p " + PORT
             + " -h /tmp/www");
 
-    /** Every route must serve whole files, or the comparison compares nothing. */
-    private static void checkSameSizes(List<Route> routes) throws Exception {
+    /** Every app route must serve whole files, or the comparison compares nothing. */
+    private static void checkSameSizes(List<Route> routes, Route apiFloor) throws Exception {
         for (Route r : routes) {
+            if (r == apiFloor) {
+                continue;
+            }
             int s = r.get(SMALL).body().length;
             int b = r.get(BIG).body().length;
             if (s != SMALL_BYTES || b != BIG_BYTES) {
@@ -182,9 +187,10 @@ public final class NetPathBench {
         for (Map.Entry<Route, Stats> e : latency.entrySet()) {
             Stats l = e.getValue();
             Stats t = throughput.get(e.getKey());
-            md.append(String.format("| %s | %.2f ms | %.2f ms | %.2f ms | %d | %.1f | %.1f–%.1f | %d |%n", e.getKey().name(),
-                    l.percentile(50), l.percentile(99), l.mean(), l.count(), t.percentile(50), t.percentile(0), t.percentile(100),
-                    t.count()));
+            md.append(String.format("| %s | %.2f ms | %.2f ms | %.2f ms | %d | ", e.getKey().name(),
+                    l.percentile(50), l.percentile(99), l.mean(), l.count()));
+            md.append(t.count() == 0 ? "– | – | – |\n"
+                    : String.format("%.1f | %.1f–%.1f | %d |%n", t.percentile(50), t.percentile(0), t.percentile(100), t.count()));
         }
         md.append('\n');
         for (Map.Entry<Route, Route> e : baseline.entrySet()) {
