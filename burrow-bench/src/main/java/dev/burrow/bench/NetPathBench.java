@@ -37,7 +37,7 @@ import java.util.Map;
  * over GETs of the 1 MiB file, all with one hand-written client; plus exec stdout throughput
  * ({@code head -c N /dev/zero} through the engine's exec) in the same run.
  *
- * <pre>./scripts/bench-ingress [--gets 1000] [--big 30] [--rounds 10] [--exec-mib 256] [--exec-runs 2] [--no-ingress]</pre>
+ * <pre>./scripts/bench-netpath [--gets 1000] [--big 30] [--rounds 10] [--exec-mib 256] [--exec-runs 2] [--no-ingress]</pre>
  */
 public final class NetPathBench {
 
