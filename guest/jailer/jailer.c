@@ -9,12 +9,17 @@
  * much the guest prints. The jailer outlives burrowd (it is the VMM's parent), so the ring keeps
  * working across daemon restarts.
  *
+ * With --netns PATH (a bind-mounted network namespace, e.g. /run/netns/NAME) the program runs
+ * in that network namespace; the jailer itself stays in the host's. Only the benchmark network
+ * path uses it today (docs/adr/0014-bench-network-path.md).
+ *
  * usage: burrow-jailer --name <instance/vmid> --pid-file <path> --stdout <file> --stderr <file>
- *                      [--console <file> [--console-bytes N]] -- <program> [args...]
+ *                      [--console <file> [--console-bytes N]] [--netns <path>] -- <program> [args...]
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +115,7 @@ static void usage(const char *msg)
         fprintf(stderr, "burrow-jailer: %s\n", msg);
     fprintf(stderr, "usage: burrow-jailer --name <instance/vmid> --pid-file <path> "
                     "--stdout <file> --stderr <file> [--console <file> [--console-bytes N]] "
-                    "-- <program> [args...]\n");
+                    "[--netns <path>] -- <program> [args...]\n");
     exit(2);
 }
 
@@ -193,6 +198,7 @@ static void forward(int sig)
 int main(int argc, char **argv)
 {
     const char *name = NULL, *pidfile = NULL, *out = NULL, *err = NULL, *console = NULL;
+    const char *netns = NULL;
     unsigned long long console_bytes = CONSOLE_BYTES_DEFAULT;
     int i;
     for (i = 1; i < argc; i++) {
@@ -213,6 +219,8 @@ int main(int argc, char **argv)
             err = argv[++i];
         else if (strcmp(a, "--console") == 0)
             console = argv[++i];
+        else if (strcmp(a, "--netns") == 0)
+            netns = argv[++i];
         else if (strcmp(a, "--console-bytes") == 0) {
             char *end;
             errno = 0;
@@ -290,6 +298,15 @@ int main(int argc, char **argv)
         }
         if (dup2(fin, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
             _exit(127);
+        if (netns) {
+            int nfd = open(netns, O_RDONLY | O_CLOEXEC);
+            if (nfd < 0 || setns(nfd, CLONE_NEWNET) < 0) {
+                dprintf(2, "burrow-jailer: %s: enter network namespace %s: %s\n", name, netns,
+                        strerror(errno));
+                _exit(127);
+            }
+            close(nfd);
+        }
         /* fd 3 is the console pipe's write end (dup2 clears close-on-exec) */
         if (console && (cpipe[1] == CONSOLE_FD ? fcntl(CONSOLE_FD, F_SETFD, 0)
                                                : dup2(cpipe[1], CONSOLE_FD)) < 0)

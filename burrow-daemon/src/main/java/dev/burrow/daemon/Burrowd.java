@@ -109,6 +109,11 @@ public final class Burrowd implements AutoCloseable {
         return new Burrowd(config);
     }
 
+    /** The engine: benchmarks turn its network path on here (NetPathBench); no API reaches it. */
+    public QemuHypervisor engine() {
+        return engine;
+    }
+
     public int port() {
         return api.port();
     }

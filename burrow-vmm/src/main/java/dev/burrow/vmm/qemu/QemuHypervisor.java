@@ -17,6 +17,8 @@ import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.agent.AgentEvents;
 import dev.burrow.vmm.agent.AgentException;
+import dev.burrow.vmm.agent.ExecRequest;
+import dev.burrow.vmm.agent.ExecResult;
 import dev.burrow.vmm.agent.HelloAck;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.Commands;
@@ -27,6 +29,8 @@ import dev.burrow.vmm.internal.UnixSockets;
 import dev.burrow.vmm.kernel.GuestKernel;
 import dev.burrow.vmm.kernel.InitramfsBuilder;
 import dev.burrow.vmm.kernel.KernelCache;
+import dev.burrow.vmm.net.BenchNetwork;
+import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.internal.GuestMemory;
 import dev.burrow.vmm.qemu.internal.QemuArgs;
 import dev.burrow.vmm.qemu.internal.Qmp;
@@ -89,6 +93,8 @@ public final class QemuHypervisor implements Hypervisor {
     private final WarmPool pool = new WarmPool(this);
     private final SavedStates saves;
     private volatile Faults faults = Faults.NONE;
+    /** The benchmark network path for microVMs restored from now on, or null (the default: no network). */
+    private volatile BenchNetwork benchNetwork;
 
     private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer, long tscKhz) {
         this.tscKhz = tscKhz;
@@ -136,6 +142,25 @@ public final class QemuHypervisor implements Hypervisor {
         LOG.info("engine ready: QEMU {} ({}), kernel {} {}, instance {}", version, accel.qemuName(),
                 kernel.packageName(), kernel.packageVersion(), config.instanceId());
         return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer, tscKhz);
+    }
+
+    /**
+     * Gives every microVM restored from now on the benchmark network path (null: none again).
+     * Benchmarks only: no API reaches this (docs/adr/0014-bench-network-path.md).
+     */
+    public void benchNetwork(BenchNetwork settings) {
+        this.benchNetwork = settings;
+    }
+
+    /** The network path of {@code vm}, when it was restored with one. */
+    public Optional<VethPath> network(MicroVm vm) {
+        return Optional.ofNullable(((QemuMicroVm) vm).network());
+    }
+
+    /** The network path of the running microVM {@code vmId}, when it has one (found by its names). */
+    public Optional<VethPath> network(String vmId) {
+        BenchNetwork settings = benchNetwork;
+        return settings == null ? Optional.empty() : VethPath.existing(settings, config.instanceId(), vmId);
     }
 
     @Override
@@ -522,6 +547,11 @@ public final class QemuHypervisor implements Hypervisor {
     public void cleanUp(String vmId) {
         FileTrees.deleteQuietly(config.runDir().resolve(vmId));
         FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
+        try {
+            VethPath.removeLeftovers(config.instanceId(), vmId); // two file checks when there is none
+        } catch (VmmException e) {
+            LOG.warn("cleanup of {}: {}", vmId, e.getMessage());
+        }
     }
 
     /**
@@ -648,7 +678,14 @@ public final class QemuHypervisor implements Hypervisor {
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
                 l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
-        VmmProcess p = launch(vmId, t.machine(), files, l);
+        VethPath net = createNetwork(vmId, l);
+        VmmProcess p;
+        try {
+            p = launch(vmId, t.machine(), files, l, net);
+        } catch (VmmException e) {
+            closeNetworkQuietly(net);
+            throw e;
+        }
         QemuMicroVm vm = null;
         try {
             // connect the agent first: HELLO will wait in the socket until the guest runs
@@ -657,6 +694,7 @@ public final class QemuHypervisor implements Hypervisor {
                 agent.expectPreviousSession(); // a saved state: its agent may have had streams open
             }
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
+            vm.network(net);
             vm.template(t.memory() != null && !ownMemory ? t : null);
             Qmp qmp = vm.qmp();
             // both ends must agree; a private RAM block is migrated whole either way
@@ -666,7 +704,55 @@ public final class QemuHypervisor implements Hypervisor {
         } catch (VmmException e) {
             String tail = consoleTail(l);
             closeQuietly(vm, p, l);
+            closeNetworkQuietly(net);
             throw new VmmException("starting a VMM for " + vmId + " failed: " + e.getMessage() + tail, e);
+        }
+    }
+
+    /** The benchmark network path for a new VMM, when it is on; null otherwise. */
+    private VethPath createNetwork(String vmId, Layout l) throws VmmException {
+        BenchNetwork settings = benchNetwork;
+        if (settings == null) {
+            return null;
+        }
+        try {
+            return VethPath.create(settings, config.instanceId(), vmId);
+        } catch (VmmException e) {
+            FileTrees.deleteQuietly(l.sockets);
+            FileTrees.deleteQuietly(l.dir);
+            throw new VmmException("network path of " + vmId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Brings a restored guest onto its network path: the NIC's link, saved down, goes up (now
+     * that it has a backend), then the guest sets its address and route with one exec.
+     */
+    private void connectNetwork(QemuMicroVm vm, VethPath net) throws VmmException {
+        BenchNetwork settings = benchNetwork == null ? BenchNetwork.defaults() : benchNetwork;
+        vm.qmp().execute("set_link", Map.of("name", "net0", "up", true), QMP_TIMEOUT);
+        try {
+            ExecResult r = vm.agent().run(ExecRequest.of(net.guestSetup().toArray(String[]::new)), settings.guestTimeout());
+            if (r.exitCode() != 0) {
+                throw new VmmException("the guest could not configure " + VethPath.GUEST_IFACE + " (exit " + r.exitCode() + "): "
+                        + Commands.tail(r.stderrText()));
+            }
+        } catch (AgentException e) {
+            throw new VmmException("configuring the guest's network: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted configuring the guest's network", e);
+        }
+    }
+
+    private static void closeNetworkQuietly(VethPath net) {
+        if (net == null) {
+            return;
+        }
+        try {
+            net.close();
+        } catch (VmmException e) {
+            LOG.warn("cleanup: {}", e.getMessage());
         }
     }
 
@@ -689,6 +775,9 @@ public final class QemuHypervisor implements Hypervisor {
             }
             long tState = System.nanoTime();
             checkHello(vm.id(), vm.agent().hello(identity, config.restoreTimeout()));
+            if (vm.network() != null) {
+                connectNetwork(vm, vm.network());
+            }
             LOG.debug("restore {}: VMM ready {} ms before, state {} ms, hello {} ms", vm.id(), (t0 - w.startedNanos) / 1_000_000,
                     (tState - t0) / 1_000_000, (System.nanoTime() - tState) / 1_000_000);
             return vm;
@@ -736,10 +825,17 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l) throws VmmException {
+        return launch(vmId, machine, files, l, null);
+    }
+
+    /** Starts the VMM; with a network path {@code net} (null: none) inside its namespace, the NIC backed by its tap. */
+    private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l, VethPath net) throws VmmException {
         String name = config.instanceId() + "/" + vmId;
-        List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files);
+        List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files,
+                net == null ? null : VethPath.TAP);
         try {
-            return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), Duration.ofSeconds(10));
+            return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), net == null ? null : net.netnsPath(),
+                    Duration.ofSeconds(10));
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);

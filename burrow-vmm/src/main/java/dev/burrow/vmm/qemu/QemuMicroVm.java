@@ -6,6 +6,7 @@ import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.internal.Qmp;
 import dev.burrow.vmm.qemu.internal.VmmProcess;
 import dev.burrow.vmm.internal.UnixSockets;
@@ -34,6 +35,8 @@ final class QemuMicroVm implements MicroVm {
     /** What happens to the kept saved state once the VMM is gone (closing a kept microVM demotes it to the disk tier). */
     private Consumer<Template> onDemoted;
     private boolean closed;
+    /** Its network path (the benchmark's), or null: removed when the VMM ends. */
+    private volatile VethPath network;
 
     QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
         this.ownMemory = ownMemory;
@@ -104,6 +107,14 @@ final class QemuMicroVm implements MicroVm {
         this.onDemoted = null;
     }
 
+    void network(VethPath path) {
+        this.network = path;
+    }
+
+    VethPath network() {
+        return network;
+    }
+
     Path socketDir() {
         return socketDir;
     }
@@ -165,6 +176,9 @@ final class QemuMicroVm implements MicroVm {
         } finally {
             FileTrees.deleteQuietly(socketDir);
             FileTrees.deleteQuietly(dir);
+            if (network != null) {
+                network.close(); // after the kill: the namespace goes once nothing runs in it
+            }
         }
     }
 }

@@ -52,7 +52,20 @@ public final class QemuArgs {
         return accel == Accelerator.TCG && tscKhz > 0 ? KERNEL_CMDLINE + " tsc_early_khz=" + tscKhz : KERNEL_CMDLINE;
     }
 
+    /** The NIC's backend when a network path gives it one: a tap QEMU opens by name in its own network namespace. */
+    static final String NETDEV = "nd0";
+
     public static List<String> build(String qemu, String name, Accelerator accel, int tbSizeMiB, long tscKhz, MachineSpec m, Files f) {
+        return build(qemu, name, accel, tbSizeMiB, tscKhz, m, f, null);
+    }
+
+    /**
+     * The command line; {@code tap} (null: none) names a tap device that becomes the NIC's
+     * backend. The backend is not part of the migration state, so a restore may attach one to a
+     * NIC saved without it; the link stays down (as saved) until set up over QMP.
+     */
+    public static List<String> build(String qemu, String name, Accelerator accel, int tbSizeMiB, long tscKhz, MachineSpec m, Files f,
+                                     String tap) {
         List<String> a = new ArrayList<>();
         a.add(qemu);
         a.addAll(List.of("-name", name, "-M", MACHINE, "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
@@ -71,7 +84,12 @@ public final class QemuArgs {
                 "-chardev", "socket,id=agent,path=" + f.agentSocket() + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=agent,name=burrow.agent,id=agentport"));
         a.addAll(List.of("-object", "rng-random,id=rng0,filename=/dev/urandom", "-device", "virtio-rng-device,rng=rng0"));
-        a.addAll(List.of("-device", "virtio-net-device,id=net0,mac=02:b0:00:00:00:01"));
+        if (tap == null) {
+            a.addAll(List.of("-device", "virtio-net-device,id=net0,mac=02:b0:00:00:00:01"));
+        } else {
+            a.addAll(List.of("-netdev", "tap,id=" + NETDEV + ",ifname=" + tap + ",script=no,downscript=no",
+                    "-device", "virtio-net-device,id=net0,mac=02:b0:00:00:00:01,netdev=" + NETDEV));
+        }
         a.addAll(List.of("-qmp", "unix:" + f.qmpSocket() + ",server=on,wait=off"));
         // seccomp: no spawning (why snapshots travel over unix: sockets, never exec:)
         a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));

@@ -33,6 +33,12 @@ public final class VmmProcess {
     /** Starts {@code command} through the jailer, which keeps fd 3's output in the bounded ring {@code console}. */
     public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Path console, Duration timeout)
             throws VmmException {
+        return launch(jailerBinary, name, dir, command, console, null, timeout);
+    }
+
+    /** The same, with the VMM in the network namespace bind-mounted at {@code netns} (null: the host's). */
+    public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Path console, Path netns,
+                                    Duration timeout) throws VmmException {
         Path pidFile = dir.resolve("vmm.pid");
         List<String> argv = new ArrayList<>(List.of(jailerBinary.toString(),
                 "--name", name,
@@ -40,8 +46,11 @@ public final class VmmProcess {
                 "--stdout", dir.resolve("vmm.stdout").toString(),
                 "--stderr", dir.resolve("vmm.stderr").toString(),
                 "--console", console.toString(),
-                "--console-bytes", Long.toString(QemuArgs.CONSOLE_BYTES),
-                "--"));
+                "--console-bytes", Long.toString(QemuArgs.CONSOLE_BYTES)));
+        if (netns != null) {
+            argv.addAll(List.of("--netns", netns.toString()));
+        }
+        argv.add("--");
         argv.addAll(command);
         Process p;
         try {

@@ -1,0 +1,38 @@
+package dev.burrow.vmm.qemu.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.burrow.vmm.Accelerator;
+import dev.burrow.vmm.MachineSpec;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuArgsTest {
+
+    private static final QemuArgs.Files FILES = new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), false, Path.of("/d"),
+            Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), true, false);
+
+    private static List<String> build(String tap) {
+        return QemuArgs.build("/usr/bin/qemu-system-x86_64", "inst/vm1", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), FILES, tap);
+    }
+
+    @Test
+    void withoutANetworkTheNicHasNoBackendAndNoNetdevExists() {
+        List<String> a = build(null);
+
+        assertThat(a).contains("virtio-net-device,id=net0,mac=02:b0:00:00:00:01").doesNotContain("-netdev");
+        assertThat(QemuArgs.build("/usr/bin/qemu-system-x86_64", "inst/vm1", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), FILES))
+                .isEqualTo(a);
+    }
+
+    @Test
+    void aTapBecomesTheBackendOfTheSameNicWithTheTemplatesMacAndNoScripts() {
+        List<String> a = build("tap0");
+
+        int netdev = a.indexOf("-netdev");
+        assertThat(a.get(netdev + 1)).isEqualTo("tap,id=nd0,ifname=tap0,script=no,downscript=no");
+        assertThat(a).contains("virtio-net-device,id=net0,mac=02:b0:00:00:00:01,netdev=nd0");
+        assertThat(a.stream().filter(s -> s.startsWith("virtio-net-device"))).hasSize(1);
+    }
+}
