@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * The same HTTP app (busybox httpd: a 1 KiB and a 1 MiB file) in two busybox microVMs, reached
  * over each route in the same run, interleaved in rounds whose route order rotates (the machine
- * is shared and noisy). An engine microVM: directly over its benchmark veth (docs/adr/0014), and
+ * is shared and noisy). An engine microVM: directly over its benchmark veth (docs/adr/0016), and
  * through a raw agent TcpStream with HTTP spoken by hand. A microVM of an in-process burrowd:
  * directly over its veth, and through burrowd's ingress endpoint ({@code /proxy/<id>/…}, token
  * header, one keep-alive client connection). Each route's overhead is measured against the

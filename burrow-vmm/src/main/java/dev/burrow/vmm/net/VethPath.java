@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One microVM's network path (docs/adr/0014-bench-network-path.md): a network namespace named
+ * One microVM's network path (docs/adr/0016-bench-network-path.md): a network namespace named
  * {@code burrow-<instance>-<vmId>} that the VMM runs in, holding a tap ({@value #TAP}) for the
  * NIC and one end of a veth pair ({@value #NS_VETH}); the other end ({@code bnet<slot>}, its
  * alias the namespace's name) stays on the host. Block {@code slot} of the range gives two /30

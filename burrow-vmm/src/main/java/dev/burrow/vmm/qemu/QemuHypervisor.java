@@ -146,7 +146,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * Gives every microVM restored from now on the benchmark network path (null: none again).
-     * Benchmarks only: no API reaches this (docs/adr/0014-bench-network-path.md).
+     * Benchmarks only: no API reaches this (docs/adr/0016-bench-network-path.md).
      */
     public void benchNetwork(BenchNetwork settings) {
         this.benchNetwork = settings;
