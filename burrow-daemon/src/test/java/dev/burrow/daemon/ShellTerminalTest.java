@@ -17,14 +17,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Terminals in a real microVM through a real burrowd: the PTY WebSocket as a client program
- * drives it (size, resize, ^C, exit code).
+ * drives it (size, resize, ^C, exit code), and {@code burrow shell} in tmux as a user drives it —
+ * whose own terminal must be as it was before, however the shell ended.
  */
 class ShellTerminalTest {
 
@@ -100,11 +105,15 @@ class ShellTerminalTest {
     @Test
     void controlCIsAByteThatInterruptsTheForegroundCommand() throws Exception {
         WsClient t = terminal("?cmd=/bin/sh");
-        t.send("sleep 100\r");
-        WsClient.await(() -> t.output().contains("sleep 100"), "the command was echoed");
+        t.send("echo sle''eping; sleep 100\r");
+        WsClient.await(() -> t.output().lines().anyMatch(l -> l.strip().equals("sleeping")), "sleep is about to run");
         t.send("\u0003");
         t.send("echo after-$?\r");
-        WsClient.await(() -> t.output().contains("after-130"), "sleep was interrupted (128 + SIGINT)");
+        try {
+            WsClient.await(() -> t.output().contains("after-130"), "sleep was interrupted (128 + SIGINT)");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the terminal showed:\n" + t.output(), e);
+        }
         t.send("exit\r");
         assertThat(t.awaitClose()).startsWith("1000 ");
     }
@@ -117,5 +126,92 @@ class ShellTerminalTest {
                 "the shell runs as burrow in its home");
         t.send("exit\r");
         assertThat(t.awaitClose()).startsWith("1000 ");
+    }
+
+    /** {@code burrow shell ID} as the launcher runs it: the CLI's classes from this test's class path. */
+    private static String shellCommand(String args) {
+        String cp = Stream.of(dev.burrow.cli.Burrow.class, picocli.CommandLine.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+                        com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonProperty.class,
+                        org.jline.terminal.Terminal.class)
+                .map(c -> c.getProtectionDomain().getCodeSource().getLocation().getPath()).distinct().collect(Collectors.joining(":"));
+        return Path.of(System.getProperty("java.home"), "bin", "java") + " -XX:TieredStopAtLevel=1 -cp " + cp
+                + " dev.burrow.cli.Burrow shell " + args + "; echo exit=$?";
+    }
+
+    private static Tmux tmux(String name) throws Exception {
+        Tmux t = new Tmux("burrow-shell-test-" + ProcessHandle.current().pid() + "-" + name, 120, 40,
+                List.of("BURROW_URL=" + base, "BURROW_API_KEY=" + key));
+        awaitAnswer(t, "outer-ready");
+        t.type("before=$(stty -g)");
+        return t;
+    }
+
+    /** Waits for a shell to answer: a line only its output can hold (the typed command has quotes inside). */
+    private static void awaitAnswer(Tmux t, String marker) throws Exception {
+        t.type("echo " + marker.charAt(0) + "''" + marker.substring(1));
+        t.await(s -> s.lines().anyMatch(l -> l.strip().equals(marker)), "the shell answered " + marker);
+    }
+
+    private static void assertTerminalRestored(Tmux t) throws Exception {
+        t.type("echo tty-$([ \"$(stty -g)\" = \"$before\" ] && echo same || echo changed)");
+        String screen = t.await(s -> s.contains("tty-same") || s.contains("tty-changed"), "the outer shell compared stty -g");
+        assertThat(screen).as("the terminal after burrow shell").contains("tty-same");
+    }
+
+    @Test
+    @Tag("tmux")
+    void burrowShellInTmuxRunsTopFollowsTheWindowPassesCtrlCAndExitsWithTheRemoteCode() throws Exception {
+        try (Tmux t = tmux("main")) {
+            t.type(shellCommand(vm));
+            awaitAnswer(t, "remote-ready");
+            t.type("top");
+            t.await(s -> s.contains("Mem:") && s.contains("CPU:") && s.contains("PID"), "top shows its header");
+            t.keys("q");
+            awaitAnswer(t, "after-top");
+            t.type("echo size=$(stty size)");
+            t.await(s -> s.contains("size=40 120"), "the remote terminal has the window's size");
+            t.run("resize-window", "-t", t.session, "-x", "100", "-y", "30");
+            assertThat(t.paneSize()).isEqualTo("30 100");
+            t.type("echo size=$(stty size)");
+            t.await(s -> s.contains("size=30 100"), "the remote terminal followed the resize");
+            t.type("sleep 100");
+            t.await(s -> s.contains("sleep 100"), "sleep was typed");
+            t.keys("C-c");
+            t.type("echo rc=$?");
+            t.await(s -> s.contains("rc=130"), "Ctrl-C interrupted sleep (128 + SIGINT)");
+            t.type("exit 3");
+            t.await(s -> s.contains("exit=3"), "burrow shell exited with the remote shell's code");
+            assertTerminalRestored(t);
+        }
+    }
+
+    @Test
+    @Tag("tmux")
+    void aSigtermToBurrowShellRestoresTheTerminal() throws Exception {
+        try (Tmux t = tmux("term")) {
+            t.type(shellCommand(vm));
+            awaitAnswer(t, "remote-ready");
+            ProcessHandle cli = ProcessHandle.of(t.panePid()).orElseThrow().children().findFirst().orElseThrow();
+            assertThat(cli.destroy()).isTrue();
+            t.await(s -> s.contains("exit=143"), "burrow shell ended on SIGTERM");
+            assertTerminalRestored(t);
+        }
+    }
+
+    @Test
+    @Tag("tmux")
+    void aSuspendClosesBurrowShellWithTheReasonAndRestoresTheTerminal() throws Exception {
+        try (Tmux t = tmux("suspend")) {
+            t.type(shellCommand(vm));
+            awaitAnswer(t, "remote-ready");
+            call("POST", "/v1/microvms/" + vm + "/suspend", HttpRequest.BodyPublishers.noBody(), 200);
+            try {
+                String screen = t.await(s -> s.contains("exit=125"), "burrow shell ended with a Burrow error");
+                assertThat(screen).contains("suspended");
+                assertTerminalRestored(t);
+            } finally {
+                call("POST", "/v1/microvms/" + vm + "/resume", HttpRequest.BodyPublishers.noBody(), 200);
+            }
+        }
     }
 }
