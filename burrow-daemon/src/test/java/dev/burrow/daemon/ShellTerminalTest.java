@@ -19,12 +19,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Terminals in a real microVM through a real burrowd: the PTY WebSocket as a client program
@@ -36,6 +39,8 @@ class ShellTerminalTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration BUILD_DEADLINE = Duration.ofMinutes(3);
+    /** An idle suspend comes within maxIdleSeconds + 5 s (SPEC §1), and a TCG suspend takes a few more. */
+    private static final Duration IDLE_DEADLINE = Duration.ofSeconds(60);
     private static Path dataDir;
     private static Burrowd daemon;
     private static String base;
@@ -105,8 +110,9 @@ class ShellTerminalTest {
     @Test
     void controlCIsAByteThatInterruptsTheForegroundCommand() throws Exception {
         WsClient t = terminal("?cmd=/bin/sh");
-        t.send("echo sle''eping; sleep 100\r");
-        WsClient.await(() -> t.output().lines().anyMatch(l -> l.strip().equals("sleeping")), "sleep is about to run");
+        // the child prints once it is the terminal's foreground process group, so ^C cannot reach the shell instead
+        t.send("sh -c 'echo sle\"\"eping; exec sleep 100'\r");
+        WsClient.await(() -> t.output().lines().anyMatch(l -> l.strip().equals("sleeping")), "sleep is in the foreground");
         t.send("\u0003");
         t.send("echo after-$?\r");
         try {
@@ -116,6 +122,26 @@ class ShellTerminalTest {
         }
         t.send("exit\r");
         assertThat(t.awaitClose()).startsWith("1000 ");
+    }
+
+    @Test
+    void aSilentOpenTerminalLetsTheMicroVmIdleSuspendWhichClosesItAndAReconnectResumesIt() throws Exception {
+        String idle = call("POST", "/v1/microvms", HttpRequest.BodyPublishers.ofString(
+                "{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":2,\"autoResume\":true}}"), 201).get("id").asText();
+        try {
+            URI uri = URI.create(base.replace("http", "ws") + "/v1/microvms/" + idle + "/pty?cmd=/bin/sh");
+            WsClient t = WsClient.connect(uri, Map.of("Authorization", "Bearer " + key), true);
+            // nothing is typed: the open terminal alone is no activity, so the idle suspend comes (within 2 s + 5 s)
+            assertThat(t.closed.get(IDLE_DEADLINE.toSeconds(), TimeUnit.SECONDS)).startsWith("1001 ").contains("suspended");
+            assertThat(call("GET", "/v1/microvms/" + idle, HttpRequest.BodyPublishers.noBody(), 200).get("state").asText()).isEqualTo("SUSPENDED");
+            WsClient again = WsClient.connect(uri, Map.of("Authorization", "Bearer " + key), true);
+            again.send("echo re''sumed\r");
+            WsClient.await(() -> again.output().lines().anyMatch(l -> l.strip().equals("resumed")), "the resumed microVM's shell answered");
+            again.send("exit\r");
+            assertThat(again.awaitClose()).startsWith("1000 ");
+        } finally {
+            call("DELETE", "/v1/microvms/" + idle, HttpRequest.BodyPublishers.noBody(), 202);
+        }
     }
 
     @Test
@@ -174,8 +200,8 @@ class ShellTerminalTest {
             assertThat(t.paneSize()).isEqualTo("30 100");
             t.type("echo size=$(stty size)");
             t.await(s -> s.contains("size=30 100"), "the remote terminal followed the resize");
-            t.type("sleep 100");
-            t.await(s -> s.contains("sleep 100"), "sleep was typed");
+            t.type("sh -c 'echo sle\"\"eping; exec sleep 100'");
+            t.await(s -> s.lines().anyMatch(l -> l.strip().equals("sleeping")), "sleep is in the foreground");
             t.keys("C-c");
             t.type("echo rc=$?");
             t.await(s -> s.contains("rc=130"), "Ctrl-C interrupted sleep (128 + SIGINT)");
@@ -185,15 +211,17 @@ class ShellTerminalTest {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "SIG{0}")
+    @CsvSource({"TERM, 143", "INT, 130", "HUP, 129"})
     @Tag("tmux")
-    void aSigtermToBurrowShellRestoresTheTerminal() throws Exception {
-        try (Tmux t = tmux("term")) {
+    void aSignalToBurrowShellEndsItAndRestoresTheTerminal(String signal, int code) throws Exception {
+        try (Tmux t = tmux("sig" + signal)) {
             t.type(shellCommand(vm));
             awaitAnswer(t, "remote-ready");
             ProcessHandle cli = ProcessHandle.of(t.panePid()).orElseThrow().children().findFirst().orElseThrow();
-            assertThat(cli.destroy()).isTrue();
-            t.await(s -> s.contains("exit=143"), "burrow shell ended on SIGTERM");
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(cli.pid())).inheritIO().start();
+            assertThat(kill.waitFor()).isZero();
+            t.await(s -> s.contains("exit=" + code), "burrow shell ended on SIG" + signal);
             assertTerminalRestored(t);
         }
     }

@@ -74,15 +74,23 @@ public interface LocalTerminal extends AutoCloseable {
     /** JLine's system terminal, raw from construction until {@link #close}. */
     final class JLine implements LocalTerminal {
 
+        /** 128 + the signal, as a shell reports a process it ended. */
+        private static final int EXIT_ON_SIGINT = 130;
+        private static final int EXIT_ON_SIGQUIT = 131;
+
         private final Terminal terminal;
         private final Attributes saved;
         private final AtomicBoolean closed = new AtomicBoolean();
         private final Thread restoreOnExit = new Thread(this::close, "burrow-shell-restore");
 
         JLine() throws IOException {
+            // JLine's defaults would give SIGINT/SIGQUIT the OS default, which ends the JVM without its
+            // shutdown hooks, so without restoring the terminal: they end it the JVM's way instead
             terminal = TerminalBuilder.builder().system(true).exec(true).ffm(false).jni(false).jna(false).jansi(false)
-                    .dumb(false).nativeSignals(true).build();
+                    .dumb(false).nativeSignals(true).signalHandler(Terminal.SignalHandler.SIG_IGN).build();
             Runtime.getRuntime().addShutdownHook(restoreOnExit);
+            terminal.handle(Terminal.Signal.INT, s -> System.exit(EXIT_ON_SIGINT));
+            terminal.handle(Terminal.Signal.QUIT, s -> System.exit(EXIT_ON_SIGQUIT));
             saved = terminal.enterRawMode();
             // raw as ssh makes it: no local echo, no signals from keys, bytes through unchanged both ways
             Attributes raw = new Attributes(terminal.getAttributes());
