@@ -19,6 +19,10 @@ import picocli.CommandLine.Parameters;
         "Options go before ID; everything after ID is the command (default: the user's login shell)."})
 public final class ShellCommand extends BaseCommand {
 
+    /** The size of a terminal that is not one (stdin from a pipe or a file). */
+    static final int DEFAULT_COLS = 80;
+    static final int DEFAULT_ROWS = 24;
+
     @Parameters(index = "0", paramLabel = "ID", description = "An id or any unique prefix.")
     String id;
 
@@ -43,7 +47,7 @@ public final class ShellCommand extends BaseCommand {
         if (web) {
             return web(full);
         }
-        LocalTerminal terminal = env.stdinTty() ? LocalTerminal.system() : LocalTerminal.streams(env.in(), out(), 80, 24);
+        LocalTerminal terminal = localTerminal();
         ShellSession.End end;
         try {
             end = ShellSession.run(terminal, uri(full, terminal.cols(), terminal.rows()), config().apiKey(), status -> refusal(full, status));
@@ -55,6 +59,18 @@ public final class ShellCommand extends BaseCommand {
         }
         throw new BurrowException(end.reason() == null || end.reason().isEmpty()
                 ? "the terminal closed (WebSocket close " + end.closeCode() + ")" : end.reason());
+    }
+
+    /** The user's terminal in raw mode; plain streams when stdin is no terminal or JLine cannot drive it. */
+    private LocalTerminal localTerminal() {
+        if (env.stdinTty()) {
+            try {
+                return LocalTerminal.system();
+            } catch (IOException | RuntimeException e) {
+                err().println("burrow: the local terminal cannot be put in raw mode (" + e.getMessage() + "); keys go through as typed");
+            }
+        }
+        return LocalTerminal.streams(env.in(), out(), DEFAULT_COLS, DEFAULT_ROWS);
     }
 
     private URI uri(String full, int cols, int rows) {
