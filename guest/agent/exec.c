@@ -224,8 +224,9 @@ static int open_pty(const struct user_info *u, uint16_t cols, uint16_t rows, int
     int sfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (sfd < 0)
         goto fail;
-    /* devpts gives the slave to the opener (the agent, root): the user must own its terminal. */
-    if (fchown(sfd, u->uid, (gid_t)-1) < 0 || fchmod(sfd, S_IRUSR | S_IWUSR | S_IWGRP) < 0) {
+    /* devpts gives the slave to the opener (the agent, root): the user must own its terminal,
+     * and nobody else may read or type into it (there is no tty group in a minimal image). */
+    if (fchown(sfd, u->uid, u->gid) < 0 || fchmod(sfd, S_IRUSR | S_IWUSR) < 0) {
         int e = errno;
         close(sfd);
         errno = e;

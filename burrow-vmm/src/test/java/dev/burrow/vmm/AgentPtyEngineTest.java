@@ -87,12 +87,12 @@ class AgentPtyEngineTest {
     @Test
     void aTerminalExecRunsOnAPseudoTerminalOwnedByItsUser() throws Exception {
         MicroVm vm = restore();
-        ExecResult r = vm.agent().run(ExecRequest.of("sh", "-c", "tty; stat -c %U \"$(tty)\"; echo $TERM")
+        ExecResult r = vm.agent().run(ExecRequest.of("sh", "-c", "tty; stat -c '%U:%G %a' \"$(tty)\"; echo $TERM")
                 .withUser("burrow").withPty(80, 24), T);
 
         assertThat(r.exitCode()).isZero();
         assertThat(r.stderr()).isEmpty();
-        assertThat(r.stdoutText()).matches("(?s)/dev/pts/\\d+\r\nburrow\r\nxterm-256color\r\n");
+        assertThat(r.stdoutText()).matches("/dev/pts/\\d+\r\nburrow:burrow 600\r\nxterm-256color\r\n");
     }
 
     @Test

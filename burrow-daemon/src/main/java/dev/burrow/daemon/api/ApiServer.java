@@ -110,6 +110,12 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** A route without an API key: it checks its own credential (the browser terminal's pty token and cookie). */
+    public ApiServer publicRoute(String method, String template, Route.Handler handler) {
+        routes.add(Route.of(method, template, false, handler));
+        return this;
+    }
+
     /** A creating POST: an Idempotency-Key makes a retry return the first result instead of creating twice (SPEC §0). */
     public ApiServer idempotentRoute(String method, String template, Route.Handler handler) {
         route(method, template, handler);
