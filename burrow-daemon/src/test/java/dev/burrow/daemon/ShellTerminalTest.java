@@ -2,8 +2,11 @@ package dev.burrow.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.burrow.cli.Burrow;
 import dev.burrow.daemon.api.WsClient;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.oci.OciLayoutWriter;
@@ -28,6 +31,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.jline.terminal.Terminal;
+import picocli.CommandLine;
 
 /**
  * Terminals in a real microVM through a real burrowd: the PTY WebSocket as a client program
@@ -156,12 +161,10 @@ class ShellTerminalTest {
 
     /** {@code burrow shell ID} as the launcher runs it: the CLI's classes from this test's class path. */
     private static String shellCommand(String args) {
-        String cp = Stream.of(dev.burrow.cli.Burrow.class, picocli.CommandLine.class, com.fasterxml.jackson.databind.ObjectMapper.class,
-                        com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonProperty.class,
-                        org.jline.terminal.Terminal.class)
+        String cp = Stream.of(Burrow.class, CommandLine.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class, Terminal.class)
                 .map(c -> c.getProtectionDomain().getCodeSource().getLocation().getPath()).distinct().collect(Collectors.joining(":"));
         return Path.of(System.getProperty("java.home"), "bin", "java") + " -XX:TieredStopAtLevel=1 -cp " + cp
-                + " dev.burrow.cli.Burrow shell " + args + "; echo exit=$?";
+                + " " + Burrow.class.getName() + " shell " + args + "; echo exit=$?";
     }
 
     private static Tmux tmux(String name) throws Exception {
