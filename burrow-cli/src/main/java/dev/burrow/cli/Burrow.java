@@ -9,6 +9,7 @@ import dev.burrow.cli.internal.ExecCommand;
 import dev.burrow.cli.internal.ImageCommands;
 import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
+import dev.burrow.cli.internal.ShellCommand;
 import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Spec;
                 MicroVmCommands.Ps.class,
                 MicroVmCommands.Inspect.class,
                 ExecCommand.class,
+                ShellCommand.class,
                 MicroVmCommands.Rm.class,
                 MicroVmCommands.Suspend.class,
                 MicroVmCommands.Resume.class,
@@ -86,6 +88,7 @@ public final class Burrow implements Callable<Integer> {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         // like docker exec: options before the id; everything after it is the command (a leading -- is optional)
         cmd.getSubcommands().get("exec").setStopAtPositional(true);
+        cmd.getSubcommands().get("shell").setStopAtPositional(true);
         cmd.setParameterExceptionHandler((ex, argv) -> {
             CommandLine c = ex.getCommandLine();
             env.err().println("burrow: " + ex.getMessage());

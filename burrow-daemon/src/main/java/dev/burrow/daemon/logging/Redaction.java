@@ -15,7 +15,7 @@ public final class Redaction {
     public static final int MAX_MESSAGE_CHARS = 8192;
 
     private static final Pattern SECRETS = Pattern.compile(
-            "(?i)(bk_)[A-Za-z0-9_-]{6,}"                                       // Burrow API keys, even glued to other text
+            "(?i)(bk_|burrow\\.token\\.)[A-Za-z0-9_-]{6,}"                      // API keys, even glued to other text; WebSocket subprotocol tokens
             + "|(\\bbearer\\s+)[^\\s\"',;]+"                                    // Authorization: Bearer …
             + "|(\\b(?:authorization|proxy-authorization|x-burrow-token|x-aws-proxy-auth|cookie|set-cookie)\\s*[:=]\\s*)[^\\r\\n]+"
             + "|(\\b(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)\"?\\s*[=:]\\s*\"?)[^\\s\"',;&]+");

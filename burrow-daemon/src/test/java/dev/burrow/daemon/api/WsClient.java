@@ -23,7 +23,7 @@ public final class WsClient implements WebSocket.Listener {
 
     final ByteArrayOutputStream output = new ByteArrayOutputStream();
     public final List<String> texts = new CopyOnWriteArrayList<>();
-    final CompletableFuture<String> closed = new CompletableFuture<>();
+    public final CompletableFuture<String> closed = new CompletableFuture<>();
     private final StringBuilder text = new StringBuilder();
     private final boolean reading;
     WebSocket ws;

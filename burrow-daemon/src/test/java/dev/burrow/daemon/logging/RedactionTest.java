@@ -30,6 +30,12 @@ class RedactionTest {
     }
 
     @Test
+    void aTokenOfferedAsAWebSocketSubprotocolIsRedacted() {
+        assertThat(Redaction.redact("Sec-WebSocket-Protocol: burrow, burrow.token.AbCdEf012345-_x"))
+                .isEqualTo("Sec-WebSocket-Protocol: burrow, burrow.token.…[redacted]");
+    }
+
+    @Test
     void textWithoutSecretsIsUnchanged() {
         String plain = "microVM vm01j5 RUNNING -> SUSPENDING (requested by the API)";
         assertThat(Redaction.redact(plain)).isSameAs(plain);
