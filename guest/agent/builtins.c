@@ -215,14 +215,19 @@ static int link_temp(int fd, const char *dir, const char *base, char *temp)
 static int cmd_write(int argc, char **argv)
 {
     if (argc < 2 || argc > 4)
-        return fs_fail_msg("write", "usage: write PATH [MODE [SIZE]]", FS_EXIT_USAGE);
+        return fs_fail_msg("write", "usage: write PATH [MODE|- [SIZE]]", FS_EXIT_USAGE);
     const char *path = argv[1];
     int rc = check_path("write", path);
     if (rc)
         return rc;
     mode_t mode = WRITE_DEFAULT_MODE;
-    if (argc >= 3 && parse_mode(argv[2], &mode) < 0)
+    struct stat old;
+    if (argc < 3 || !strcmp(argv[2], "-")) {
+        if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
+            mode = old.st_mode & 07777; /* a replaced file keeps its mode */
+    } else if (parse_mode(argv[2], &mode) < 0) {
         return fs_fail_msg("write", "mode must be octal, at most 7777", FS_EXIT_USAGE);
+    }
     unsigned long long want = 0;
     int sized = argc == 4;
     if (sized && parse_size(argv[3], &want) < 0)
@@ -274,12 +279,20 @@ static int cmd_write(int argc, char **argv)
 
 static int cmd_mkdir(int argc, char **argv)
 {
-    if (argc != 2)
-        return fs_fail_msg("mkdir", "usage: mkdir PATH", FS_EXIT_USAGE);
+    if (argc != 2 && argc != 3)
+        return fs_fail_msg("mkdir", "usage: mkdir PATH [MODE]", FS_EXIT_USAGE);
     int rc = check_path("mkdir", argv[1]);
     if (rc)
         return rc;
+    mode_t mode = MKDIR_MODE;
+    if (argc == 3 && parse_mode(argv[2], &mode) < 0)
+        return fs_fail_msg("mkdir", "mode must be octal, at most 7777", FS_EXIT_USAGE);
+    struct stat st;
+    int existed = stat(argv[1], &st) == 0;
     if (mkdir_p(argv[1], MKDIR_MODE) < 0)
+        return fs_fail("mkdir", argv[1], errno);
+    /* like mkdir -p -m: the mode is the last directory's, when this made it */
+    if (!existed && argc == 3 && chmod(argv[1], mode) < 0)
         return fs_fail("mkdir", argv[1], errno);
     return print_stat(argv[1], 0);
 }
@@ -405,13 +418,12 @@ static int cmd_rm(int argc, char **argv)
 
 /* ---- list, stat ---- */
 
-/* One object: name (and path when given), then the stat members. */
+/* One object: path, name, then the stat members. */
 static int print_entry(const char *path, int dirfd, const char *name, const char *link,
                        const struct stat *st)
 {
-    if (out_str("{") < 0 || out_json_name("name", name, 1) < 0)
-        return -1;
-    if (path && out_json_name("path", path, 0) < 0)
+    if (out_str("{") < 0 || out_json_name("path", path, 1) < 0 ||
+        out_json_name("name", name, 0) < 0)
         return -1;
     if (out_json_stat(st, dirfd, link) < 0)
         return -1;
@@ -458,7 +470,7 @@ static int cmd_list(int argc, char **argv)
         /* ls semantics: a file lists itself */
         if (lstat(path, &st) < 0)
             return fs_fail("list", path, errno);
-        if (print_entry(NULL, AT_FDCWD, base_name(path), path, &st) < 0 || out_flush() < 0)
+        if (print_entry(path, AT_FDCWD, base_name(path), path, &st) < 0 || out_flush() < 0)
             return fs_fail("list", "stdout", errno);
         return FS_EXIT_OK;
     }
@@ -474,7 +486,16 @@ static int cmd_list(int argc, char **argv)
             continue;
         if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue; /* gone meanwhile */
-        if (print_entry(NULL, fd, e->d_name, e->d_name, &st) < 0)
+        static char full[FS_PATH_MAX + 1];
+        size_t pl = strlen(path), nl = strlen(e->d_name);
+        int slash = path[pl - 1] != '/';
+        if (pl + (size_t)slash + nl > FS_PATH_MAX)
+            continue; /* its path could not be used anyway */
+        memcpy(full, path, pl);
+        if (slash)
+            full[pl] = '/';
+        memcpy(full + pl + (size_t)slash, e->d_name, nl + 1);
+        if (print_entry(full, fd, e->d_name, e->d_name, &st) < 0)
             return fs_fail("list", "stdout", errno);
     }
     closedir(d);

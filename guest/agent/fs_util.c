@@ -262,14 +262,14 @@ int out_json_stat(const struct stat *st, int dirfd, const char *name)
         memset(&tm, 0, sizeof tm);
     char ts[48];
     strftime(ts, sizeof ts, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-    if (out_json_key("mtime", 0) < 0 || out_str(ts) < 0)
+    if (out_json_key("modifiedAt", 0) < 0 || out_str(ts) < 0)
         return -1;
     if (S_ISLNK(st->st_mode)) {
         char target[FS_PATH_MAX + 1];
         ssize_t n = readlinkat(dirfd, name, target, FS_PATH_MAX);
         if (n >= 0) {
             target[n] = 0;
-            if (out_json_name("target", target, 0) < 0)
+            if (out_json_name("linkTarget", target, 0) < 0)
                 return -1;
         }
     }

@@ -56,8 +56,8 @@ int out_json_base64(const uint8_t *p, size_t n);
  * ,"keyBytes":"base64" with the exact bytes. */
 int out_json_name(const char *key, const char *bytes, int first);
 
-/* Writes the stat members (type, size, mode, mtime, target for symlinks; no braces) of an
- * entry that lstat() described; dirfd/name let it read a symlink's target. */
+/* Writes the stat members (type, size, mode, modifiedAt, and linkTarget for symlinks; no
+ * braces) of an entry that lstat() described; dirfd/name let it read a symlink's target. */
 int out_json_stat(const struct stat *st, int dirfd, const char *name);
 
 /* "file", "dir", "symlink" or "other". */

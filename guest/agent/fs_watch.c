@@ -28,6 +28,7 @@ static int ifd;
 static int recursive_mode;
 static int limit_warned;
 static int root_wd = -1;
+static int root_is_dir;
 
 static struct watched *find(int wd)
 {
@@ -172,7 +173,7 @@ static int handle_batch(char *buf, size_t len)
         struct inotify_event *ev = (struct inotify_event *)p;
         p += sizeof *ev + ev->len;
         if (ev->mask & IN_Q_OVERFLOW) {
-            emit("overflow", NULL, NULL, -1);
+            emit("overflow", table[0].path, NULL, root_is_dir);
             continue;
         }
         if (ev->mask & IN_IGNORED) {
@@ -250,7 +251,8 @@ int fs_watch(const char *path, int recursive)
         if (d)
             closedir(d);
     }
-    if (emit("ready", path, NULL, -1) < 0 || out_flush() < 0)
+    root_is_dir = S_ISDIR(st.st_mode);
+    if (emit("ready", path, NULL, root_is_dir) < 0 || out_flush() < 0)
         return fs_fail("watch", "stdout", errno);
     for (;;) {
         ssize_t n = read(ifd, evbuf, sizeof evbuf);

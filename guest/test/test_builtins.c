@@ -235,6 +235,27 @@ static void aWriteReplacesTheFileWholeAndLeavesNoTemporaryName(void)
     free(data);
 }
 
+static void aReplacedFileKeepsItsModeUnlessOneIsGiven(void)
+{
+    put_file(at("keep"), "1");
+    chmod(at("keep"), 0600);
+    struct result r = run_in("22", 2, ARGV("write", (char *)at("keep"), "-"));
+    struct stat st;
+    CHECK(r.code == 0 && stat(at("keep"), &st) == 0 && (st.st_mode & 07777) == 0600);
+    CHECK(file_is(at("keep"), "22", 2));
+    result_free(&r);
+    r = run_in("333", 3, ARGV("write", (char *)at("keep"), "755"));
+    CHECK(r.code == 0 && stat(at("keep"), &st) == 0 && (st.st_mode & 07777) == 0755);
+    result_free(&r);
+    r = run(ARGV("mkdir", (char *)at("mode/d"), "700"));
+    CHECK(r.code == 0 && stat(at("mode/d"), &st) == 0 && (st.st_mode & 07777) == 0700);
+    CHECK(stat(at("mode"), &st) == 0 && (st.st_mode & 07777) == 0755);
+    result_free(&r);
+    r = run_in("x", 1, ARGV("write", (char *)at("keep"), "99"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    result_free(&r);
+}
+
 static void aWriteShorterThanItsAnnouncedSizeChangesNothing(void)
 {
     mkdir(at("short"), 0755);
@@ -353,13 +374,14 @@ static void aListNamesEveryEntryAndEscapesNamesThatAreNotUtf8(void)
     for (size_t i = 0; i < r.out.len; i++)
         lines += r.out.p[i] == '\n';
     CHECK(lines == 6);
-    CHECK(strstr(r.out.p, "{\"name\":\"bad\\ufffd\",\"nameBytes\":\"YmFk/w==\",\"type\":\"file\",\"size\":5"));
+    CHECK(strstr(r.out.p, "\"name\":\"bad\\ufffd\",\"nameBytes\":\"YmFk/w==\",\"type\":\"file\",\"size\":5"));
+    CHECK(strstr(r.out.p, "{\"path\":\"") && strstr(r.out.p, "/ls/bad\\ufffd\",\"pathBytes\":\""));
     CHECK(strstr(r.out.p, "\"name\":\"q\\\"uo\\u000ate\""));
     CHECK(strstr(r.out.p, "\"name\":\"\\ufffd\\ufffd\",\"nameBytes\":\"wK8=\""));
     CHECK(strstr(r.out.p, "\"name\":\"caf\xc3\xa9\",\"type\""));
-    CHECK(strstr(r.out.p, "\"name\":\"sl\",\"type\":\"symlink\"") && strstr(r.out.p, "\"target\":\"target\""));
+    CHECK(strstr(r.out.p, "\"name\":\"sl\",\"type\":\"symlink\"") && strstr(r.out.p, "\"linkTarget\":\"target\""));
     CHECK(strstr(r.out.p, "\"name\":\"d\",\"type\":\"dir\",\"size\":") && strstr(r.out.p, "\"mode\":\"0700\""));
-    CHECK(strstr(r.out.p, "\"mtime\":\"20"));
+    CHECK(strstr(r.out.p, "\"modifiedAt\":\"20"));
     result_free(&r);
 }
 
@@ -431,6 +453,7 @@ static void aRecursiveWatchReportsChangesBelowDirectoriesCreatedLater(void)
     struct buf b = {0};
     char want[4400];
     CHECK(wait_for(fds[1], &b, "\"op\":\"ready\""));
+    CHECK(strstr(b.p, "\"isDir\":true}"));
     mkdir(at("wt/d"), 0755);
     snprintf(want, sizeof want, "{\"op\":\"create\",\"path\":\"%s\",\"isDir\":true}", at("wt/d"));
     CHECK(wait_for(fds[1], &b, want));
@@ -461,6 +484,7 @@ int main(void)
     umask(022);
     aWrittenFileReadsBackWithItsModeAndNewParents();
     aWriteReplacesTheFileWholeAndLeavesNoTemporaryName();
+    aReplacedFileKeepsItsModeUnlessOneIsGiven();
     aWriteShorterThanItsAnnouncedSizeChangesNothing();
     aWriteOverADirectoryIsTheWrongType();
     errorsAreOneLineAndAnExitCodePerClass();
