@@ -41,6 +41,11 @@ final class StreamOut {
         write(buf);
     }
 
+    /** Raw bytes (a file transfer), written as the NDJSON lines are: each waits for the client. */
+    void bytes(byte[] data) throws IOException {
+        write(ByteBuffer.wrap(data));
+    }
+
     /** A bare newline: keeps idle connections alive and notices a client that is gone. */
     void keepAlive() throws IOException {
         write(ByteBuffer.wrap(new byte[] {'\n'}));
