@@ -2,6 +2,9 @@ package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.files.ExecBuiltins;
+import dev.burrow.daemon.microvms.files.FileLimits;
+import dev.burrow.daemon.microvms.files.GuestFiles;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -26,6 +29,7 @@ public final class Api implements AutoCloseable {
         new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
+        new FileRoutes(new GuestFiles(new ExecBuiltins(microvms), FileLimits.DEFAULTS)).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, uploadDir, limits);
     }
 
