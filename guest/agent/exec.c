@@ -1,5 +1,6 @@
-/* EXEC streams: fork/exec a command in its own session, with piped stdio or on a new
- * pseudo-terminal, relay its output within the host's credit, report its exit. */
+/* EXEC streams: fork/exec a command (or run a builtin in the forked agent) in its own session,
+ * with piped stdio or on a new pseudo-terminal, relay its output within the host's credit,
+ * report its exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "builtins.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DEFAULT_TERM "xterm-256color"
@@ -189,6 +191,12 @@ static void child_run(const struct msg_exec *m, const struct user_info *u, char 
     } else if (chdir(u->home) < 0 && chdir("/") < 0) {
         child_fail(errfd, "chdir", "/", errno);
     }
+    if (m->flags & EXEC_F_BUILTIN) {
+        /* Setup is over: EOF on the error pipe tells the parent the builtin has started. */
+        close(errfd);
+        environ = envp;
+        _exit(builtin_main((int)m->argc, m->argv));
+    }
     exec_search(m->argv, envp);
 }
 
@@ -216,8 +224,9 @@ static int open_pty(const struct user_info *u, uint16_t cols, uint16_t rows, int
     int sfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (sfd < 0)
         goto fail;
-    /* devpts gives the slave to the opener (the agent, root): the user must own its terminal. */
-    if (fchown(sfd, u->uid, (gid_t)-1) < 0 || fchmod(sfd, S_IRUSR | S_IWUSR | S_IWGRP) < 0) {
+    /* devpts gives the slave to the opener (the agent, root): the user must own its terminal,
+     * and nobody else may read or type into it (there is no tty group in a minimal image). */
+    if (fchown(sfd, u->uid, u->gid) < 0 || fchmod(sfd, S_IRUSR | S_IWUSR) < 0) {
         int e = errno;
         close(sfd);
         errno = e;
@@ -259,6 +268,10 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
     }
     int entry = (m.flags & EXEC_F_ENTRYPOINT) != 0;
     int tty = (m.flags & EXEC_F_PTY) != 0;
+    if ((m.flags & EXEC_F_BUILTIN) && !builtin_known(m.argv[0])) {
+        send_error(id, "unknown builtin %.200s", m.argv[0]);
+        goto out;
+    }
     if (entry && A.ep_pid > 0) {
         send_error(id, "an entrypoint is already running (pid %d)", (int)A.ep_pid);
         goto out;

@@ -287,8 +287,10 @@ int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why)
         FAIL("unknown EXEC flags");
     if ((flags & EXEC_F_PTY) && !pty_size_ok(cols, rows))
         FAIL("EXEC terminal size out of range (1..1000 columns and rows)");
-    if ((flags & EXEC_F_PTY) && (flags & EXEC_F_ENTRYPOINT))
-        FAIL("a PTY exec cannot be the entrypoint");
+    if ((flags & EXEC_F_PTY) && (flags & (EXEC_F_BUILTIN | EXEC_F_ENTRYPOINT)))
+        FAIL("a PTY exec cannot be a builtin or the entrypoint");
+    if ((flags & EXEC_F_BUILTIN) && (flags & EXEC_F_ENTRYPOINT))
+        FAIL("a builtin cannot be the entrypoint");
 
     /* Pass 2: copy. Sizes are bounded by the payload length (<= 64 KiB). */
     size_t ptrs = ((size_t)argc + 1 + (size_t)envc + 1) * sizeof(char *);

@@ -92,7 +92,9 @@ struct msg_stats_reply {
 /* The child runs on a new pseudo-terminal; the payload ends with `u16 cols, u16 rows`. */
 #define EXEC_F_PTY 0x2u
 #define EXEC_F_ENTRYPOINT 0x4u
-#define EXEC_F_KNOWN (EXEC_F_STDIN | EXEC_F_PTY | EXEC_F_ENTRYPOINT)
+/* argv[0] names a builtin (builtins.h) the forked agent runs instead of exec'ing a program. */
+#define EXEC_F_BUILTIN 0x8u
+#define EXEC_F_KNOWN (EXEC_F_STDIN | EXEC_F_PTY | EXEC_F_ENTRYPOINT | EXEC_F_BUILTIN)
 /* Terminal size bounds, for EXEC with EXEC_F_PTY and for RESIZE (`u16 cols, u16 rows`). */
 #define PTY_MIN_SIZE 1u
 #define PTY_MAX_SIZE 1000u

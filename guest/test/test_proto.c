@@ -807,8 +807,8 @@ static void test_payloads(void)
     }
 }
 
-/* Agent 0.4.0: EXEC flag PTY (with `u16 cols, u16 rows` at the end); RESIZE. */
-static void test_pty_payloads(void)
+/* Agent 0.4.0: EXEC flags PTY (with `u16 cols, u16 rows` at the end) and BUILTIN; RESIZE. */
+static void test_pty_and_builtin_payloads(void)
 {
     uint8_t buf[1024];
     const char *argv[] = { "sh" };
@@ -856,12 +856,20 @@ static void test_pty_payloads(void)
     CHECK(dec_resize(buf, (size_t)n, &cols, &rows, &why) == 0 && cols == 200 && rows == 50);
     CHECK(get_le16(buf) == 200 && get_le16(buf + 2) == 50);
 
-    /* Flags: unknown bits and a terminal for the entrypoint do not decode. */
-    static const uint32_t refused[] = { EXEC_F_PTY | EXEC_F_ENTRYPOINT, 0x8u, 0x10u, 0x80000000u };
+    /* Flags: a builtin decodes; unknown bits and nonsensical combinations do not. */
+    const char *bargv[] = { "stat", "/etc" };
+    n = enc_exec(buf, sizeof buf, EXEC_F_BUILTIN | EXEC_F_STDIN, "", "", bargv, 2, env, 0, 0, 0);
+    check_strict("EXEC of a builtin", d_exec, buf, (size_t)n);
+    static const uint32_t refused[] = {
+        EXEC_F_PTY | EXEC_F_BUILTIN, EXEC_F_PTY | EXEC_F_ENTRYPOINT, EXEC_F_BUILTIN | EXEC_F_ENTRYPOINT,
+        0x10u, 0x80000000u,
+    };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        n = enc_exec(buf, sizeof buf, refused[i], "", "", argv, 1, env, 0, 80, 24);
+        n = enc_exec(buf, sizeof buf, refused[i], "", "", bargv, 2, env, 0, 80, 24);
         CHECK(dec_exact(d_exec, buf, (size_t)n) != 0);
     }
+    n = enc_exec(buf, sizeof buf, EXEC_F_PTY | EXEC_F_BUILTIN, "", "", bargv, 2, env, 0, 80, 24);
+    CHECK(dec_exec(buf, (size_t)n, &m, &why) != 0 && strstr(why, "builtin") != NULL);
 }
 
 /* Flow control (protocol 2): every data frame costs its length plus DATA_FRAME_COST, so one
@@ -1022,7 +1030,7 @@ int main(void)
     fuzz_chaos(60000);
     fprintf(stderr, "  chaos fuzz done (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     test_payloads();
-    test_pty_payloads();
+    test_pty_and_builtin_payloads();
     test_credit();
     test_cpustat();
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;

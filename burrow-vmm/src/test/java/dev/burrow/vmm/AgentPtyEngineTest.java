@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Terminal execs and RESIZE (agent 0.4.0) in a real microVM restored from the shared template. */
+/** Terminal execs, RESIZE and builtin execs (agent 0.4.0) in a real microVM restored from the shared template. */
 class AgentPtyEngineTest {
 
     private static final Duration T = Duration.ofSeconds(30);
@@ -87,12 +87,12 @@ class AgentPtyEngineTest {
     @Test
     void aTerminalExecRunsOnAPseudoTerminalOwnedByItsUser() throws Exception {
         MicroVm vm = restore();
-        ExecResult r = vm.agent().run(ExecRequest.of("sh", "-c", "tty; stat -c %U \"$(tty)\"; echo $TERM")
+        ExecResult r = vm.agent().run(ExecRequest.of("sh", "-c", "tty; stat -c '%U:%G %a' \"$(tty)\"; echo $TERM")
                 .withUser("burrow").withPty(80, 24), T);
 
         assertThat(r.exitCode()).isZero();
         assertThat(r.stderr()).isEmpty();
-        assertThat(r.stdoutText()).matches("(?s)/dev/pts/\\d+\r\nburrow\r\nxterm-256color\r\n");
+        assertThat(r.stdoutText()).matches("/dev/pts/\\d+\r\nburrow:burrow 600\r\nxterm-256color\r\n");
     }
 
     @Test
@@ -157,5 +157,22 @@ class AgentPtyEngineTest {
         readUntil(s, "flood\r\nflood\r\n");
         s.kill();
         assertThat(vm.agent().run(ExecRequest.of("echo", "after"), T).stdoutText()).isEqualTo("after\n");
+    }
+
+    @Test
+    void aBuiltinTheAgentDoesNotKnowIsAnErrorNotAProgram() throws Exception {
+        MicroVm vm = restore();
+        ExecSession s = vm.agent().exec(ExecRequest.of("no-such-builtin").asBuiltin());
+
+        assertThat(s.next(T)).isEqualTo(new ExecEvent.Failed("unknown builtin no-such-builtin"));
+    }
+
+    @Test
+    void aBuiltinOnATerminalIsRefusedByTheAgent() throws Exception {
+        MicroVm vm = restore();
+        ExecSession s = vm.agent().exec(ExecRequest.of("echo", "x").asBuiltin().withPty(80, 24));
+
+        assertThat(s.next(T)).isInstanceOfSatisfying(ExecEvent.Failed.class,
+                f -> assertThat(f.message()).contains("bad EXEC").contains("builtin"));
     }
 }

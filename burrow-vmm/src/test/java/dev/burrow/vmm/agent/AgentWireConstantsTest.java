@@ -54,6 +54,7 @@ class AgentWireConstantsTest {
                 .containsEntry("EXEC_F_STDIN", (long) ExecFlags.STDIN)
                 .containsEntry("EXEC_F_PTY", (long) ExecFlags.PTY)
                 .containsEntry("EXEC_F_ENTRYPOINT", (long) ExecFlags.ENTRYPOINT)
+                .containsEntry("EXEC_F_BUILTIN", (long) ExecFlags.BUILTIN)
                 .containsEntry("PTY_MIN_SIZE", (long) ExecRequest.Pty.MIN_SIZE)
                 .containsEntry("PTY_MAX_SIZE", (long) ExecRequest.Pty.MAX_SIZE)
                 .containsEntry("RESIZE_LEN", 2L * Short.BYTES);
