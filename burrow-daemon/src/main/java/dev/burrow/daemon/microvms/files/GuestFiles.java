@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files API's operations, each one builtin in the microVM (see the package doc). Small
@@ -36,6 +38,7 @@ public final class GuestFiles {
         boolean idle() throws IOException;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(GuestFiles.class);
     private static final Pattern MODE = Pattern.compile("[0-7]{3,4}");
     private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -250,6 +253,11 @@ public final class GuestFiles {
                             }
                             if (coder != null) {
                                 coder.end();
+                            }
+                            if (err.size() > 0) {
+                                // entries a tar skipped, a watch limit reached: the guest's warnings, cleaned
+                                LOG.info("request {}: {} {} in {} warned: {}", requestId, op, printable(argv.get(1)), id,
+                                        BuiltinExit.firstLine(err.bytes()));
                             }
                             if (!begun) {
                                 sink.begin();
