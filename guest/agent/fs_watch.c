@@ -29,6 +29,7 @@ static int recursive_mode;
 static int limit_warned;
 static int root_wd = -1;
 static int root_is_dir;
+static dev_t root_dev; /* directories on other filesystems (/proc, /sys, mounts) are not walked */
 
 static struct watched *find(int wd)
 {
@@ -123,7 +124,7 @@ static void add_tree(const char *dir, int announce, int depth)
             continue;
         if (announce)
             emit("create", child, NULL, S_ISDIR(st.st_mode));
-        if (S_ISDIR(st.st_mode))
+        if (S_ISDIR(st.st_mode) && st.st_dev == root_dev)
             add_tree(child, announce, depth + 1);
     }
     free(child);
@@ -230,6 +231,7 @@ int fs_watch(const char *path, int recursive)
     struct stat st;
     if (stat(path, &st) < 0)
         return fs_fail("watch", path, errno);
+    root_dev = st.st_dev;
     root_wd = inotify_add_watch(ifd, path, WATCH_MASK);
     if (root_wd < 0)
         return fs_fail("watch", path, errno);
@@ -245,7 +247,8 @@ int fs_watch(const char *path, int recursive)
         while (d && (e = readdir(d))) {
             struct stat cs;
             if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-                join(child, path, e->d_name) == 0 && lstat(child, &cs) == 0 && S_ISDIR(cs.st_mode))
+                join(child, path, e->d_name) == 0 && lstat(child, &cs) == 0 && S_ISDIR(cs.st_mode) &&
+                cs.st_dev == root_dev)
                 add_tree(child, 0, 0);
         }
         if (d)

@@ -5,7 +5,8 @@
  *   {"op":"move","path":FROM,"to":TO,"isDir":B} a rename seen whole inside the watched tree
  *                                               (a move out reads as delete, a move in as create)
  *   {"op":"overflow","path":ROOT,"isDir":B}    the kernel queue overflowed: events were lost
- * Paths are absolute (ROOT joined with the names). The number of watches is bounded. */
+ * Paths are absolute (ROOT joined with the names). The number of watches is bounded, and the
+ * walk stays on ROOT's filesystem (a recursive watch of / does not walk /proc or /sys). */
 #ifndef BURROW_FS_WATCH_H
 #define BURROW_FS_WATCH_H
 
