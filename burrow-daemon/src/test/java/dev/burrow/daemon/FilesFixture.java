@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.oci.OciLayoutWriter;
+import dev.burrow.vmm.internal.FileTrees;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -133,7 +134,7 @@ final class FilesFixture implements AutoCloseable {
             }
         } finally {
             daemon.close();
-            dev.burrow.vmm.internal.FileTrees.deleteQuietly(dataDir);
+            FileTrees.deleteQuietly(dataDir);
         }
     }
 
