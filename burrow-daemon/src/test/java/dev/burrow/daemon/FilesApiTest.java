@@ -201,6 +201,29 @@ class FilesApiTest {
     }
 
     @Test
+    void aFileOperationResumesASuspendedMicroVmWithAutoResumeAndIsRefusedWithout() throws Exception {
+        String auto = daemon.call("POST", "/v1/microvms", "{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":1,\"autoResume\":true}}", 201)
+                .get("id").asText();
+        String manual = daemon.call("POST", "/v1/microvms", "{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":1}}", 201)
+                .get("id").asText();
+        checked(call("PUT", files(auto, "", "/root/kept"), "kept".getBytes()), 200);
+        for (String id : List.of(auto, manual)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!daemon.state(id).equals("SUSPENDED") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(daemon.state(id)).isEqualTo("SUSPENDED");
+        }
+        HttpResponse<byte[]> read = call("GET", files(auto, "", "/root/kept"), null);
+        checked(read, 200);
+        assertThat(new String(read.body(), StandardCharsets.UTF_8)).isEqualTo("kept");
+        JsonNode refused = checked(call("GET", files(manual, "/list", "/root"), null), 409);
+        assertThat(refused.get("detail").asText()).contains("/v1/microvms/" + manual + "/resume");
+        daemon.send("DELETE", "/v1/microvms/" + auto, null);
+        daemon.send("DELETE", "/v1/microvms/" + manual, null);
+    }
+
+    @Test
     void aFileRoundTripsWithTheSameSha256() throws Exception {
         FilesFixture.RoundTrip t = fixture.roundTrip("/root/round.bin", ROUND_TRIP_BYTES);
         assertThat(t.receivedSha256()).isEqualTo(t.sentSha256());
