@@ -11,7 +11,7 @@ import org.junit.jupiter.api.condition.EnabledIf;
 /**
  * A 2 GiB file into a microVM and back with the same sha256 while burrowd runs with a 256 MiB
  * heap: a transfer held whole anywhere in burrowd would end it ({@code -XX:+ExitOnOutOfMemoryError}).
- * About an hour under TCG on a loaded machine (~1 MB/s each way), so it runs only with
+ * 15 to 60 minutes under TCG on the shared machine (1–3 MB/s up, 4–12 MB/s down), so it runs only with
  * {@code -Dgroups=slow} or {@code BURROW_SLOW_TESTS=1}; {@code -Dburrow.files.bytes=N} changes the size.
  */
 @Tag("slow")
