@@ -4,6 +4,7 @@ import dev.burrow.cli.internal.BaseCommand;
 import dev.burrow.cli.internal.BurrowException;
 import dev.burrow.cli.internal.CliEnv;
 import dev.burrow.cli.internal.ConfigCommand;
+import dev.burrow.cli.internal.CpCommand;
 import dev.burrow.cli.internal.DaemonCommands;
 import dev.burrow.cli.internal.ExecCommand;
 import dev.burrow.cli.internal.ImageCommands;
@@ -46,6 +47,7 @@ import picocli.CommandLine.Spec;
                 MicroVmCommands.Fork.class,
                 LogsCommand.class,
                 TokenCommand.class,
+                CpCommand.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

@@ -46,12 +46,17 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts burrowd over {@code dataDir} and waits until it answers; {@code crashAt} arms a crash point (null = none). */
     static DaemonProcess start(Path dataDir, String crashAt, Map<String, String> env) throws Exception {
+        return start(dataDir, crashAt, env, "512m");
+    }
+
+    /** {@link #start(Path, String, Map)} with the JVM's maximum heap ({@code -Xmx}), e.g. 256m to show a transfer is streamed. */
+    static DaemonProcess start(Path dataDir, String crashAt, Map<String, String> env, String maxHeap) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-cp",
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError", "-cp",
                 System.getProperty("java.class.path"), Burrowd.class.getName());
         pb.environment().put("BURROW_DATA_DIR", dataDir.toString());
         pb.environment().put("BURROW_CACHE_DIR", KernelCache.cacheDirFromEnvironment().toString());

@@ -4,6 +4,9 @@ import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.logs.LogSettings;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
+import dev.burrow.daemon.microvms.files.ExecBuiltins;
+import dev.burrow.daemon.microvms.files.FileLimits;
+import dev.burrow.daemon.microvms.files.GuestFiles;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -38,6 +41,7 @@ public final class Api implements AutoCloseable {
         new TokenRoutes(microvms, tokens, limits).register(server);
         new PtyRoutes(new MicroVmPtys(microvms), PtyLimits.DEFAULTS).register(server);
         new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
+        new FileRoutes(new GuestFiles(new ExecBuiltins(microvms), FileLimits.DEFAULTS)).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
     }
 

@@ -104,5 +104,7 @@ final class Dtos {
 
     record SignalBody(String signal) {}
 
+    record MoveBody(String from, String to) {}
+
     record ListOf<T>(List<T> items, String nextCursor) {}
 }

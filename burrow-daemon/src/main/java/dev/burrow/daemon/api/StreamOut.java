@@ -41,7 +41,7 @@ final class StreamOut {
         write(buf);
     }
 
-    /** Raw bytes (a text stream); {@code buf} is the caller's again once this returns (not after a {@link Stalled}). */
+    /** Raw bytes (a text stream, a file transfer): each write waits for the client; {@code buf} is the caller's again once this returns (not after a {@link Stalled}). */
     void bytes(ByteBuffer buf) throws IOException {
         write(buf);
     }

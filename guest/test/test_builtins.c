@@ -1,0 +1,506 @@
+/* Tests of the file builtins (agent/builtins.c, fs_*.c): each case forks, runs builtin_main()
+ * in the child with pipes on fds 0-2 exactly as the agent does, and checks the exit code,
+ * stdout and the filesystem. Directory reads are checked by extracting them with the system's
+ * tar. Run with `make test` (gcc + ASan/UBSan when available); everything happens under a
+ * fresh temporary directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../agent/builtins.h"
+#include "../agent/fs_util.h"
+
+static int failures;
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (!(cond)) {                                                                 \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+            failures++;                                                                \
+            if (failures > 20)                                                         \
+                exit(1);                                                               \
+        }                                                                              \
+    } while (0)
+
+#define RUN_DEADLINE_MS 20000
+
+static char root[256];
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+static void buf_put(struct buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p)
+            abort();
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+struct result {
+    int code;
+    struct buf out, err;
+};
+
+static void result_free(struct result *r)
+{
+    free(r->out.p);
+    free(r->err.p);
+}
+
+static const char *at(const char *fmt, ...)
+{
+    static char paths[8][4096];
+    static int next;
+    char *p = paths[next++ % 8];
+    int n = snprintf(p, 4096, "%s/", root);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p + n, 4096 - (size_t)n, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Forks a child running builtin_main(argv) with pipes on 0-2; fds[0..2] are the parent ends. */
+static pid_t start(char **argv, int fds[3])
+{
+    int in[2], out[2], err[2];
+    if (pipe(in) || pipe(out) || pipe(err))
+        abort();
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        dup2(in[0], 0), dup2(out[1], 1), dup2(err[1], 2);
+        for (int fd = 3; fd < 64; fd++)
+            close(fd);
+        signal(SIGPIPE, SIG_DFL);
+        int argc = 0;
+        while (argv[argc])
+            argc++;
+        _exit(builtin_main(argc, argv));
+    }
+    close(in[0]), close(out[1]), close(err[1]);
+    fds[0] = in[1], fds[1] = out[0], fds[2] = err[0];
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    return pid;
+}
+
+/* Runs argv with stdin (may be NULL) and collects its output and exit code. */
+static struct result run_in(const void *in, size_t inlen, char **argv)
+{
+    struct result r = {0};
+    int fds[3];
+    pid_t pid = start(argv, fds);
+    size_t sent = 0;
+    if (!in || inlen == 0) {
+        close(fds[0]);
+        fds[0] = -1;
+    }
+    long deadline = now_ms() + RUN_DEADLINE_MS;
+    while (fds[1] >= 0 || fds[2] >= 0) {
+        struct pollfd p[3] = {{fds[0], POLLOUT, 0}, {fds[1], POLLIN, 0}, {fds[2], POLLIN, 0}};
+        long left = deadline - now_ms();
+        if (left <= 0 || poll(p, 3, (int)left) <= 0) {
+            fprintf(stderr, "builtin %s did not finish in time\n", argv[0]);
+            kill(pid, SIGKILL);
+            failures++;
+            break;
+        }
+        if (fds[0] >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(fds[0], (const char *)in + sent, inlen - sent);
+            if (w > 0)
+                sent += (size_t)w;
+            if (w < 0 || sent == inlen) {
+                close(fds[0]);
+                fds[0] = -1;
+            }
+        }
+        for (int i = 1; i < 3; i++) {
+            if (fds[i] >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                char chunk[65536];
+                ssize_t n = read(fds[i], chunk, sizeof chunk);
+                if (n <= 0) {
+                    close(fds[i]);
+                    fds[i] = -1;
+                } else {
+                    buf_put(i == 1 ? &r.out : &r.err, chunk, (size_t)n);
+                }
+            }
+        }
+    }
+    if (fds[0] >= 0)
+        close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (!r.out.p)
+        buf_put(&r.out, "", 0);
+    if (!r.err.p)
+        buf_put(&r.err, "", 0);
+    return r;
+}
+
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+static struct result run(char **argv) { return run_in(NULL, 0, argv); }
+
+static void put_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        abort();
+    fputs(content, f);
+    fclose(f);
+}
+
+static int file_is(const char *path, const void *content, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *got = malloc(len + 1);
+    size_t n = fread(got, 1, len + 1, f);
+    fclose(f);
+    int same = n == len && memcmp(got, content, len) == 0;
+    free(got);
+    return same;
+}
+
+static int entries_in(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+/* ---- cases ---- */
+
+static void aWrittenFileReadsBackWithItsModeAndNewParents(void)
+{
+    const char *data = "hello\0world";
+    struct result r = run_in(data, 11, ARGV("write", (char *)at("w/a/b/f.bin"), "640"));
+    CHECK(r.code == 0);
+    CHECK(strstr(r.out.p, "\"type\":\"file\"") && strstr(r.out.p, "\"size\":11"));
+    CHECK(strstr(r.out.p, "\"mode\":\"0640\""));
+    struct stat st;
+    CHECK(stat(at("w/a/b/f.bin"), &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(stat(at("w/a"), &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK(entries_in(at("w/a/b")) == 1);
+    result_free(&r);
+
+    r = run(ARGV("read", (char *)at("w/a/b/f.bin")));
+    CHECK(r.code == 0 && r.out.len == 11 && memcmp(r.out.p, data, 11) == 0);
+    result_free(&r);
+}
+
+static void aWriteReplacesTheFileWholeAndLeavesNoTemporaryName(void)
+{
+    put_file(at("rep"), "old content that is longer");
+    size_t big = 3 * 1024 * 1024 + 17;
+    char *data = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        data[i] = (char)(i * 31 + 7);
+    struct result r = run_in(data, big, ARGV("write", (char *)at("rep")));
+    CHECK(r.code == 0);
+    CHECK(file_is(at("rep"), data, big));
+    result_free(&r);
+    free(data);
+}
+
+static void aReplacedFileKeepsItsModeUnlessOneIsGiven(void)
+{
+    put_file(at("keep"), "1");
+    chmod(at("keep"), 0600);
+    struct result r = run_in("22", 2, ARGV("write", (char *)at("keep"), "-"));
+    struct stat st;
+    CHECK(r.code == 0 && stat(at("keep"), &st) == 0 && (st.st_mode & 07777) == 0600);
+    CHECK(file_is(at("keep"), "22", 2));
+    result_free(&r);
+    r = run_in("333", 3, ARGV("write", (char *)at("keep"), "755"));
+    CHECK(r.code == 0 && stat(at("keep"), &st) == 0 && (st.st_mode & 07777) == 0755);
+    result_free(&r);
+    r = run(ARGV("mkdir", (char *)at("mode/d"), "700"));
+    CHECK(r.code == 0 && stat(at("mode/d"), &st) == 0 && (st.st_mode & 07777) == 0700);
+    CHECK(stat(at("mode"), &st) == 0 && (st.st_mode & 07777) == 0755);
+    result_free(&r);
+    r = run_in("x", 1, ARGV("write", (char *)at("keep"), "99"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    result_free(&r);
+}
+
+static void aWriteShorterThanItsAnnouncedSizeChangesNothing(void)
+{
+    mkdir(at("short"), 0755);
+    put_file(at("short/f"), "kept");
+    struct result r = run_in("abc", 3, ARGV("write", (char *)at("short/f"), "644", "10"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    CHECK(strstr(r.err.p, "got 3 bytes, expected 10"));
+    CHECK(file_is(at("short/f"), "kept", 4));
+    CHECK(entries_in(at("short")) == 1);
+    result_free(&r);
+}
+
+static void aWriteOverADirectoryIsTheWrongType(void)
+{
+    mkdir(at("isdir"), 0755);
+    struct result r = run_in("x", 1, ARGV("write", (char *)at("isdir")));
+    CHECK(r.code == FS_EXIT_WRONG_TYPE);
+    CHECK(entries_in(root) > 0 && entries_in(at("isdir")) == 0);
+    result_free(&r);
+}
+
+static void errorsAreOneLineAndAnExitCodePerClass(void)
+{
+    struct result r = run(ARGV("read", (char *)at("missing")));
+    CHECK(r.code == FS_EXIT_NOT_FOUND);
+    CHECK(strstr(r.err.p, "No such file") && strchr(r.err.p, '\n') == r.err.p + r.err.len - 1);
+    result_free(&r);
+
+    r = run(ARGV("read", "relative/path"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    result_free(&r);
+
+    mkfifo(at("fifo"), 0644);
+    r = run(ARGV("read", (char *)at("fifo")));
+    CHECK(r.code == FS_EXIT_WRONG_TYPE);
+    result_free(&r);
+
+    put_file(at("plain"), "x");
+    r = run(ARGV("mkdir", (char *)at("plain")));
+    CHECK(r.code == FS_EXIT_EXISTS);
+    result_free(&r);
+    r = run(ARGV("read", (char *)at("plain/below")));
+    CHECK(r.code == FS_EXIT_WRONG_TYPE);
+    result_free(&r);
+
+    r = run(ARGV("rm", "/"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    result_free(&r);
+
+    r = run(ARGV("nosuch"));
+    CHECK(r.code == 127 && builtin_known("nosuch") == 0 && builtin_known("read") == 1);
+    result_free(&r);
+
+    if (geteuid() != 0) {
+        mkdir(at("locked"), 0755);
+        put_file(at("locked/f"), "x");
+        chmod(at("locked"), 0);
+        r = run(ARGV("read", (char *)at("locked/f")));
+        CHECK(r.code == FS_EXIT_PERMISSION);
+        result_free(&r);
+        chmod(at("locked"), 0755);
+    }
+}
+
+static void aDirectoryReadsAsATarThatTheSystemTarExtracts(void)
+{
+    char longname[241];
+    memset(longname, 'n', 240);
+    longname[240] = 0;
+    mkdir(at("tree"), 0755);
+    mkdir(at("tree/sub"), 0750);
+    mkdir(at("tree/sub/deeper"), 0755);
+    put_file(at("tree/top.txt"), "top");
+    put_file(at("tree/sub/deeper/%s", longname), "long");
+    symlink("/etc/passwd", at("tree/link"));
+    mkfifo(at("tree/pipe"), 0644);
+
+    struct result r = run(ARGV("read", (char *)at("tree")));
+    CHECK(r.code == 0);
+    CHECK(r.out.len % 512 == 0 && r.out.len >= 1024);
+    static const char zeros[1024];
+    CHECK(memcmp(r.out.p + r.out.len - 1024, zeros, 1024) == 0);
+    CHECK(strstr(r.err.p, "pipe") != NULL); /* skipped, with a warning */
+    FILE *f = fopen(at("tree.tar"), "w");
+    fwrite(r.out.p, 1, r.out.len, f);
+    fclose(f);
+    result_free(&r);
+
+    mkdir(at("untar"), 0755);
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd, "tar -xf '%s' -C '%s'", at("tree.tar"), at("untar"));
+    CHECK(system(cmd) == 0);
+    CHECK(file_is(at("untar/top.txt"), "top", 3));
+    CHECK(file_is(at("untar/sub/deeper/%s", longname), "long", 4));
+    struct stat st;
+    CHECK(lstat(at("untar/link"), &st) == 0 && S_ISLNK(st.st_mode));
+    char target[64] = {0};
+    CHECK(readlink(at("untar/link"), target, sizeof target - 1) == 11 &&
+          !strcmp(target, "/etc/passwd"));
+    CHECK(stat(at("untar/sub"), &st) == 0 && (st.st_mode & 0777) == 0750);
+    CHECK(lstat(at("untar/pipe"), &st) < 0);
+}
+
+static void aListNamesEveryEntryAndEscapesNamesThatAreNotUtf8(void)
+{
+    mkdir(at("ls"), 0755);
+    put_file(at("ls/bad\xff"), "12345");
+    put_file(at("ls/q\"uo\nte"), "");
+    put_file(at("ls/\xc0\xaf"), ""); /* an overlong '/' */
+    put_file(at("ls/caf\xc3\xa9"), "");
+    symlink("target", at("ls/sl"));
+    mkdir(at("ls/d"), 0700);
+    struct result r = run(ARGV("list", (char *)at("ls")));
+    CHECK(r.code == 0);
+    int lines = 0;
+    for (size_t i = 0; i < r.out.len; i++)
+        lines += r.out.p[i] == '\n';
+    CHECK(lines == 6);
+    CHECK(strstr(r.out.p, "\"name\":\"bad\\ufffd\",\"nameBytes\":\"YmFk/w==\",\"type\":\"file\",\"size\":5"));
+    CHECK(strstr(r.out.p, "{\"path\":\"") && strstr(r.out.p, "/ls/bad\\ufffd\",\"pathBytes\":\""));
+    CHECK(strstr(r.out.p, "\"name\":\"q\\\"uo\\u000ate\""));
+    CHECK(strstr(r.out.p, "\"name\":\"\\ufffd\\ufffd\",\"nameBytes\":\"wK8=\""));
+    CHECK(strstr(r.out.p, "\"name\":\"caf\xc3\xa9\",\"type\""));
+    CHECK(strstr(r.out.p, "\"name\":\"sl\",\"type\":\"symlink\"") && strstr(r.out.p, "\"linkTarget\":\"target\""));
+    CHECK(strstr(r.out.p, "\"name\":\"d\",\"type\":\"dir\",\"size\":") && strstr(r.out.p, "\"mode\":\"0700\""));
+    CHECK(strstr(r.out.p, "\"modifiedAt\":\"20"));
+    result_free(&r);
+}
+
+static void aStatDoesNotFollowASymlinkUnlessAsked(void)
+{
+    put_file(at("real"), "abc");
+    symlink(at("real"), at("alias"));
+    struct result r = run(ARGV("stat", (char *)at("alias")));
+    CHECK(r.code == 0 && strstr(r.out.p, "\"type\":\"symlink\"") && strstr(r.out.p, "\"name\":\"alias\""));
+    result_free(&r);
+    r = run(ARGV("stat", (char *)at("alias"), "follow"));
+    CHECK(r.code == 0 && strstr(r.out.p, "\"type\":\"file\",\"size\":3"));
+    result_free(&r);
+}
+
+static void mkdirRmAndMvWorkOnWholeTrees(void)
+{
+    struct result r = run(ARGV("mkdir", (char *)at("m/x/y/z")));
+    CHECK(r.code == 0 && strstr(r.out.p, "\"type\":\"dir\""));
+    result_free(&r);
+    r = run(ARGV("mkdir", (char *)at("m/x/y/z")));
+    CHECK(r.code == 0);
+    result_free(&r);
+    put_file(at("m/x/y/z/f"), "f");
+    symlink(root, at("m/x/escape")); /* rm must not follow it */
+
+    r = run(ARGV("mv", (char *)at("m/x"), (char *)at("n/new/x2")));
+    CHECK(r.code == 0);
+    CHECK(file_is(at("n/new/x2/y/z/f"), "f", 1));
+    result_free(&r);
+    r = run(ARGV("mv", (char *)at("m/gone"), (char *)at("m/other")));
+    CHECK(r.code == FS_EXIT_NOT_FOUND);
+    result_free(&r);
+
+    r = run(ARGV("rm", (char *)at("n")));
+    CHECK(r.code == 0);
+    struct stat st;
+    CHECK(lstat(at("n"), &st) < 0 && errno == ENOENT);
+    CHECK(stat(root, &st) == 0 && stat(at("real"), &st) == 0);
+    result_free(&r);
+    r = run(ARGV("rm", (char *)at("n")));
+    CHECK(r.code == FS_EXIT_NOT_FOUND);
+    result_free(&r);
+}
+
+/* Reads stdout until it holds needle or the deadline passes. */
+static int wait_for(int fd, struct buf *b, const char *needle)
+{
+    long deadline = now_ms() + RUN_DEADLINE_MS;
+    while (!(b->p && strstr(b->p, needle))) {
+        long left = deadline - now_ms();
+        struct pollfd p = {fd, POLLIN, 0};
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return 0;
+        char chunk[4096];
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0)
+            return 0;
+        buf_put(b, chunk, (size_t)n);
+    }
+    return 1;
+}
+
+static void aRecursiveWatchReportsChangesBelowDirectoriesCreatedLater(void)
+{
+    mkdir(at("wt"), 0755);
+    int fds[3];
+    pid_t pid = start(ARGV("watch", (char *)at("wt"), "recursive"), fds);
+    struct buf b = {0};
+    char want[4400];
+    CHECK(wait_for(fds[1], &b, "\"op\":\"ready\""));
+    CHECK(strstr(b.p, "\"isDir\":true}"));
+    mkdir(at("wt/d"), 0755);
+    snprintf(want, sizeof want, "{\"op\":\"create\",\"path\":\"%s\",\"isDir\":true}", at("wt/d"));
+    CHECK(wait_for(fds[1], &b, want));
+    put_file(at("wt/d/f"), "x");
+    snprintf(want, sizeof want, "{\"op\":\"modify\",\"path\":\"%s\",\"isDir\":false}", at("wt/d/f"));
+    CHECK(wait_for(fds[1], &b, want));
+    rename(at("wt/d/f"), at("wt/g"));
+    snprintf(want, sizeof want, "{\"op\":\"move\",\"path\":\"%s\",\"to\":\"%s\",\"isDir\":false}",
+             at("wt/d/f"), at("wt/g"));
+    CHECK(wait_for(fds[1], &b, want));
+    unlink(at("wt/g"));
+    snprintf(want, sizeof want, "{\"op\":\"delete\",\"path\":\"%s\",\"isDir\":false}", at("wt/g"));
+    CHECK(wait_for(fds[1], &b, want));
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    close(fds[0]), close(fds[1]), close(fds[2]);
+    free(b.p);
+}
+
+int main(void)
+{
+    snprintf(root, sizeof root, "%s/burrow-builtins-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(root)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    umask(022);
+    aWrittenFileReadsBackWithItsModeAndNewParents();
+    aWriteReplacesTheFileWholeAndLeavesNoTemporaryName();
+    aReplacedFileKeepsItsModeUnlessOneIsGiven();
+    aWriteShorterThanItsAnnouncedSizeChangesNothing();
+    aWriteOverADirectoryIsTheWrongType();
+    errorsAreOneLineAndAnExitCodePerClass();
+    aDirectoryReadsAsATarThatTheSystemTarExtracts();
+    aListNamesEveryEntryAndEscapesNamesThatAreNotUtf8();
+    aStatDoesNotFollowASymlinkUnlessAsked();
+    mkdirRmAndMvWorkOnWholeTrees();
+    aRecursiveWatchReportsChangesBelowDirectoriesCreatedLater();
+
+    struct result r = run(ARGV("rm", root));
+    CHECK(r.code == 0);
+    result_free(&r);
+    if (failures) {
+        fprintf(stderr, "test_builtins: %d failure(s) (left %s)\n", failures, root);
+        return 1;
+    }
+    printf("test_builtins: all passed\n");
+    return 0;
+}
