@@ -268,14 +268,26 @@ public final class ApiServer implements AutoCloseable {
             case IdempotencyKeys.Reservation.InProgress p -> throw new ApiException(409, "conflict", "Idempotency-Key",
                     "a request with this Idempotency-Key is still being handled; retry shortly");
             case IdempotencyKeys.Reservation.Proceed p -> {
+                // the result is recorded before the client can read it: a retry sent the moment the
+                // answer arrives finds it, not a key "still being handled"
+                boolean[] recorded = {false};
+                Runnable record = () -> {
+                    idempotency.complete(call.tenant(), key, call.sentStatus,
+                            new String(call.sentBody == null ? new byte[0] : call.sentBody, StandardCharsets.UTF_8));
+                    recorded[0] = true;
+                };
+                call.beforeSend = record;
                 try {
                     route.handler().handle(call);
                 } catch (Exception | Error e) {
-                    idempotency.release(call.tenant(), key);
+                    if (!recorded[0]) {
+                        idempotency.release(call.tenant(), key);
+                    }
                     throw e;
                 }
-                idempotency.complete(call.tenant(), key, call.sentStatus,
-                        new String(call.sentBody == null ? new byte[0] : call.sentBody, StandardCharsets.UTF_8));
+                if (!recorded[0]) {
+                    record.run();
+                }
             }
         }
     }

@@ -48,6 +48,8 @@ final class Call {
     byte[] bufferedBody;
     int sentStatus;
     byte[] sentBody;
+    /** Runs once, after the status and body are known and before a byte of them is written (an idempotent call records its result there). */
+    Runnable beforeSend;
     private final List<TenantGate.Permit> permits = new ArrayList<>();
     /** A WebSocket route's callback, which the upgrade completes (set by the dispatch for those routes only). */
     Callback upgradeCallback;
@@ -292,6 +294,11 @@ final class Call {
     void sendRaw(int status, byte[] bytes) throws IOException {
         sentStatus = status;
         sentBody = bytes;
+        Runnable before = beforeSend;
+        beforeSend = null;
+        if (before != null) {
+            before.run();
+        }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);

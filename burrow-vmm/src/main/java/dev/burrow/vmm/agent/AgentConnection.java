@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -235,6 +236,20 @@ public final class AgentConnection implements AutoCloseable {
     /** The agent's version from the last acknowledged HELLO (else its ANNOUNCE); null before either. */
     public String agentVersion() {
         return agentVersion;
+    }
+
+    /**
+     * Whether this agent answers {@link #stats}: true from 0.3.0, false for an older one, empty
+     * while no HELLO or ANNOUNCE has said which agent this is. A STATS that times out on an agent
+     * that answers them is a busy guest, not a missing feature.
+     */
+    public Optional<Boolean> reportsGuestCpu() {
+        String reported = agentVersion;
+        if (reported == null) {
+            return Optional.empty();
+        }
+        AgentVersion v = AgentVersion.parse(reported);
+        return Optional.of(v != null && v.compareTo(AgentVersion.STATS) >= 0);
     }
 
     private void requireAgent(AgentVersion needed, String what) throws AgentTooOldException {

@@ -1,10 +1,12 @@
 package dev.burrow.daemon.microvms.lifecycle;
 
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.GuestCpu;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.WeakHashMap;
 import org.slf4j.Logger;
@@ -12,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Guest CPU from the agent's STATS (docs/PROTOCOL.md): the busy fraction of one vCPU, the agent
- * itself left out, between this sample and the previous one of the same VMM. An agent that does
- * not answer (one from an image built before STATS existed) is not asked again: its microVM's
- * idleness then rests on the other activity signals.
+ * itself left out, between this sample and the previous one of the same VMM. Whether an agent
+ * answers STATS is a matter of its version (0.3.0 and later), not of one answer: under load a
+ * STATS may time out, and that sample is simply missing (the previous one stays the window's
+ * start). An older agent is never asked; its microVM's idleness rests on the other activity
+ * signals.
  */
 public final class AgentCpuProbe implements CpuProbe {
 
@@ -32,21 +36,27 @@ public final class AgentCpuProbe implements CpuProbe {
         synchronized (last) {
             before = last.get(vm);
         }
-        if (before == UNSUPPORTED || vm.agent() == null) {
+        AgentConnection agent = vm.agent();
+        if (before == UNSUPPORTED || agent == null) {
+            return OptionalDouble.empty();
+        }
+        Optional<Boolean> reports = agent.reportsGuestCpu();
+        if (reports.isEmpty()) {
+            return OptionalDouble.empty(); // no HELLO yet: ask at the next sample
+        }
+        if (!reports.get()) {
+            LOG.info("{}: its agent {} does not report guest CPU (0.3.0 and later do); only exec and other activity count "
+                    + "for its idle policy", vm.id(), agent.agentVersion());
+            synchronized (last) {
+                last.put(vm, UNSUPPORTED);
+            }
             return OptionalDouble.empty();
         }
         GuestCpu now;
         try {
-            now = vm.agent().stats(TIMEOUT);
+            now = agent.stats(TIMEOUT);
         } catch (AgentException e) {
-            if (e.getMessage() != null && e.getMessage().contains("already waiting")) {
-                return OptionalDouble.empty();
-            }
-            LOG.info("{}: its agent does not report guest CPU ({}); only exec and other activity count for its idle policy",
-                    vm.id(), e.getMessage());
-            synchronized (last) {
-                last.put(vm, UNSUPPORTED);
-            }
+            LOG.debug("{}: no guest CPU sample this time: {}", vm.id(), e.getMessage());
             return OptionalDouble.empty();
         }
         synchronized (last) {

@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 public record AgentVersion(int major, int minor, int patch) implements Comparable<AgentVersion> {
 
     /** The first agent with PTY execs, RESIZE and builtins. */
+    /** The first agent that answers STATS (guest CPU for the idle policy). */
+    public static final AgentVersion STATS = new AgentVersion(0, 3, 0);
     public static final AgentVersion PTY_AND_BUILTINS = new AgentVersion(0, 4, 0);
 
     private static final Pattern FORM = Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:[-+].*)?");
