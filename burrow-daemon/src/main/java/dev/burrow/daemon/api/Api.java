@@ -1,6 +1,7 @@
 package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
@@ -29,6 +30,12 @@ public final class Api implements AutoCloseable {
         new EventRoutes(events).register(server);
         new TokenRoutes(microvms, tokens, limits).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
+    }
+
+    /** Serves the ingress endpoint (SPEC §3) on the same listener, before the routes. */
+    public Api ingress(Ingress ingress) {
+        server.ingress(ingress);
+        return this;
     }
 
     public void start() throws Exception {
