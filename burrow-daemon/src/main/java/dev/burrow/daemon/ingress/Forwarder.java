@@ -212,12 +212,15 @@ final class Forwarder {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, framing.length());
         }
         boolean clean = false;
-        try (OutputStream client = Content.Sink.asOutputStream(response)) {
+        // closed only after the whole body: closing ends the response, which a failure before the first byte must not do
+        OutputStream client = Content.Sink.asOutputStream(response);
+        try {
             byte[] buf = new byte[settings.bufferBytes()];
             int n;
             while ((n = body.read(buf, 0, buf.length)) > 0) {
                 client.write(buf, 0, n);
             }
+            client.close();
             clean = true;
         } catch (IOException e) {
             link.close();
