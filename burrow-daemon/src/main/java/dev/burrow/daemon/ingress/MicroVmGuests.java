@@ -38,7 +38,7 @@ public final class MicroVmGuests implements Guests {
 
             @Override
             public GuestLink dial(int port, Duration timeout) throws IOException {
-                return new StreamLink(agent.connect(port, timeout));
+                return link(agent.connect(port, timeout));
             }
 
             @Override
@@ -46,6 +46,11 @@ public final class MicroVmGuests implements Guests {
                 use.close();
             }
         };
+    }
+
+    /** An agent TCP stream as a {@link GuestLink} (the benchmark reaches a bare engine microVM this way too). */
+    public static GuestLink link(TcpStream stream) {
+        return new StreamLink(stream);
     }
 
     /** An agent TCP stream as a {@link GuestLink}. */
