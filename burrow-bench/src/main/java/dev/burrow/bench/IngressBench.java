@@ -23,11 +23,11 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.TcpStream;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.testing.EngineFixture;
+import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ import java.util.concurrent.Future;
 /**
  * The ingress endpoint's overhead (docs/ingress.md): GETs of a small page served by
  * {@code busybox httpd} in a restored microVM, through the endpoint (the daemon's HTTP server,
- * token check, forwarder, over loopback HTTP/1.1 keep-alive from the JDK client) and, in the same
+ * token check, forwarder, over a loopback HTTP/1.1 keep-alive connection driven by hand) and, in the same
  * run and interleaved, through a raw agent TCP stream carrying the same request bytes (no HTTP
  * layer on the host). busybox httpd closes every connection, so both paths open one guest stream
  * per request. Sequential latency, then throughput with concurrent clients.
@@ -75,16 +75,11 @@ public final class IngressBench {
                     .ingress(new Ingress("localhost", tokens, guests(vm), IngressSettings.DEFAULTS, Clock.systemUTC()));
             server.start();
             try {
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/proxy/" + ID + "/index.html"))
-                        .header("X-Burrow-Token", token).build();
-                Callable<Integer> viaEndpoint = () -> {
-                    HttpResponse<byte[]> r = http.send(get, HttpResponse.BodyHandlers.ofByteArray());
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException("the endpoint answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
-                    }
-                    return r.body().length;
-                };
+                byte[] request = ("GET /proxy/" + ID + "/index.html HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                        + "\r\nX-Burrow-Token: " + token + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                // one keep-alive connection per client thread, driven by hand: the client's own cost stays out of the figure
+                ThreadLocal<KeepAlive> connections = ThreadLocal.withInitial(() -> new KeepAlive(server.port()));
+                Callable<Integer> viaEndpoint = () -> connections.get().get(request);
                 Callable<Integer> viaStream = () -> raw(agent);
                 for (int i = 0; i < Math.min(100, runs); i++) { // warm-up: JIT, pools, the guest's page cache
                     viaEndpoint.call();
@@ -106,11 +101,11 @@ public final class IngressBench {
                         + "host: " + host() + ", load " + loadAverage() + "\n\n"
                         + "| GET /index.html (21 bytes, busybox httpd, 512 MiB microVM) | latency, " + runs + " sequential | throughput, "
                         + concurrency + " clients × " + seconds + " s |\n|---|---|---|\n"
-                        + "| through the endpoint (HTTP/1.1 keep-alive, token header, /proxy/) | " + endpoint.summary() + " | "
+                        + "| through the endpoint (HTTP/1.1 keep-alive socket, token header, /proxy/) | " + endpoint.summary() + " | "
                         + String.format("%.0f req/s", endpointRps) + " |\n"
                         + "| raw agent TCP stream, same request bytes, no host HTTP | " + stream.summary() + " | "
                         + String.format("%.0f req/s", streamRps) + " |\n"
-                        + String.format("| endpoint overhead | p50 +%.2f ms, p99 +%.2f ms | %.2f× |%n",
+                        + String.format("| endpoint overhead | p50 %+.2f ms, p99 %+.2f ms | raw / endpoint %.2f× |%n",
                         endpoint.percentile(50) - stream.percentile(50), endpoint.percentile(99) - stream.percentile(99),
                         streamRps / endpointRps);
                 System.out.println("\n" + md);
@@ -122,6 +117,48 @@ public final class IngressBench {
             FileTrees.deleteQuietly(dir);
         }
         System.exit(0);
+    }
+
+    /** A hand-driven HTTP/1.1 keep-alive connection to the endpoint: request bytes out, one Content-Length response in. */
+    private static final class KeepAlive {
+        private final Socket socket;
+        private final InputStream in;
+
+        KeepAlive(int port) {
+            try {
+                socket = new Socket("127.0.0.1", port);
+                socket.setTcpNoDelay(true);
+                socket.setSoTimeout((int) T.toMillis());
+                in = new BufferedInputStream(socket.getInputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        int get(byte[] request) throws IOException {
+            socket.getOutputStream().write(request);
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    throw new IOException("the endpoint closed the connection");
+                }
+                head.append((char) c);
+            }
+            if (!head.toString().startsWith("HTTP/1.1 200")) {
+                throw new IllegalStateException("the endpoint answered " + head);
+            }
+            int length = -1;
+            for (String line : head.toString().split("\r\n")) {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(line.substring(15).strip());
+                }
+            }
+            if (length < 0) {
+                throw new IllegalStateException("no Content-Length in " + head);
+            }
+            return in.readNBytes(length).length;
+        }
     }
 
     /** One request over a new agent stream: the same bytes the endpoint would send, read to the guest's close. */
@@ -197,7 +234,7 @@ public final class IngressBench {
                     }
 
                     @Override
-                    public GuestLink dial(int port, Duration timeout) throws java.io.IOException {
+                    public GuestLink dial(int port, Duration timeout) throws IOException {
                         return MicroVmGuests.link(vm.agent().connect(port, timeout));
                     }
 
