@@ -210,6 +210,9 @@ final class Forwarder {
         }
         if (framing.kind() == ResponseHead.Framing.Kind.LENGTH) {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, framing.length());
+        } else if (out.method().equals("HEAD") && head.first("Content-Length") != null) {
+            // the length a GET would have: what HEAD is for
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, head.first("Content-Length"));
         }
         boolean clean = false;
         // closed only after the whole body: closing ends the response, which a failure before the first byte must not do

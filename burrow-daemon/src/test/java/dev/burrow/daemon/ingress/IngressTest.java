@@ -188,6 +188,31 @@ class IngressTest extends IngressFixture {
     }
 
     @Test
+    void aHeadAnswerKeepsTheGuestsLengthAndTheConnectionServesTheNextRequest() throws Exception {
+        try (FakeApp app = new FakeApp(s -> {
+            while (true) {
+                String head = FakeApp.head(s.getInputStream());
+                if (head == null) {
+                    return;
+                }
+                String body = head.startsWith("HEAD") ? "" : "hello";
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+            }
+        })) {
+            guests.ports.put(8080, app.port());
+            String t = token(PortSet.of(8080));
+            try (Wire w = new Wire(server.port())) {
+                w.send("HEAD / HTTP/1.1\r\nHost: " + host(8080, "vm1") + "\r\nX-Burrow-Token: " + t + "\r\n\r\n");
+                String head = FakeApp.head(w.in);
+                assertThat(head).startsWith("HTTP/1.1 200").contains("Content-Length: 5");
+                w.send("GET / HTTP/1.1\r\nHost: " + host(8080, "vm1") + "\r\nX-Burrow-Token: " + t + "\r\n\r\n");
+                assertThat(w.read().text()).isEqualTo("hello");
+            }
+            assertThat(app.accepted.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aSuspendedMicroVmWithoutAutoResumeAnswers409NamingResume() throws Exception {
         guests.suspended = true;
         Wire.Response r = get(host(8080, "vm1"), "/", "X-Burrow-Token: " + token(PortSet.of(8080)));
