@@ -9,7 +9,7 @@
 #include "payload.h"
 #include "proto.h"
 
-#define AGENT_VERSION "0.3.0"
+#define AGENT_VERSION "0.4.0"
 
 #define MAX_STREAMS 1024
 #define MAX_CREDIT 2147483648u          /* 2^31: more credit than this is a violation */
@@ -66,6 +66,7 @@ struct stream {
 
     /* exec */
     pid_t pid;
+    int pty;                /* out_fd is a pseudo-terminal master; err_fd is unused */
     int in_fd, out_fd, err_fd;
     int exited;
     int status;
@@ -137,6 +138,10 @@ void exec_flush_stdin(struct stream *s);
 void exec_read_pipe(struct stream *s, int which); /* which: 1 stdout, 2 stderr */
 void exec_child_exited(struct stream *s, int status);
 void exec_check_drain(struct stream *s, int64_t now);
+/* PTY execs: TIOCSWINSZ on the master. */
+void exec_resize(struct stream *s, uint16_t cols, uint16_t rows);
+/* SIGNAL: a PTY exec's foreground process group, else the exec's process group. */
+void exec_signal(struct stream *s, int sig);
 void entrypoint_exited(int status);
 
 /* users.c */

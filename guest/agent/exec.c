@@ -1,5 +1,6 @@
-/* EXEC streams: fork/exec a command in its own session with piped stdio, relay its output
- * within the host's credit, report its exit. */
+/* EXEC streams: fork/exec a command (or run a builtin in the forked agent) in its own session,
+ * with piped stdio or on a new pseudo-terminal, relay its output within the host's credit,
+ * report its exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -7,13 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "builtins.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_TERM "xterm-256color"
+#define N_DEFAULT_ENV 5
 #define WINDOW_BATCH 65536u
 
 #ifndef SYS_close_range
@@ -149,6 +156,10 @@ static void child_run(const struct msg_exec *m, const struct user_info *u, char 
 
     if (setsid() < 0)
         child_fail(errfd, "setsid", NULL, errno);
+    /* A PTY exec passes the slave as fd0 = fd1 = fd2: it becomes the controlling terminal of
+     * the new session. */
+    if ((m->flags & EXEC_F_PTY) && ioctl(fd0, TIOCSCTTY, 0) < 0)
+        child_fail(errfd, "TIOCSCTTY", NULL, errno);
 
     /* fds 0-2 are always open in the agent, so every fd here is >= 3. */
     if (fd0 >= 0 && dup2(fd0, 0) < 0)
@@ -180,6 +191,12 @@ static void child_run(const struct msg_exec *m, const struct user_info *u, char 
     } else if (chdir(u->home) < 0 && chdir("/") < 0) {
         child_fail(errfd, "chdir", "/", errno);
     }
+    if (m->flags & EXEC_F_BUILTIN) {
+        /* Setup is over: EOF on the error pipe tells the parent the builtin has started. */
+        close(errfd);
+        environ = envp;
+        _exit(builtin_main((int)m->argc, m->argv));
+    }
     exec_search(m->argv, envp);
 }
 
@@ -190,6 +207,39 @@ static int mkpipe(int p[2])
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
     return 0;
+}
+
+/* A new pseudo-terminal of cols x rows: *master (non-blocking) and *slave, both close-on-exec,
+ * the slave owned by the exec's user. Returns 0 or -1 with errno. */
+static int open_pty(const struct user_info *u, uint16_t cols, uint16_t rows, int *master, int *slave)
+{
+    char name[64];
+    struct winsize ws = { .ws_row = rows, .ws_col = cols };
+    int mfd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (mfd < 0)
+        return -1;
+    if (grantpt(mfd) < 0 || unlockpt(mfd) < 0 || ptsname_r(mfd, name, sizeof name) != 0 ||
+        ioctl(mfd, TIOCSWINSZ, &ws) < 0)
+        goto fail;
+    int sfd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (sfd < 0)
+        goto fail;
+    /* devpts gives the slave to the opener (the agent, root): the user must own its terminal,
+     * and nobody else may read or type into it (there is no tty group in a minimal image). */
+    if (fchown(sfd, u->uid, u->gid) < 0 || fchmod(sfd, S_IRUSR | S_IWUSR) < 0) {
+        int e = errno;
+        close(sfd);
+        errno = e;
+        goto fail;
+    }
+    *master = mfd;
+    *slave = sfd;
+    return 0;
+fail:;
+    int e = errno;
+    close(mfd);
+    errno = e;
+    return -1;
 }
 
 static void close2(int p[2])
@@ -208,15 +258,20 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
     const char *why;
     char msg[512];
     char **envp = NULL;
-    char *defs[4] = { NULL, NULL, NULL, NULL };
+    char *defs[N_DEFAULT_ENV] = { NULL };
     int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pe[2] = { -1, -1 };
-    int nullfd = -1, confd = -1;
+    int nullfd = -1, confd = -1, master = -1, slave = -1;
 
     if (dec_exec(payload, len, &m, &why) < 0) {
         send_error(id, "bad EXEC: %s", why);
         return;
     }
     int entry = (m.flags & EXEC_F_ENTRYPOINT) != 0;
+    int tty = (m.flags & EXEC_F_PTY) != 0;
+    if ((m.flags & EXEC_F_BUILTIN) && !builtin_known(m.argv[0])) {
+        send_error(id, "unknown builtin %.200s", m.argv[0]);
+        goto out;
+    }
     if (entry && A.ep_pid > 0) {
         send_error(id, "an entrypoint is already running (pid %d)", (int)A.ep_pid);
         goto out;
@@ -231,17 +286,23 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
     }
 
     /* Environment: defaults, then the request's entries on top. */
-    envp = calloc(4 + (size_t)m.envc + 1, sizeof *envp);
-    defs[0] = kv_dup("PATH", DEFAULT_PATH);
-    defs[1] = kv_dup("HOME", u.home);
-    defs[2] = kv_dup("USER", u.name);
-    defs[3] = kv_dup("LOGNAME", u.name);
-    if (!envp || !defs[0] || !defs[1] || !defs[2] || !defs[3]) {
+    envp = calloc(N_DEFAULT_ENV + (size_t)m.envc + 1, sizeof *envp);
+    int ndefs = 0;
+    defs[ndefs++] = kv_dup("PATH", DEFAULT_PATH);
+    defs[ndefs++] = kv_dup("HOME", u.home);
+    defs[ndefs++] = kv_dup("USER", u.name);
+    defs[ndefs++] = kv_dup("LOGNAME", u.name);
+    if (tty)
+        defs[ndefs++] = kv_dup("TERM", DEFAULT_TERM);
+    int oom = !envp;
+    for (int i = 0; i < ndefs; i++)
+        oom |= !defs[i];
+    if (oom) {
         send_error(id, "out of memory");
         goto out;
     }
     size_t envn = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < ndefs; i++)
         env_set(envp, &envn, defs[i]);
     for (uint32_t i = 0; i < m.envc; i++)
         env_set(envp, &envn, m.env[i]);
@@ -255,6 +316,9 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
             goto syserr;
         if (A.boot_mode)
             confd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    } else if (tty) {
+        if (open_pty(&u, m.cols, m.rows, &master, &slave) < 0)
+            goto syserr;
     } else if (mkpipe(pin) < 0 || mkpipe(pout) < 0 || mkpipe(perr) < 0) {
         goto syserr;
     }
@@ -267,13 +331,20 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
             int o = confd >= 0 ? confd : -1; /* test mode: inherit the agent's stdout/stderr */
             child_run(&m, &u, envp, nullfd, o, o, pe[1]);
         }
+        if (tty)
+            child_run(&m, &u, envp, slave, slave, slave, pe[1]);
         child_run(&m, &u, envp, pin[0], pout[1], perr[1], pe[1]);
     }
 
     /* Parent. */
     close(pe[1]);
     pe[1] = -1;
-    if (!entry) {
+    if (tty) {
+        /* Only the child holds the slave now: the master reads EIO once it and its
+         * descendants have closed it. */
+        close(slave);
+        slave = -1;
+    } else if (!entry) {
         close(pin[0]);
         close(pout[1]);
         close(perr[1]);
@@ -317,6 +388,19 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
         goto out;
     }
     s->pid = pid;
+    if (tty) {
+        /* One terminal, two roles: host STDIN is written to a duplicate of the master (closing
+         * it at the host's EOF does not hang up the terminal), the master's output is STDOUT. */
+        s->pty = 1;
+        pin[1] = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        pout[0] = master;
+        master = -1;
+        if (pin[1] < 0) {
+            kill(-pid, SIGKILL);
+            stream_free(s);
+            goto syserr;
+        }
+    }
     if (m.flags & EXEC_F_STDIN) {
         s->in_fd = pin[1];
         set_nonblock(s->in_fd);
@@ -329,7 +413,8 @@ void exec_start(uint32_t id, const uint8_t *payload, uint32_t len)
     s->err_fd = perr[0];
     pout[0] = perr[0] = -1;
     set_nonblock(s->out_fd);
-    set_nonblock(s->err_fd);
+    if (s->err_fd >= 0)
+        set_nonblock(s->err_fd);
     send_frame(T_STARTED, id, pl, (uint32_t)n);
     goto out;
 
@@ -344,7 +429,11 @@ out:
         close(nullfd);
     if (confd >= 0)
         close(confd);
-    for (int i = 0; i < 4; i++)
+    if (master >= 0)
+        close(master);
+    if (slave >= 0)
+        close(slave);
+    for (int i = 0; i < N_DEFAULT_ENV; i++)
         free(defs[i]);
     free(envp);
     msg_exec_free(&m);
@@ -451,6 +540,29 @@ void exec_on_stdin(struct stream *s, const uint8_t *p, uint32_t n)
     if (n == 0)
         s->host_eof = 1;
     exec_flush_stdin(s);
+}
+
+void exec_resize(struct stream *s, uint16_t cols, uint16_t rows)
+{
+    struct winsize ws = { .ws_row = rows, .ws_col = cols };
+    /* The kernel sends SIGWINCH to the terminal's foreground process group. After the master
+     * was closed (the exec is ending) there is no terminal left to resize. */
+    if (s->out_fd >= 0 && ioctl(s->out_fd, TIOCSWINSZ, &ws) < 0)
+        log_host("RESIZE on stream %u: %s", s->id, strerror(errno));
+}
+
+void exec_signal(struct stream *s, int sig)
+{
+    /* On a terminal the signal goes where a typed ^C would: its foreground process group
+     * (a job the shell started), else the exec's session. */
+    pid_t target = s->pid;
+    if (s->pty && s->out_fd >= 0) {
+        pid_t fg = tcgetpgrp(s->out_fd);
+        if (fg > 0)
+            target = fg;
+    }
+    if (kill(-target, sig) < 0 && errno != ESRCH)
+        log_host("SIGNAL %d on stream %u: %s", sig, s->id, strerror(errno));
 }
 
 void entrypoint_exited(int status)

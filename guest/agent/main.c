@@ -228,6 +228,7 @@ static void handle_frame(const struct frame *f)
     case T_WINDOW:
     case T_DATA:
     case T_CLOSE:
+    case T_RESIZE:
         break;
     default:
         A.unknown_frames++;
@@ -266,8 +267,22 @@ static void handle_frame(const struct frame *f)
             stream_abort(s);
             return;
         }
-        if (kill(-s->pid, sig) < 0 && errno != ESRCH)
-            log_host("SIGNAL %d on stream %u: %s", sig, id, strerror(errno));
+        exec_signal(s, sig);
+        break;
+    }
+    case T_RESIZE: {
+        uint16_t cols, rows;
+        if (s->kind != SK_EXEC || !s->pty) {
+            send_error(id, "RESIZE on a stream without a terminal");
+            stream_abort(s);
+            return;
+        }
+        if (dec_resize(f->payload, f->len, &cols, &rows, &why) < 0) {
+            send_error(id, "bad RESIZE: %s", why);
+            stream_abort(s);
+            return;
+        }
+        exec_resize(s, cols, rows);
         break;
     }
     case T_WINDOW: {

@@ -235,6 +235,11 @@ static uint32_t walk_strs(struct rd *r, uint32_t *count, size_t *bytes, int need
     return c;
 }
 
+static int pty_size_ok(uint16_t cols, uint16_t rows)
+{
+    return cols >= PTY_MIN_SIZE && cols <= PTY_MAX_SIZE && rows >= PTY_MIN_SIZE && rows <= PTY_MAX_SIZE;
+}
+
 static char *copy_str(struct rd *r, char **dst)
 {
     const char *s;
@@ -258,7 +263,7 @@ int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why)
     memset(m, 0, sizeof *m);
     /* Pass 1: validate and size. */
     rd_init(&r, p, n);
-    rd_u32(&r);
+    uint32_t flags = rd_u32(&r);
     rd_str(&r, &s, &len);
     bytes += (size_t)len + 1;
     rd_str(&r, &s, &len);
@@ -269,10 +274,23 @@ int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why)
     walk_strs(&r, &envc, &bytes, 1);
     if (r.err == 2)
         FAIL("malformed EXEC env entry (want K=V)");
+    uint16_t cols = 0, rows = 0;
+    if (!r.err && (flags & EXEC_F_PTY)) {
+        cols = rd_u16(&r);
+        rows = rd_u16(&r);
+    }
     if (finish(&r, why) < 0)
         return -1;
     if (argc < 1)
         FAIL("EXEC argv is empty");
+    if (flags & ~EXEC_F_KNOWN)
+        FAIL("unknown EXEC flags");
+    if ((flags & EXEC_F_PTY) && !pty_size_ok(cols, rows))
+        FAIL("EXEC terminal size out of range (1..1000 columns and rows)");
+    if ((flags & EXEC_F_PTY) && (flags & (EXEC_F_BUILTIN | EXEC_F_ENTRYPOINT)))
+        FAIL("a PTY exec cannot be a builtin or the entrypoint");
+    if ((flags & EXEC_F_BUILTIN) && (flags & EXEC_F_ENTRYPOINT))
+        FAIL("a builtin cannot be the entrypoint");
 
     /* Pass 2: copy. Sizes are bounded by the payload length (<= 64 KiB). */
     size_t ptrs = ((size_t)argc + 1 + (size_t)envc + 1) * sizeof(char *);
@@ -298,6 +316,8 @@ int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why)
     m->env[envc] = NULL;
     m->argc = argc;
     m->envc = envc;
+    m->cols = cols;
+    m->rows = rows;
     return 0;
 }
 
@@ -305,6 +325,19 @@ void msg_exec_free(struct msg_exec *m)
 {
     free(m->mem);
     memset(m, 0, sizeof *m);
+}
+
+int dec_resize(const uint8_t *p, size_t n, uint16_t *cols, uint16_t *rows, const char **why)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    *cols = rd_u16(&r);
+    *rows = rd_u16(&r);
+    if (finish(&r, why) < 0)
+        return -1;
+    if (!pty_size_ok(*cols, *rows))
+        FAIL("terminal size out of range (1..1000 columns and rows)");
+    return 0;
 }
 
 int dec_u16_only(const uint8_t *p, size_t n, uint16_t *v, const char **why)
@@ -416,7 +449,8 @@ long enc_announce(void *buf, size_t cap, uint32_t version, const char *agent_ver
 }
 
 long enc_exec(void *buf, size_t cap, uint32_t flags, const char *user, const char *cwd,
-              const char *const *argv, uint32_t argc, const char *const *env, uint32_t envc)
+              const char *const *argv, uint32_t argc, const char *const *env, uint32_t envc,
+              uint16_t cols, uint16_t rows)
 {
     struct wr w;
     wr_init(&w, buf, cap);
@@ -429,6 +463,19 @@ long enc_exec(void *buf, size_t cap, uint32_t flags, const char *user, const cha
     wr_u32(&w, envc);
     for (uint32_t i = 0; i < envc; i++)
         wr_cstr(&w, env[i]);
+    if (flags & EXEC_F_PTY) {
+        wr_u16(&w, cols);
+        wr_u16(&w, rows);
+    }
+    return wr_result(&w);
+}
+
+long enc_resize(void *buf, size_t cap, uint16_t cols, uint16_t rows)
+{
+    struct wr w;
+    wr_init(&w, buf, cap);
+    wr_u16(&w, cols);
+    wr_u16(&w, rows);
     return wr_result(&w);
 }
 

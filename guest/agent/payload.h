@@ -89,7 +89,16 @@ struct msg_stats_reply {
 };
 
 #define EXEC_F_STDIN 0x1u
+/* The child runs on a new pseudo-terminal; the payload ends with `u16 cols, u16 rows`. */
+#define EXEC_F_PTY 0x2u
 #define EXEC_F_ENTRYPOINT 0x4u
+/* argv[0] names a builtin (builtins.h) the forked agent runs instead of exec'ing a program. */
+#define EXEC_F_BUILTIN 0x8u
+#define EXEC_F_KNOWN (EXEC_F_STDIN | EXEC_F_PTY | EXEC_F_ENTRYPOINT | EXEC_F_BUILTIN)
+/* Terminal size bounds, for EXEC with EXEC_F_PTY and for RESIZE (`u16 cols, u16 rows`). */
+#define PTY_MIN_SIZE 1u
+#define PTY_MAX_SIZE 1000u
+#define RESIZE_LEN 4u
 
 /* A decoded EXEC owns one allocation: all strings are NUL-terminated copies. */
 struct msg_exec {
@@ -100,6 +109,7 @@ struct msg_exec {
     uint32_t argc;
     char **env;  /* envc entries + NULL */
     uint32_t envc;
+    uint16_t cols, rows; /* EXEC_F_PTY only, else 0 */
     void *mem;
 };
 
@@ -110,6 +120,8 @@ int dec_announce(const uint8_t *p, size_t n, uint32_t *version, const char **s, 
                  const char **why);
 int dec_exec(const uint8_t *p, size_t n, struct msg_exec *m, const char **why);
 void msg_exec_free(struct msg_exec *m);
+/* RESIZE: `u16 cols, u16 rows`, each within PTY_MIN_SIZE..PTY_MAX_SIZE. */
+int dec_resize(const uint8_t *p, size_t n, uint16_t *cols, uint16_t *rows, const char **why);
 int dec_u16_only(const uint8_t *p, size_t n, uint16_t *v, const char **why);
 int dec_u32_only(const uint8_t *p, size_t n, uint32_t *v, const char **why);
 int dec_u64_only(const uint8_t *p, size_t n, uint64_t *v, const char **why);
@@ -123,8 +135,11 @@ int dec_empty(size_t n, const char **why);
 long enc_hello(void *buf, size_t cap, const struct msg_hello *m);
 long enc_hello_ack(void *buf, size_t cap, const struct msg_hello_ack *m);
 long enc_announce(void *buf, size_t cap, uint32_t version, const char *agent_version);
+/* cols and rows are written only when flags has EXEC_F_PTY. */
 long enc_exec(void *buf, size_t cap, uint32_t flags, const char *user, const char *cwd,
-              const char *const *argv, uint32_t argc, const char *const *env, uint32_t envc);
+              const char *const *argv, uint32_t argc, const char *const *env, uint32_t envc,
+              uint16_t cols, uint16_t rows);
+long enc_resize(void *buf, size_t cap, uint16_t cols, uint16_t rows);
 long enc_u16(void *buf, size_t cap, uint16_t v);
 long enc_u32(void *buf, size_t cap, uint32_t v);
 long enc_u64(void *buf, size_t cap, uint64_t v);

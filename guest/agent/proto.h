@@ -44,6 +44,8 @@
 #define T_CONNECTED 0x19
 #define T_DATA 0x1A
 #define T_CLOSE 0x1B
+/* Agent 0.4.0: `u16 cols, u16 rows` for a PTY exec (additive: only sent on PTY streams). */
+#define T_RESIZE 0x1C
 #define T_ERROR 0x1F
 
 uint32_t crc32_ieee(uint32_t crc, const void *data, size_t n);

@@ -229,7 +229,7 @@ static void test_roundtrip(void)
     /* EXEC */
     const char *argv[] = { "sh", "-c", "echo hi" };
     const char *env[] = { "A=1", "B=", "PATH=/bin" };
-    n = enc_exec(buf, sizeof buf, EXEC_F_STDIN, "1000:1000", "/tmp", argv, 3, env, 3);
+    n = enc_exec(buf, sizeof buf, EXEC_F_STDIN, "1000:1000", "/tmp", argv, 3, env, 3, 0, 0);
     roundtrip(T_EXEC, 0xFFFFFFFFu, buf, n, &r);
     struct msg_exec m;
     CHECK(dec_exec(r.frames[0].payload, r.frames[0].len, &m, &why) == 0);
@@ -631,6 +631,7 @@ static int d_u32(const uint8_t *p, size_t n) { uint32_t v; const char *w; return
 static int d_i32(const uint8_t *p, size_t n) { int32_t v; const char *w; return dec_i32_only(p, n, &v, &w); }
 static int d_pair(const uint8_t *p, size_t n) { int32_t a, b; const char *w; return dec_i32_pair(p, n, &a, &b, &w); }
 static int d_str(const uint8_t *p, size_t n) { uint32_t l; const char *s, *w; return dec_str_only(p, n, &s, &l, &w); }
+static int d_resize(const uint8_t *p, size_t n) { uint16_t c, r; const char *w; return dec_resize(p, n, &c, &r, &w); }
 static int d_u64(const uint8_t *p, size_t n) { uint64_t v; const char *w; return dec_u64_only(p, n, &v, &w); }
 static int d_stats(const uint8_t *p, size_t n) { struct msg_stats_reply m; const char *w; return dec_stats_reply(p, n, &m, &w); }
 
@@ -682,7 +683,7 @@ static void test_payloads(void)
     check_strict("ANNOUNCE", d_ann, buf, (size_t)n);
     const char *argv[] = { "ls", "-l" };
     const char *env[] = { "X=1" };
-    n = enc_exec(buf, sizeof buf, 0, "root", "/", argv, 2, env, 1);
+    n = enc_exec(buf, sizeof buf, 0, "root", "/", argv, 2, env, 1, 0, 0);
     check_strict("EXEC", d_exec, buf, (size_t)n);
     n = enc_u16(buf, sizeof buf, 80);
     check_strict("TCP_CONNECT", d_u16, buf, (size_t)n);
@@ -744,13 +745,13 @@ static void test_payloads(void)
     wr_cstr(&w, "ls");
     wr_u32(&w, 0);
     CHECK(dec_exact(d_exec, buf, w.len) != 0);
-    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 0, env, 0);
+    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 0, env, 0, 0, 0);
     CHECK(dec_exact(d_exec, buf, (size_t)n) != 0);
     const char *badenv1[] = { "NOEQUALS" };
-    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 1, badenv1, 1);
+    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 1, badenv1, 1, 0, 0);
     CHECK(dec_exact(d_exec, buf, (size_t)n) != 0);
     const char *badenv2[] = { "=v" };
-    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 1, badenv2, 1);
+    n = enc_exec(buf, sizeof buf, 0, "", "", argv, 1, badenv2, 1, 0, 0);
     CHECK(dec_exact(d_exec, buf, (size_t)n) != 0);
     /* EXEC with a count that fits but strings that run past the end. */
     wr_init(&w, buf, sizeof buf);
@@ -765,7 +766,7 @@ static void test_payloads(void)
 
     /* Random payloads: decoders must never read out of bounds (ASan) or crash. */
     static const decfn fns[] = { d_hello, d_ack, d_ann, d_exec, d_u16, d_u32, d_i32, d_pair, d_str,
-                                 d_u64, d_stats };
+                                 d_u64, d_stats, d_resize };
     for (int it = 0; it < 100000; it++) {
         uint32_t len = rndn(200);
         for (uint32_t i = 0; i < len; i++) {
@@ -777,7 +778,7 @@ static void test_payloads(void)
         dec_exact(fns[rndn(sizeof fns / sizeof fns[0])], buf, len);
     }
     /* Mutated valid EXECs. */
-    n = enc_exec(buf, sizeof buf, 1, "user", "/home/user", argv, 2, env, 1);
+    n = enc_exec(buf, sizeof buf, 1, "user", "/home/user", argv, 2, env, 1, 0, 0);
     for (int it = 0; it < 50000; it++) {
         uint8_t m[4096];
         size_t len = (size_t)n;
@@ -792,6 +793,83 @@ static void test_payloads(void)
         }
         dec_exact(d_exec, m, len);
     }
+    /* Mutated valid PTY EXECs (the size fields at the end). */
+    n = enc_exec(buf, sizeof buf, EXEC_F_STDIN | EXEC_F_PTY, "user", "", argv, 2, env, 1, 80, 24);
+    for (int it = 0; it < 20000; it++) {
+        uint8_t m[4096];
+        size_t len = (size_t)n;
+        memcpy(m, buf, len);
+        if (rndn(2))
+            m[len - 1 - rndn(6)] = (uint8_t)rnd();
+        else
+            len -= rndn(6);
+        dec_exact(d_exec, m, len);
+    }
+}
+
+/* Agent 0.4.0: EXEC flags PTY (with `u16 cols, u16 rows` at the end) and BUILTIN; RESIZE. */
+static void test_pty_and_builtin_payloads(void)
+{
+    uint8_t buf[1024];
+    const char *argv[] = { "sh" };
+    const char *env[] = { "TERM=dumb" };
+    const char *why;
+    struct msg_exec m;
+    struct wr w;
+    long n;
+
+    n = enc_exec(buf, sizeof buf, EXEC_F_STDIN | EXEC_F_PTY, "burrow", "/tmp", argv, 1, env, 1, 132, 43);
+    check_strict("EXEC with a PTY", d_exec, buf, (size_t)n);
+    CHECK(dec_exec(buf, (size_t)n, &m, &why) == 0);
+    CHECK(m.flags == (EXEC_F_STDIN | EXEC_F_PTY) && m.cols == 132 && m.rows == 43);
+    CHECK(m.argc == 1 && strcmp(m.argv[0], "sh") == 0 && m.envc == 1 && strcmp(m.env[0], "TERM=dumb") == 0);
+    msg_exec_free(&m);
+    /* The size is the payload's last four bytes, little-endian. */
+    CHECK(get_le16(buf + n - 4) == 132 && get_le16(buf + n - 2) == 43);
+
+    /* Without the flag there is no size: the same bytes are trailing bytes. */
+    n = enc_exec(buf, sizeof buf, EXEC_F_STDIN, "", "", argv, 1, env, 0, 80, 24);
+    CHECK(dec_exact(d_exec, buf, (size_t)n) == 0);
+    CHECK(dec_exec(buf, (size_t)n, &m, &why) == 0 && m.cols == 0 && m.rows == 0);
+    msg_exec_free(&m);
+    wr_init(&w, buf, sizeof buf);
+    wr_bytes(&w, buf, (size_t)n);
+    wr_u16(&w, 80);
+    wr_u16(&w, 24);
+    CHECK(dec_exact(d_exec, buf, w.len) != 0);
+
+    /* Sizes: 1 and 1000 are the bounds. */
+    static const uint16_t sizes[][3] = { /* cols, rows, ok */
+        { 1, 1, 1 }, { 1000, 1000, 1 }, { 0, 24, 0 }, { 80, 0, 0 }, { 1001, 24, 0 }, { 80, 1001, 0 },
+        { 65535, 65535, 0 },
+    };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        n = enc_exec(buf, sizeof buf, EXEC_F_PTY, "", "", argv, 1, env, 0, sizes[i][0], sizes[i][1]);
+        CHECK((dec_exact(d_exec, buf, (size_t)n) == 0) == sizes[i][2]);
+        n = enc_resize(buf, sizeof buf, sizes[i][0], sizes[i][1]);
+        CHECK(n == RESIZE_LEN);
+        CHECK((dec_exact(d_resize, buf, (size_t)n) == 0) == sizes[i][2]);
+    }
+    uint16_t cols, rows;
+    n = enc_resize(buf, sizeof buf, 200, 50);
+    check_strict("RESIZE", d_resize, buf, (size_t)n);
+    CHECK(dec_resize(buf, (size_t)n, &cols, &rows, &why) == 0 && cols == 200 && rows == 50);
+    CHECK(get_le16(buf) == 200 && get_le16(buf + 2) == 50);
+
+    /* Flags: a builtin decodes; unknown bits and nonsensical combinations do not. */
+    const char *bargv[] = { "stat", "/etc" };
+    n = enc_exec(buf, sizeof buf, EXEC_F_BUILTIN | EXEC_F_STDIN, "", "", bargv, 2, env, 0, 0, 0);
+    check_strict("EXEC of a builtin", d_exec, buf, (size_t)n);
+    static const uint32_t refused[] = {
+        EXEC_F_PTY | EXEC_F_BUILTIN, EXEC_F_PTY | EXEC_F_ENTRYPOINT, EXEC_F_BUILTIN | EXEC_F_ENTRYPOINT,
+        0x10u, 0x80000000u,
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        n = enc_exec(buf, sizeof buf, refused[i], "", "", bargv, 2, env, 0, 80, 24);
+        CHECK(dec_exact(d_exec, buf, (size_t)n) != 0);
+    }
+    n = enc_exec(buf, sizeof buf, EXEC_F_PTY | EXEC_F_BUILTIN, "", "", bargv, 2, env, 0, 80, 24);
+    CHECK(dec_exec(buf, (size_t)n, &m, &why) != 0 && strstr(why, "builtin") != NULL);
 }
 
 /* Flow control (protocol 2): every data frame costs its length plus DATA_FRAME_COST, so one
@@ -952,6 +1030,7 @@ int main(void)
     fuzz_chaos(60000);
     fprintf(stderr, "  chaos fuzz done (%.1f s)\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
     test_payloads();
+    test_pty_and_builtin_payloads();
     test_credit();
     test_cpustat();
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;

@@ -193,8 +193,10 @@ class ApiContractTest {
     @Test
     void creatingPostsTakeIdempotencyKey() {
         JsonNode paths = raw().path("paths");
+        // not POST …/tokens: a replay would have to store the token's plaintext (ADR 0015)
+        assertThat(paths.path("/v1/microvms/{id}/tokens").path("post").path("parameters").toString()).doesNotContain("IdempotencyKey");
         for (String path : List.of("/v1/uploads", "/v1/images", "/v1/images/{name}/versions", "/v1/microvms",
-                "/v1/microvms/{id}/fork", "/v1/microvms/{id}/tokens", "/v1/admin/tenants", "/v1/admin/keys")) {
+                "/v1/microvms/{id}/fork", "/v1/admin/tenants", "/v1/admin/keys")) {
             List<String> refs = new ArrayList<>();
             paths.path(path).path("post").path("parameters").forEach(p -> refs.add(p.path("$ref").asText()));
             assertThat(refs).as(path).contains("#/components/parameters/IdempotencyKey");
@@ -324,7 +326,9 @@ class ApiContractTest {
                 .anySatisfy(m -> assertThat(m).contains("expiresInSeconds").contains("60"));
         assertThat(contract.validateRequest("POST", "/v1/microvms/vm01/tokens", json("{\"ports\": [8080], \"expiresInSeconds\": 3601}")))
                 .anySatisfy(m -> assertThat(m).contains("expiresInSeconds").contains("3600"));
-        assertThat(contract.validateRequest("POST", "/v1/microvms/vm01/tokens", json("{\"expiresInSeconds\": 600}")))
+        assertThat(contract.validateRequest("POST", "/v1/microvms/vm01/tokens", json("{\"ports\": [70000]}")))
+                .anySatisfy(m -> assertThat(m).contains("ports"));
+        assertThat(contract.validateRequest("POST", "/v1/microvms/vm01/tokens", json("{\"ports\": [{\"from\": 1, \"to\": 2, \"x\": 3}]}")))
                 .anySatisfy(m -> assertThat(m).contains("ports"));
     }
 
@@ -403,7 +407,7 @@ class ApiContractTest {
         assertThat(contract.validateResponse("GET", "/readyz", 503, "application/json",
                 json("{\"status\": \"not-ready\", \"checks\": {\"database\": \"ok\", \"storage\": \"ok\", \"kernel\": \"missing\", \"accelerator\": \"TCG\"}}"))).isEmpty();
         assertThat(contract.validateResponse("POST", "/v1/microvms/vm01/tokens", 201, "application/json", json("""
-                {"token": "q0-x_Zk", "scope": "ingress", "ports": [8080], "expiresAt": "2026-11-29T10:15:00Z",
+                {"token": "q0-x_Zk0123456789abcdefghijklmnopqrstuvwxyz", "scope": "ingress", "ports": [8080], "expiresAt": "2026-11-29T10:15:00Z",
                  "url": "http://8080-vm01.localhost:7070/"}"""))).isEmpty();
         assertThat(contract.validateResponse("DELETE", "/v1/images/demo", 204, null, null)).isEmpty();
         assertThat(contract.validateResponse("POST", "/v1/microvms/vm01/execs/ex01/stdin", 200, "application/json", json("{\"bytes\": 12}"))).isEmpty();
@@ -507,7 +511,10 @@ class ApiContractTest {
         assertThat(contract.validateFrame("pty-control", json("{\"exit\": 0}"))).isEmpty();
         assertThat(contract.validateFrame("pty-control", json("{\"resize\": {\"cols\": 0, \"rows\": 40}}"))).isNotEmpty();
         assertThat(contract.validateFrame("pty-control", json("{\"signal\": \"INT\", \"exit\": 0}"))).isNotEmpty();
-        assertThat(contract.validateFrame("log-line", json("{\"time\": \"2026-11-29T10:00:00Z\", \"source\": \"console\", \"text\": \"booted\"}"))).isEmpty();
+        assertThat(contract.validateFrame("log-line", json("{\"time\": \"2026-11-29T10:00:00Z\", \"stream\": \"console\", \"text\": \"booted\\n\"}"))).isEmpty();
+        assertThat(contract.validateFrame("log-line", json("{\"time\": \"2026-11-29T10:00:00Z\", \"stream\": \"burrow\", \"text\": \"ended\", \"state\": \"TERMINATED\"}"))).isEmpty();
+        assertThat(contract.validateFrame("log-line", json("{\"time\": \"2026-11-29T10:00:00Z\", \"stream\": \"stdout\", \"text\": \"x\"}")))
+                .anySatisfy(m -> assertThat(m).contains("stream"));
         assertThat(contract.validateResponse("GET", "/v1/events?follow=true", 200, "application/x-ndjson", json("""
                 {"seq": 1, "time": "2026-11-29T10:00:00Z", "kind": "version.state", "id": "demo:1",
                  "from": "BUILDING", "to": "READY", "reason": null, "requestId": "req-9"}"""))).isEmpty();

@@ -7,7 +7,9 @@ import dev.burrow.cli.internal.ConfigCommand;
 import dev.burrow.cli.internal.DaemonCommands;
 import dev.burrow.cli.internal.ExecCommand;
 import dev.burrow.cli.internal.ImageCommands;
+import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
+import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,8 @@ import picocli.CommandLine.Spec;
                 MicroVmCommands.Suspend.class,
                 MicroVmCommands.Resume.class,
                 MicroVmCommands.Fork.class,
+                LogsCommand.class,
+                TokenCommand.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

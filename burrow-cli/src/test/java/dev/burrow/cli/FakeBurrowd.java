@@ -273,6 +273,10 @@ final class FakeBurrowd implements AutoCloseable {
                 items.add(fork);
             }
             json(ex, 201, result);
+        } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("logs") && method.equals("GET")) {
+            logs(ex, p[2], query == null ? "" : query);
+        } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("tokens") && method.equals("POST")) {
+            token(ex, p[2], body.length == 0 ? M.createObjectNode() : M.readTree(body));
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("exec") && method.equals("POST")) {
             exec(ex, M.readTree(body));
         } else if (p.length == 6 && p[1].equals("microvms") && p[3].equals("execs") && p[5].equals("stdin")) {
@@ -331,6 +335,59 @@ final class FakeBurrowd implements AutoCloseable {
             }
             default -> { }
         }
+    }
+
+    /** The console ring of every microVM: {@link #console} as text, or NDJSON lines; a follow ends with the microVM. */
+    volatile byte[] console = "[    0.00] booted\nburrow-agent: ready\n".getBytes(StandardCharsets.UTF_8);
+
+    private void logs(HttpExchange ex, String id, String query) throws IOException {
+        if (!microvms.containsKey(id)) {
+            problem(ex, 404, "not-found", "no microVM " + id);
+            return;
+        }
+        boolean follow = query.contains("follow=true");
+        if (!query.contains("format=ndjson")) {
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().write(console);
+            if (follow) {
+                ex.getResponseBody().write("burrow: microVM ended\n".getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        for (String text : new String(console, StandardCharsets.UTF_8).split("(?<=\n)")) {
+            line(out, M.createObjectNode().put("time", "2026-11-29T10:00:00Z").put("stream", "console").put("text", text));
+        }
+        if (follow) {
+            out.write('\n'); // a keep-alive
+            line(out, M.createObjectNode().put("time", "2026-11-29T10:00:01Z").put("stream", "burrow")
+                    .put("text", "microVM " + id + " is TERMINATED: terminated by a request").put("state", "TERMINATED"));
+        }
+    }
+
+    static final String TOKEN = "A".repeat(43);
+
+    /** Echoes the request as the token route answers it (ports as sent, 900 s by default). */
+    private void token(HttpExchange ex, String id, JsonNode req) throws IOException {
+        if (!microvms.containsKey(id)) {
+            problem(ex, 404, "not-found", "no microVM " + id);
+            return;
+        }
+        String scope = req.path("scope").asText("ingress");
+        ObjectNode t = M.createObjectNode();
+        t.put("token", TOKEN);
+        t.put("scope", scope);
+        t.set("ports", scope.equals("pty") ? M.createArrayNode() : req.has("ports") ? req.get("ports") : M.createArrayNode().add(8080));
+        t.put("expiresAt", java.time.Instant.parse("2026-11-29T10:00:00Z").plusSeconds(req.path("expiresInSeconds").asInt(900)).toString());
+        // the default port (8080) when the token opens it, else its first
+        JsonNode first = t.get("ports").isEmpty() ? M.getNodeFactory().numberNode(8080) : t.get("ports").get(0);
+        boolean opensDefault = t.get("ports").toString().matches(".*(\\[|,)8080(,|]).*|.*\"all\".*") || t.get("ports").isEmpty();
+        int port = opensDefault ? 8080 : first.isInt() ? first.asInt() : first.path("from").asInt();
+        t.put("url", scope.equals("pty") ? "http://127.0.0.1:7070/shell/" + id + "?token=" + TOKEN : "http://" + port + "-" + id + ".localhost:7070/");
+        json(ex, 201, t);
     }
 
     /** {@code sh -c "exit N"} prints a line to each stream and exits N; {@code cat} echoes streamed stdin. */

@@ -63,6 +63,15 @@ public interface Hypervisor extends AutoCloseable {
      */
     Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) throws VmmException;
 
+    /**
+     * The console ring of {@code vmId}: its running (or kept) VMM's, else the one kept with its
+     * newest saved state, so a suspended microVM's last output stays readable. Empty when the
+     * engine keeps none for it (never started, or reaped). Reading it is no activity of the guest.
+     */
+    default Optional<ConsoleRing> console(String vmId) {
+        return Optional.empty();
+    }
+
     /** The ids of every microVM of this engine instance whose VMM process is alive. */
     Set<String> liveVmms();
 

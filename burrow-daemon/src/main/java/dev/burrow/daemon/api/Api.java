@@ -2,14 +2,18 @@ package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.ingress.Ingress;
+import dev.burrow.daemon.logs.LogSettings;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
+import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -23,12 +27,18 @@ public final class Api implements AutoCloseable {
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
                IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits) {
-        server = new ApiServer(host, port, keys, limits).idempotency(idempotency);
+        server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
+        new LogRoutes((tenant, id) -> {
+            MicroVmRecord r = microvms.get(tenant, id);
+            return new LogRoutes.Console(MicroVmState.valueOf(r.state()), r.stateReason(), microvms.console(id));
+        }, LogSettings.DEFAULTS).register(server);
         new TokenRoutes(microvms, tokens, limits).register(server);
+        new PtyRoutes(new MicroVmPtys(microvms), PtyLimits.DEFAULTS).register(server);
+        new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
     }
 

@@ -12,6 +12,7 @@ import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
+import dev.burrow.daemon.tokens.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -38,6 +39,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -68,6 +70,10 @@ public final class ApiServer implements AutoCloseable {
     private Ingress ingress;
     private final Set<Route> idempotent = new HashSet<>();
     private final Set<Route> streamedIdempotent = new HashSet<>();
+    /** WebSocket routes: authenticated by key or by a subprotocol token, Origin-checked, upgraded by their handler. */
+    private final Set<Route> webSockets = new HashSet<>();
+    private final ServerWebSocketContainer sockets;
+    private final WebSocketAuth socketAuth;
     private volatile boolean stopping;
 
     public ApiServer(String host, int port, ApiKeys keys, ApiLimits limits) {
@@ -97,11 +103,19 @@ public final class ApiServer implements AutoCloseable {
                 return true;
             }
         });
+        this.sockets = ServerWebSocketContainer.ensure(server);
+        this.socketAuth = new WebSocketAuth(keys);
         this.scans = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("burrowd-connection-scan").factory());
     }
 
     public ApiServer route(String method, String template, Route.Handler handler) {
         routes.add(Route.of(method, template, !template.startsWith("/healthz") && !template.startsWith("/readyz"), handler));
+        return this;
+    }
+
+    /** A route without an API key: it checks its own credential (the browser terminal's pty token and cookie). */
+    public ApiServer publicRoute(String method, String template, Route.Handler handler) {
+        routes.add(Route.of(method, template, false, handler));
         return this;
     }
 
@@ -117,6 +131,23 @@ public final class ApiServer implements AutoCloseable {
         idempotentRoute(method, template, handler);
         streamedIdempotent.add(routes.getLast());
         return this;
+    }
+
+    /** A WebSocket endpoint (GET): its handler validates, then upgrades with {@link Call#upgrade}. */
+    ApiServer webSocketRoute(String template, Route.Handler handler) {
+        route("GET", template, handler);
+        webSockets.add(routes.getLast());
+        return this;
+    }
+
+    /** The store that checks the tokens browsers offer as WebSocket subprotocols. */
+    public ApiServer webSocketTokens(Tokens tokens) {
+        socketAuth.tokens(tokens);
+        return this;
+    }
+
+    ServerWebSocketContainer sockets() {
+        return sockets;
     }
 
     public ApiServer idempotency(IdempotencyKeys keys) {
@@ -199,7 +230,11 @@ public final class ApiServer implements AutoCloseable {
                 MDC.put("microvm", params.get("id"));
             }
             call = new Call(request, response, requestId, params, limits, server.getScheduler(), gate, this);
-            if (route.authenticated()) {
+            if (webSockets.contains(route)) {
+                // a socket holds a stream slot (taken by its handler) for as long as it is open, not a call slot
+                call.principal = socketAuth.authenticate(request, params.get("id"));
+                call.upgradeCallback = callback;
+            } else if (route.authenticated()) {
                 call.principal = authenticate(request);
                 if (route.adminOnly() && !call.principal.admin()) {
                     throw new ApiException(403, "forbidden", null, "this call needs an admin key");
@@ -215,7 +250,9 @@ public final class ApiServer implements AutoCloseable {
             } else {
                 route.handler().handle(call);
             }
-            callback.succeeded();
+            if (!call.upgraded) {
+                callback.succeeded();
+            }
         } catch (Throwable t) {
             problem(response, callback, requestId, t);
         } finally {

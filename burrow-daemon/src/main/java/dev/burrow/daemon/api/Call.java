@@ -25,7 +25,9 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
 
 /** One HTTP call as the route handlers see it: path parameters, the caller, JSON in and out, its limits. */
 final class Call {
@@ -47,6 +49,10 @@ final class Call {
     int sentStatus;
     byte[] sentBody;
     private final List<TenantGate.Permit> permits = new ArrayList<>();
+    /** A WebSocket route's callback, which the upgrade completes (set by the dispatch for those routes only). */
+    Callback upgradeCallback;
+    /** Whether the handler handed the exchange to the WebSocket container: the dispatch must not complete it. */
+    boolean upgraded;
 
     Call(Request request, Response response, String requestId, Map<String, String> params, ApiLimits limits,
          Scheduler scheduler, TenantGate gate, ApiServer server) {
@@ -83,6 +89,13 @@ final class Call {
         return values.getFirst();
     }
 
+    /** A repeatable query parameter's values, in order (empty when absent). */
+    List<String> queries(String name) {
+        query("");
+        List<String> values = query.getValues(name);
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
     /** The query parameters other than {@code known}, which a route rejects. */
     List<String> unknownQuery(List<String> known) {
         query("");
@@ -96,6 +109,29 @@ final class Call {
     /** Takes one of the tenant's stream slots for the rest of this call (429 when none is left). */
     void openStream() {
         permits.add(gate.stream(tenant()));
+    }
+
+    /**
+     * Hands this call's stream slots to the caller, who closes them when its stream ends (a
+     * WebSocket outlives its upgrade call).
+     */
+    List<TenantGate.Permit> keepPermits() {
+        List<TenantGate.Permit> kept = List.copyOf(permits);
+        permits.clear();
+        return kept;
+    }
+
+    /**
+     * Upgrades to a WebSocket whose endpoint {@code creator} makes (a WebSocket route only). Once
+     * this returns true the container owns the exchange; false means the request was no
+     * WebSocket upgrade and nothing was answered.
+     */
+    boolean upgrade(WebSocketCreator creator) throws Exception {
+        if (upgradeCallback == null) {
+            throw new IllegalStateException("not a WebSocket route");
+        }
+        upgraded = server.sockets().upgrade(creator, request, response, upgradeCallback);
+        return upgraded;
     }
 
     void holdCall() {

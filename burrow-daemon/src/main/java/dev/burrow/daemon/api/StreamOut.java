@@ -41,6 +41,11 @@ final class StreamOut {
         write(buf);
     }
 
+    /** Raw bytes (a text stream); {@code buf} is the caller's again once this returns (not after a {@link Stalled}). */
+    void bytes(ByteBuffer buf) throws IOException {
+        write(buf);
+    }
+
     /** A bare newline: keeps idle connections alive and notices a client that is gone. */
     void keepAlive() throws IOException {
         write(ByteBuffer.wrap(new byte[] {'\n'}));

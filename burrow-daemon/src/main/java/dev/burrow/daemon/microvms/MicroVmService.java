@@ -12,6 +12,7 @@ import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.Page;
+import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecRequest;
@@ -122,6 +123,11 @@ public final class MicroVmService implements AutoCloseable {
         return lifecycle.get(tenantId, id);
     }
 
+    /** The microVM's console ring as the engine keeps it (see {@link Lifecycle#console}); the caller checked the tenant. */
+    public Optional<ConsoleRing> console(String id) {
+        return lifecycle.console(id);
+    }
+
     public Page<MicroVmRecord> list(String tenantId, String state, String label, int limit, String cursor) {
         return records.list(tenantId, state, label, limit, cursor);
     }
@@ -170,6 +176,11 @@ public final class MicroVmService implements AutoCloseable {
             use.close();
             throw e;
         }
+    }
+
+    /** Short data-plane activity on a microVM (PTY traffic, a file operation): resets its idle clock. */
+    public void touch(String id) {
+        lifecycle.touch(id);
     }
 
     /** A started exec and the microVM use it holds (activity until closed). */

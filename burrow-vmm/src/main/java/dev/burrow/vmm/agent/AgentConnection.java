@@ -1,7 +1,9 @@
 package dev.burrow.vmm.agent;
 
 import dev.burrow.vmm.agent.internal.AgentThreads;
+import dev.burrow.vmm.agent.internal.AgentVersion;
 import dev.burrow.vmm.agent.internal.CorruptionBudget;
+import dev.burrow.vmm.agent.internal.ExecFlags;
 import dev.burrow.vmm.agent.internal.Frame;
 import dev.burrow.vmm.agent.internal.FrameDecoder;
 import dev.burrow.vmm.agent.internal.FrameWriter;
@@ -73,6 +75,8 @@ public final class AgentConnection implements AutoCloseable {
     private final Thread reader;
     /** See {@link #expectPreviousSession}; cleared by the next acknowledged HELLO. */
     private volatile boolean previousSession;
+    /** What the last acknowledged HELLO (or the ANNOUNCE) said; null before either. */
+    private volatile String agentVersion;
 
     public AgentConnection(ByteChannel channel, String name, AgentEvents events, AgentLimits limits) {
         long now = System.nanoTime();
@@ -197,13 +201,23 @@ public final class AgentConnection implements AutoCloseable {
 
     // ---- streams ----
 
+    /**
+     * Starts an exec. A terminal or builtin exec needs agent {@link AgentVersion#PTY_AND_BUILTINS}:
+     * to an older agent (or one whose version no HELLO told yet) it is refused here with an
+     * {@link AgentTooOldException}, rather than sent to an agent that would misread it.
+     */
     public ExecSession exec(ExecRequest req) throws AgentException {
+        if (req.pty() != null || req.builtin()) {
+            requireAgent(AgentVersion.PTY_AND_BUILTINS, req.pty() != null ? "a terminal (PTY) exec" : "a builtin exec");
+        }
         int id = nextStreamId();
-        ExecSession session = new ExecSession(this, id);
+        ExecSession session = new ExecSession(this, id, req.pty() != null);
         streams.put(id, session);
-        int flags = (req.stdinOpen() ? 1 : 0) | (req.entrypoint() ? 4 : 0);
-        Payload.Writer w = Payload.writer().u32(flags).str(req.user()).str(req.cwd()).strs(req.argv());
+        Payload.Writer w = Payload.writer().u32(ExecFlags.of(req)).str(req.user()).str(req.cwd()).strs(req.argv());
         w.strs(req.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
+        if (req.pty() != null) {
+            w.u16(req.pty().cols()).u16(req.pty().rows());
+        }
         byte[] payload = w.toBytes();
         if (payload.length > Frame.MAX_PAYLOAD) {
             streams.remove(id);
@@ -216,6 +230,23 @@ public final class AgentConnection implements AutoCloseable {
             throw e;
         }
         return session;
+    }
+
+    /** The agent's version from the last acknowledged HELLO (else its ANNOUNCE); null before either. */
+    public String agentVersion() {
+        return agentVersion;
+    }
+
+    private void requireAgent(AgentVersion needed, String what) throws AgentTooOldException {
+        String reported = agentVersion;
+        if (reported == null) {
+            throw new AgentTooOldException(what + " needs agent " + needed + " and no HELLO has told this channel the agent's version yet");
+        }
+        AgentVersion v = AgentVersion.parse(reported);
+        if (v == null || v.compareTo(needed) < 0) {
+            throw new AgentTooOldException(what + " needs agent " + needed + " or later; this one is " + reported
+                    + ": the image version was built with an older agent and needs a rebuild");
+        }
     }
 
     /** Runs a command to completion and collects its output. */
@@ -426,6 +457,7 @@ public final class AgentConnection implements AutoCloseable {
                         waiting.completeExceptionally(new AgentException(tooOld(version, agentVersion)));
                     } else {
                         previousSession = false;
+                        this.agentVersion = agentVersion;
                         waiting.complete(new HelloAck(version, agentVersion, problems, detail, state,
                                 exited ? OptionalInt.of(code) : OptionalInt.empty(),
                                 exited ? OptionalInt.of(sig) : OptionalInt.empty()));
@@ -448,6 +480,7 @@ public final class AgentConnection implements AutoCloseable {
                     } else if (version != PROTOCOL_VERSION) {
                         announce.completeExceptionally(new AgentException(tooOld(version, agentVersion)));
                     } else {
+                        this.agentVersion = agentVersion;
                         announce.complete(version);
                     }
                 }

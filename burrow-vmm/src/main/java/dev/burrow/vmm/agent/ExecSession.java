@@ -31,15 +31,17 @@ public final class ExecSession implements StreamHandler {
 
     private final AgentConnection connection;
     private final int streamId;
+    private final boolean pty;
     private final BlockingQueue<ExecEvent> events = new ArrayBlockingQueue<>(MAX_EVENTS);
     private final Credit stdinCredit = new Credit();
     /** Credit received minus credit granted back: the guest may never push this past the window. */
     private final AtomicLong outstanding = new AtomicLong();
     private volatile State state = State.NEW;
 
-    ExecSession(AgentConnection connection, int streamId) {
+    ExecSession(AgentConnection connection, int streamId, boolean pty) {
         this.connection = connection;
         this.streamId = streamId;
+        this.pty = pty;
     }
 
     public int id() {
@@ -87,9 +89,26 @@ public final class ExecSession implements StreamHandler {
         connection.send(Frame.of(Frame.STDIN, streamId));
     }
 
-    /** Delivers a signal to the exec's process group. */
+    /** Whether the exec runs on a terminal ({@link ExecRequest#withPty}): all its output is stdout. */
+    public boolean isPty() {
+        return pty;
+    }
+
+    /**
+     * Delivers a signal to the exec's process group; on a terminal to its foreground process
+     * group (the job a shell runs), as a key like ^C would.
+     */
     public void signal(int signal) throws AgentException {
         connection.send(new Frame(Frame.SIGNAL, streamId, Payload.writer().u32(signal).toBytes()));
+    }
+
+    /** Resizes the exec's terminal (the guest's programs get SIGWINCH). */
+    public void resize(int cols, int rows) throws AgentException {
+        ExecRequest.Pty size = new ExecRequest.Pty(cols, rows);
+        if (!pty) {
+            throw new IllegalStateException("exec " + streamId + " has no terminal to resize");
+        }
+        connection.send(new Frame(Frame.RESIZE, streamId, Payload.writer().u16(size.cols()).u16(size.rows()).toBytes()));
     }
 
     /** Kills the exec's process group and forgets the stream; no exit event follows. */
@@ -153,6 +172,9 @@ public final class ExecSession implements StreamHandler {
             case Frame.STDOUT, Frame.STDERR -> {
                 String name = f.type() == Frame.STDOUT ? "STDOUT" : "STDERR";
                 expect(State.STARTED, name);
+                if (pty && f.type() == Frame.STDERR) {
+                    throw new AgentProtocolException("STDERR on a terminal exec", false);
+                }
                 if (f.payload().length == 0) {
                     throw new AgentProtocolException("empty " + name + " frame", false);
                 }

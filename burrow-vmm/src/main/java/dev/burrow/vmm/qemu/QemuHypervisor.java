@@ -2,6 +2,7 @@ package dev.burrow.vmm.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.burrow.vmm.Accelerator;
+import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.CrashPoints;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.HostProfile;
@@ -44,6 +45,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,6 +73,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuHypervisor.class);
     private static final Pattern VERSION = Pattern.compile("QEMU emulator version (\\S+)");
+    private static final Pattern VM_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     /** How long the state file may take to arrive once a migration completed. */
@@ -154,7 +157,7 @@ public final class QemuHypervisor implements Hypervisor {
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, l.dir.resolve("memory"), true,
-                l.dir.resolve("disk.qcow2"), l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
+                l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
         VmmProcess p = launch(vmId, machine, files, l);
         QemuMicroVm vm = null;
         try {
@@ -335,6 +338,7 @@ public final class QemuHypervisor implements Hypervisor {
             Files.createLink(disk, vm.dir().resolve(SavedStates.DISK));
             Durable.sync(disk);
             SavedStates.createOverlay(disk, dir.resolve(SavedStates.OVERLAY));
+            keepConsole(vm.dir(), dir); // the guest is stopped: its console ring is final until it runs again
             Durable.syncDirectory(dir);
             faults.before("manifest");
             Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
@@ -520,6 +524,53 @@ public final class QemuHypervisor implements Hypervisor {
         FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
     }
 
+    /**
+     * The console ring in the microVM's VMM directory while it has one (running, or kept by a
+     * memory-tier suspend), else the one its newest saved state kept (docs/logs.md).
+     */
+    @Override
+    public Optional<ConsoleRing> console(String vmId) {
+        if (!VM_ID.matcher(vmId).matches()) {
+            return Optional.empty();
+        }
+        Path live = vmsRoot().resolve(vmId);
+        if (Files.exists(live.resolve(QemuArgs.CONSOLE))) {
+            return Optional.of(ringIn(live));
+        }
+        try (var dirs = Files.list(saves.of(vmId))) {
+            Optional<Path> newest = dirs.filter(d -> SavedStates.ID.matcher(d.getFileName().toString()).matches())
+                    .filter(d -> Files.exists(d.resolve(QemuArgs.CONSOLE)))
+                    .max(Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString())));
+            if (newest.isPresent()) {
+                return Optional.of(ringIn(newest.get()));
+            }
+        } catch (IOException e) {
+            // no saved states
+        }
+        return Files.isDirectory(live) ? Optional.of(ringIn(live)) : Optional.empty();
+    }
+
+    private static ConsoleRing ringIn(Path dir) {
+        return new ConsoleRing(dir.resolve(QemuArgs.CONSOLE), dir.resolve(QemuArgs.CONSOLE_OLDER));
+    }
+
+    /**
+     * Hard-links the console ring of {@code from} into {@code to}: the same files, so a reader
+     * holding one open reads on across a suspend or a resume. Logs only: a ring that cannot be
+     * kept never fails the suspend or the resume.
+     */
+    private static void keepConsole(Path from, Path to) {
+        for (String f : List.of(QemuArgs.CONSOLE, QemuArgs.CONSOLE_OLDER)) {
+            try {
+                if (Files.exists(from.resolve(f))) {
+                    Files.createLink(to.resolve(f), from.resolve(f));
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.warn("the console ring {} was not kept in {}: {}", from.resolve(f), to, e.toString());
+            }
+        }
+    }
+
     /** Every microVM of this engine instance whose VMM runs (found through the jailers' pid files). */
     @Override
     public Set<String> liveVmms() {
@@ -576,6 +627,9 @@ public final class QemuHypervisor implements Hypervisor {
                     saves.fold(t); // a no-op unless a crash or a demotion skipped it
                 }
                 Files.copy(t.pristineOverlay(), disk);
+                if (owner.isPresent()) {
+                    keepConsole(t.dir(), l.dir); // a resume: the jailer appends to the ring the save kept
+                }
             }
         } catch (IOException | VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
@@ -592,7 +646,7 @@ public final class QemuHypervisor implements Hypervisor {
             memory = ownMemoryFile(t, l.dir.resolve("memory"));
         }
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
-                l.dir.resolve("console.log"), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
+                l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
         VmmProcess p = launch(vmId, t.machine(), files, l);
         QemuMicroVm vm = null;
@@ -729,7 +783,7 @@ public final class QemuHypervisor implements Hypervisor {
     record Layout(Path dir, Path sockets) {}
 
     private Layout layout(String vmId) throws VmmException {
-        if (!vmId.matches("[a-z0-9][a-z0-9-]{0,39}")) {
+        if (!VM_ID.matcher(vmId).matches()) {
             throw new IllegalArgumentException("vmId must be a DNS label of at most 40 chars: " + vmId);
         }
         Layout l = new Layout(config.dataDir().resolve("vms").resolve(vmId), config.runDir().resolve(vmId));
@@ -769,7 +823,7 @@ public final class QemuHypervisor implements Hypervisor {
     private static String consoleTail(Layout l) {
         StringBuilder sb = new StringBuilder();
         // console.log.1 is the older half of the console ring; a guest may print any bytes
-        for (String f : List.of("vmm.stderr", "jailer.log", "console.log.1", "console.log")) {
+        for (String f : List.of("vmm.stderr", "jailer.log", QemuArgs.CONSOLE_OLDER, QemuArgs.CONSOLE)) {
             try {
                 String s = new String(Files.readAllBytes(l.dir.resolve(f)), StandardCharsets.UTF_8);
                 if (!s.isBlank()) {

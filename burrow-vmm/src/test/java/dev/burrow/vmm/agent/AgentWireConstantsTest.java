@@ -2,7 +2,9 @@ package dev.burrow.vmm.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.burrow.vmm.agent.internal.AgentVersion;
 import dev.burrow.vmm.agent.internal.Credit;
+import dev.burrow.vmm.agent.internal.ExecFlags;
 import dev.burrow.vmm.agent.internal.Frame;
 import dev.burrow.vmm.agent.internal.LogGate;
 import dev.burrow.vmm.agent.internal.StatsReply;
@@ -48,7 +50,23 @@ class AgentWireConstantsTest {
                 .containsEntry("DATA_FRAME_COST", (long) Frame.DATA_FRAME_COST)
                 .containsEntry("LOG_MAX", (long) LogGate.MAX_LINE_BYTES)
                 .containsEntry("STATS_LEN", (long) Long.BYTES)
-                .containsEntry("STATS_REPLY_LEN", (long) StatsReply.BYTES);
+                .containsEntry("STATS_REPLY_LEN", (long) StatsReply.BYTES)
+                .containsEntry("EXEC_F_STDIN", (long) ExecFlags.STDIN)
+                .containsEntry("EXEC_F_PTY", (long) ExecFlags.PTY)
+                .containsEntry("EXEC_F_ENTRYPOINT", (long) ExecFlags.ENTRYPOINT)
+                .containsEntry("EXEC_F_BUILTIN", (long) ExecFlags.BUILTIN)
+                .containsEntry("PTY_MIN_SIZE", (long) ExecRequest.Pty.MIN_SIZE)
+                .containsEntry("PTY_MAX_SIZE", (long) ExecRequest.Pty.MAX_SIZE)
+                .containsEntry("RESIZE_LEN", 2L * Short.BYTES);
+    }
+
+    @Test
+    void theAgentInTheJarIsRecentEnoughForTerminalAndBuiltinExecs() throws Exception {
+        Matcher m = Pattern.compile("#define\\s+AGENT_VERSION\\s+\"([^\"]+)\"").matcher(Files.readString(AGENT.resolve("agent.h")));
+        assertThat(m.find()).as("AGENT_VERSION in agent.h").isTrue();
+        AgentVersion built = AgentVersion.parse(m.group(1));
+        assertThat(built).as(m.group(1)).isNotNull();
+        assertThat(built).isGreaterThanOrEqualTo(AgentVersion.PTY_AND_BUILTINS);
     }
 
     @Test
@@ -62,6 +80,6 @@ class AgentWireConstantsTest {
                 compared++;
             }
         }
-        assertThat(compared).isEqualTo(22);
+        assertThat(compared).isEqualTo(23);
     }
 }

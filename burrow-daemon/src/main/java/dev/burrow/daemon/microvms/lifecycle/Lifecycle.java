@@ -11,6 +11,7 @@ import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.vmm.CrashPoints;
+import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -25,6 +26,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -180,6 +182,11 @@ public final class Lifecycle implements AutoCloseable {
             s.release();
         }
         return new Use(vm, () -> s.activity.ended(clock.instant()));
+    }
+
+    /** Where the engine keeps the microVM's console output; reading it is no activity and resumes nothing. */
+    public Optional<ConsoleRing> console(String id) {
+        return engine.console(id);
     }
 
     /** A short data-plane activity (a proxied request, a file operation): resets the idle clock. */

@@ -40,6 +40,8 @@ public record Frame(int type, int stream, byte[] payload) {
     public static final int CONNECTED = 0x19;
     public static final int DATA = 0x1A;
     public static final int CLOSE = 0x1B;
+    /** Agent 0.4.0, host→guest on a terminal exec: {@code u16 cols, u16 rows}. */
+    public static final int RESIZE = 0x1C;
     public static final int ERROR = 0x1F;
 
     public Frame {

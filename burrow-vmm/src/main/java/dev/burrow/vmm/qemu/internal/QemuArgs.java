@@ -23,6 +23,10 @@ public final class QemuArgs {
     public static final int CONSOLE_FD = 3;
     /** The most a microVM's console takes on disk, both halves together. */
     public static final long CONSOLE_BYTES = 1L << 20;
+    /** The console ring's half being written, in a VMM's directory (and kept with a saved state). */
+    public static final String CONSOLE = "console.log";
+    /** The console ring's older half: the jailer renames {@link #CONSOLE} to this when it is full. */
+    public static final String CONSOLE_OLDER = CONSOLE + ".1";
 
     private QemuArgs() {}
 
