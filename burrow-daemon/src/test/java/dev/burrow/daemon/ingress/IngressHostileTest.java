@@ -2,11 +2,16 @@ package dev.burrow.daemon.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.burrow.daemon.api.ApiLimits;
+import dev.burrow.daemon.api.ApiServer;
+import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.tokens.PortSet;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -78,6 +83,42 @@ class IngressHostileTest extends IngressFixture {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(r.status()).isEqualTo(504);
         assertThat(ms).isLessThan(SETTINGS.responseHeaderTimeout().toMillis() + 3000);
+    }
+
+    @Test
+    void aClientDrippingItsRequestHeadIsClosedAtTheHeaderDeadlineWithoutReachingTheGuest() throws Exception {
+        Duration deadline = Duration.ofMillis(500);
+        ApiServer guarded = new ApiServer("127.0.0.1", 0, new ApiKeys(db), ApiLimits.DEFAULTS.withDeadlines(deadline, deadline))
+                .ingress(new Ingress("localhost", tokens, guests, SETTINGS, clock));
+        guarded.start();
+        try (Wire w = new Wire(guarded.port())) {
+            String head = "GET / HTTP/1.1\r\nHost: 8080-vm1.localhost:" + guarded.port() + "\r\nX-Burrow-Token: " + token(PortSet.of(8080))
+                    + "\r\nX-Slow: " + "x".repeat(4096) + "\r\n\r\n";
+            long t0 = System.nanoTime();
+            CompletableFuture<Long> closedAt = CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (w.in.read() >= 0) {
+                        // a 408 or nothing: the server's end is what counts
+                    }
+                } catch (IOException e) {
+                    // reset: closed too
+                }
+                return System.nanoTime();
+            });
+            for (int i = 0; i < head.length() && !closedAt.isDone(); i++) {
+                try {
+                    w.send(head.substring(i, i + 1));
+                } catch (IOException e) {
+                    break;
+                }
+                Thread.sleep(20); // the hostile client's pace: the whole head would take over a minute
+            }
+            Duration open = Duration.ofNanos(closedAt.get(10, TimeUnit.SECONDS) - t0);
+            assertThat(open).isLessThan(deadline.plus(Duration.ofSeconds(2)));
+        } finally {
+            guarded.close();
+        }
+        assertThat(guests.visits.get()).isZero();
     }
 
     @Test
