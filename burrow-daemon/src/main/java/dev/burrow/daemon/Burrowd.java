@@ -6,6 +6,9 @@ import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
+import dev.burrow.daemon.ingress.Ingress;
+import dev.burrow.daemon.ingress.IngressSettings;
+import dev.burrow.daemon.ingress.MicroVmGuests;
 import dev.burrow.daemon.logging.LogFiles;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
@@ -92,9 +95,12 @@ public final class Burrowd implements AutoCloseable {
         // every open record gets its supervisor before the API answers; resolving them runs with the API up
         CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();
         ApiKeys keys = new ApiKeys(db);
+        Tokens tokens = new Tokens(db, Clock.systemUTC());
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
-                new IdempotencyKeys(db), events, new Tokens(db, Clock.systemUTC()), config.apiLimits());
+                new IdempotencyKeys(db), events, tokens, config.apiLimits());
+        api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
+                Clock.systemUTC()));
         api.start();
         reconciled.join();
         lifecycle.startTimers();

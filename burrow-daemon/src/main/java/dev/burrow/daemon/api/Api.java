@@ -1,6 +1,7 @@
 package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.logs.LogSettings;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
@@ -43,6 +44,12 @@ public final class Api implements AutoCloseable {
         new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         new FileRoutes(new GuestFiles(new ExecBuiltins(microvms), FileLimits.DEFAULTS)).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
+    }
+
+    /** Serves the ingress endpoint (SPEC §3) on the same listener, before the routes. */
+    public Api ingress(Ingress ingress) {
+        server.ingress(ingress);
+        return this;
     }
 
     public void start() throws Exception {

@@ -2,6 +2,8 @@ package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.images.ImageExistsException;
 import dev.burrow.daemon.images.InvalidRequestException;
+import dev.burrow.daemon.ingress.Ingress;
+import dev.burrow.daemon.ingress.IngressException;
 import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.EngineFailure;
 import dev.burrow.daemon.microvms.HookFailedException;
@@ -65,6 +67,7 @@ public final class ApiServer implements AutoCloseable {
     private final ConnectionGuard guard;
     private final ScheduledExecutorService scans;
     private IdempotencyKeys idempotency;
+    private Ingress ingress;
     private final Set<Route> idempotent = new HashSet<>();
     private final Set<Route> streamedIdempotent = new HashSet<>();
     /** WebSocket routes: authenticated by key or by a subprotocol token, Origin-checked, upgraded by their handler. */
@@ -152,6 +155,12 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** The ingress endpoint: requests for {@code {port}-{id}.<domain>} and {@code /proxy/…} go there instead of the routes. */
+    public ApiServer ingress(Ingress ingress) {
+        this.ingress = ingress;
+        return this;
+    }
+
     public ApiServer adminRoute(String method, String template, Route.Handler handler) {
         Route r = Route.of(method, template, true, handler);
         routes.add(new Route(r.method(), r.template(), r.pattern(), true, true, r.handler()));
@@ -191,6 +200,11 @@ public final class ApiServer implements AutoCloseable {
             String misdirected = hosts.reject(request.getHeaders().get(HttpHeader.HOST));
             if (misdirected != null) {
                 throw new ApiException(421, "misdirected-request", null, misdirected);
+            }
+            Ingress.Target target = ingress == null ? null : ingress.target(request);
+            if (target != null) {
+                ingress.serve(request, response, callback, target, requestId);
+                return;
             }
             Route route = null;
             Map<String, String> params = null;
@@ -322,6 +336,10 @@ public final class ApiServer implements AutoCloseable {
                 extra = a.extra;
                 headers = a.headers;
             }
+            case IngressException e -> {
+                status = e.status();
+                type = e.type();
+            }
             case InvalidRequestException e -> {
                 status = 400;
                 type = "invalid-request";
@@ -398,5 +416,8 @@ public final class ApiServer implements AutoCloseable {
         }
         scans.shutdownNow();
         server.stop();
+        if (ingress != null) {
+            ingress.close();
+        }
     }
 }
