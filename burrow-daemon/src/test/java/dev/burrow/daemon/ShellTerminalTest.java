@@ -13,6 +13,9 @@ import dev.burrow.oci.OciLayoutWriter;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.kernel.KernelCache;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,16 +25,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jline.terminal.Terminal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.jline.terminal.Terminal;
 import picocli.CommandLine;
 
 /**
@@ -146,6 +153,77 @@ class ShellTerminalTest {
             assertThat(again.awaitClose()).startsWith("1000 ");
         } finally {
             call("DELETE", "/v1/microvms/" + idle, HttpRequest.BodyPublishers.noBody(), 202);
+        }
+    }
+
+    /** Longer than maxIdleSeconds (2) + the 5 s an idle suspend may take: quiet this long, the microVM would be suspended. */
+    private static final Duration BUSY_SPELL = Duration.ofSeconds(10);
+
+    @Test
+    void trafficOnAnOpenTerminalAndARunningFileTransferKeepTheMicroVmFromIdling() throws Exception {
+        String busy = call("POST", "/v1/microvms", HttpRequest.BodyPublishers.ofString(
+                "{\"image\":\"bb\",\"idlePolicy\":{\"maxIdleSeconds\":2}}"), 201).get("id").asText();
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+        try {
+            // a keystroke every half second: the open terminal with traffic is activity
+            WsClient t = WsClient.connect(URI.create(base.replace("http", "ws") + "/v1/microvms/" + busy + "/pty?cmd=/bin/sh"),
+                    Map.of("Authorization", "Bearer " + key), true);
+            ScheduledFuture<?> typing = pace.scheduleAtFixedRate(() -> {
+                try {
+                    t.send(":\r");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, 0, 500, TimeUnit.MILLISECONDS);
+            assertStaysRunning(busy, BUSY_SPELL, "while a terminal has traffic");
+            typing.cancel(false);
+            t.send("exit\r");
+            assertThat(t.awaitClose()).startsWith("1000 ");
+            // and the policy is live: left alone, the same microVM is suspended
+            WsClient.await(() -> state(busy).equals("SUSPENDED"), busy + " suspended once nothing used it");
+            call("POST", "/v1/microvms/" + busy + "/resume", HttpRequest.BodyPublishers.noBody(), 200);
+
+            // an upload that trickles for longer than the idle limit: a running file operation is activity
+            PipedOutputStream feed = new PipedOutputStream();
+            PipedInputStream body = new PipedInputStream(feed, 1 << 16);
+            CompletableFuture<HttpResponse<String>> upload = HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/v1/microvms/" + busy + "/files?path=/tmp/trickle"))
+                            .header("Authorization", "Bearer " + key).PUT(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            ScheduledFuture<?> trickle = pace.scheduleAtFixedRate(() -> {
+                try {
+                    feed.write(new byte[1024]);
+                    feed.flush();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, 0, 250, TimeUnit.MILLISECONDS);
+            assertStaysRunning(busy, BUSY_SPELL, "while a file upload runs");
+            trickle.cancel(false);
+            pace.submit(() -> { feed.close(); return null; }).get();
+            HttpResponse<String> done = upload.get(60, TimeUnit.SECONDS);
+            assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+            assertThat(JSON.readTree(done.body()).get("size").asLong()).isGreaterThanOrEqualTo(30 * 1024);
+        } finally {
+            pace.shutdownNow();
+            call("DELETE", "/v1/microvms/" + busy, HttpRequest.BodyPublishers.noBody(), 202);
+        }
+    }
+
+    private static String state(String id) {
+        try {
+            return call("GET", "/v1/microvms/" + id, HttpRequest.BodyPublishers.noBody(), 200).get("state").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Checks the state every 200 ms for {@code spell}: any state but RUNNING fails at once. */
+    private static void assertStaysRunning(String id, Duration spell, String why) throws Exception {
+        long end = System.nanoTime() + spell.toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(state(id)).as("%s %s", id, why).isEqualTo("RUNNING");
+            Thread.sleep(200);
         }
     }
 
