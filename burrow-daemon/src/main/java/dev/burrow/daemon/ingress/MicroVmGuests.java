@@ -8,12 +8,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The real {@link Guests}: ports from the microVM's image version, streams through its agent, holds through {@link Lifecycle#use}. */
 public final class MicroVmGuests implements Guests {
 
+    /** A microVM's ports never change (its image version is fixed), so they are looked up once; past this many entries the cache starts over. */
+    static final int MAX_CACHED_PORTS = 4096;
+
     private final MicroVmService microvms;
     private final Lifecycle lifecycle;
+    /** tenant + "/" + microVM id → its ports: saves the record and image-version reads on every proxied request. */
+    private final Map<String, Ports> ports = new ConcurrentHashMap<>();
 
     public MicroVmGuests(MicroVmService microvms, Lifecycle lifecycle) {
         this.microvms = microvms;
@@ -22,8 +29,18 @@ public final class MicroVmGuests implements Guests {
 
     @Override
     public Ports ports(String tenantId, String microVmId) {
+        String key = tenantId + "/" + microVmId;
+        Ports known = ports.get(key);
+        if (known != null) {
+            return known; // whether the microVM may still be visited is for visit() (Lifecycle.use) to say
+        }
         MicroVmService.IngressPorts p = microvms.ingressPorts(microvms.get(tenantId, microVmId));
-        return new Ports(p.defaultPort(), p.hooksPort());
+        Ports found = new Ports(p.defaultPort(), p.hooksPort());
+        if (ports.size() >= MAX_CACHED_PORTS) {
+            ports.clear();
+        }
+        ports.put(key, found);
+        return found;
     }
 
     @Override
