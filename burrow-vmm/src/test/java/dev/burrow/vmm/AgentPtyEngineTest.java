@@ -9,41 +9,24 @@ import dev.burrow.vmm.agent.ExecResult;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.internal.Credit;
 import dev.burrow.vmm.agent.internal.Frame;
-import dev.burrow.vmm.testing.EngineFixture;
+import dev.burrow.vmm.testing.Restores;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Terminal execs, RESIZE and builtin execs (agent 0.4.0) in a real microVM restored from the shared template. */
 class AgentPtyEngineTest {
 
     private static final Duration T = Duration.ofSeconds(30);
     private static final int SIGINT = 2;
-    private static EngineFixture fx;
-    private final List<MicroVm> vms = new ArrayList<>();
-
-    @BeforeAll
-    static void template() throws Exception {
-        fx = EngineFixture.get();
-    }
-
-    @AfterEach
-    void destroy() throws Exception {
-        for (MicroVm vm : vms) {
-            vm.close();
-        }
-    }
+    @RegisterExtension
+    final Restores vms = new Restores();
 
     private MicroVm restore() throws Exception {
-        MicroVm vm = fx.restore();
-        vms.add(vm);
-        return vm;
+        return vms.restore();
     }
 
     /** Reads the terminal's output until it contains {@code needle}; returns all of it. */

@@ -9,39 +9,32 @@ import dev.burrow.vmm.agent.ExecResult;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.testing.EngineFixture;
+import dev.burrow.vmm.testing.Restores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine against real QEMU, a real Debian kernel and a busybox ext4 root. */
 class EngineTest {
 
     private static final Duration T = Duration.ofSeconds(30);
     private static EngineFixture fx;
-    private final List<MicroVm> vms = new ArrayList<>();
+    @RegisterExtension
+    final Restores vms = new Restores();
 
     @BeforeAll
     static void template() throws Exception {
         fx = EngineFixture.get();
     }
 
-    @AfterEach
-    void destroy() throws Exception {
-        for (MicroVm vm : vms) {
-            vm.close();
-        }
-    }
-
     private MicroVm restore() throws Exception {
-        MicroVm vm = fx.restore();
-        vms.add(vm);
-        return vm;
+        return vms.restore();
     }
 
     private static ExecResult run(MicroVm vm, String... argv) throws Exception {
@@ -159,7 +152,7 @@ class EngineTest {
         assertThat(t.memory()).isNull();
 
         MicroVm back = fx.engine.restore(t, vm.id() + "b", Identity.fresh(vm.id() + "b"));
-        vms.add(back);
+        vms.track(back);
         assertThat(run(back, "cat", "/root/state").stdoutText()).isEqualTo("kept\n");
         assertThat(run(back, "pidof", "sleep").stdoutText().strip()).isEqualTo(pid);
         assertThat(run(back, "hostname").stdoutText().strip()).isEqualTo(back.id());
@@ -183,7 +176,7 @@ class EngineTest {
         assertThat(t.memory()).isEqualTo(fx.template.memory());
 
         MicroVm back = fx.engine.restore(t, vm.id() + "r", Identity.fresh(vm.id() + "r"));
-        vms.add(back);
+        vms.track(back);
         assertThat(run(back, "md5sum", "-c", "/root/sum").exitCode()).isZero();
         assertThat(run(back, "sh", "-c", "kill -0 $(cat /tmp/bgpid)").exitCode()).isZero();
     }
@@ -195,7 +188,7 @@ class EngineTest {
             fx.engine.keepWarm(t, 1);
             awaitWarm(t, 1);
             MicroVm vm = fx.engine.restore(t, Identity::fresh);
-            vms.add(vm);
+            vms.track(vm);
             assertThat(vm.id()).matches("vm[0-9a-z]{24}");
             assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
             assertThat(processesNamed(fx.engine.config().instanceId() + "/" + vm.id())).hasSize(2); // jailer + VMM

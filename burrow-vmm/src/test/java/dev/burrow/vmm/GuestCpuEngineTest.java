@@ -7,7 +7,7 @@ import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.GuestCpu;
-import dev.burrow.vmm.testing.EngineFixture;
+import dev.burrow.vmm.testing.Restores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,9 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Guest CPU as the agent reports it (STATS), against real QEMU: what the idle policy (SPEC §1:
@@ -36,25 +35,11 @@ class GuestCpuEngineTest {
     private static final long MIN_POLL_NANOS = 10_000_000L;
     /** Round trips measured for the cost of one STATS (and of one PING beside it). */
     private static final int ROUND_TRIPS = 2_000;
-    private static EngineFixture fx;
-    private final List<MicroVm> vms = new ArrayList<>();
-
-    @BeforeAll
-    static void template() throws Exception {
-        fx = EngineFixture.get();
-    }
-
-    @AfterEach
-    void destroy() throws Exception {
-        for (MicroVm vm : vms) {
-            vm.close();
-        }
-    }
+    @RegisterExtension
+    final Restores vms = new Restores();
 
     private MicroVm restore() throws Exception {
-        MicroVm vm = fx.restore();
-        vms.add(vm);
-        return vm;
+        return vms.restore();
     }
 
     /**
