@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.api.ApiContract;
 import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
-import dev.burrow.oci.OciLayoutWriter;
-import dev.burrow.vmm.EngineConfig;
-import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.kernel.KernelCache;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -42,46 +38,29 @@ class ConsoleLogsTest {
     private static final Duration MEMORY_TIER = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final long RING_BYTES = 1L << 20;
+    private static TestDaemon daemon;
     private static Path dataDir;
-    private static Burrowd daemon;
     private static String base;
     private static String key;
 
     @BeforeAll
     static void start() throws Exception {
-        dataDir = Files.createTempDirectory("burrowd-logs-");
-        daemon = Burrowd.start(new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1)
-                .withLifecycle(LifecycleSettings.DEFAULTS.withMemoryTier(MEMORY_TIER)));
-        base = "http://127.0.0.1:" + daemon.port();
-        key = Files.readString(dataDir.resolve("admin.key")).strip();
-        Path layout = dataDir.resolve("fixture-layout");
-        dev.burrow.daemon.images.builtin.BuiltinImages.busybox(layout);
-        Path archive = dataDir.resolve("fixture.tar");
-        OciLayoutWriter.toArchive(layout, archive);
-        JsonNode up = JSON.readTree(send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofFile(archive)).body());
-        send("POST", "/v1/images", HttpRequest.BodyPublishers.ofString("{\"name\":\"bb\",\"source\":{\"type\":\"upload\",\"uploadId\":\""
-                + up.get("uploadId").asText() + "\",\"format\":\"oci-archive\"},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024}}"));
-        await(() -> field("/v1/images/bb/versions/1", "state").matches("READY|FAILED"), Duration.ofMinutes(3), "the image build");
-        assertThat(field("/v1/images/bb/versions/1", "state")).isEqualTo("READY");
+        daemon = TestDaemon.start("logs", c -> c.withLifecycle(LifecycleSettings.DEFAULTS.withMemoryTier(MEMORY_TIER)));
+        dataDir = daemon.dataDir;
+        base = daemon.base;
+        key = daemon.key;
+        daemon.buildBusybox("bb");
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (daemon != null) {
-            for (JsonNode vm : JSON.readTree(send("GET", "/v1/microvms?limit=500", HttpRequest.BodyPublishers.noBody()).body()).path("items")) {
-                if (!vm.get("state").asText().matches("TERMINATED|FAILED")) {
-                    send("DELETE", "/v1/microvms/" + vm.get("id").asText(), HttpRequest.BodyPublishers.noBody());
-                }
-            }
             daemon.close();
         }
-        FileTrees.deleteQuietly(dataDir);
-        FileTrees.deleteQuietly(Path.of("/run/burrow", EngineConfig.instanceIdFor(dataDir)));
     }
 
     private static HttpResponse<String> send(String method, String path, HttpRequest.BodyPublisher body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).method(method, body).header("Authorization", "Bearer " + key).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return daemon.send(method, path, body);
     }
 
     private static String field(String path, String name) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.vmm.kernel.KernelCache;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,29 +80,21 @@ class IngressEndToEndTest {
                 threading.Thread(target=serve, args=(c,), daemon=True).start()
             """;
 
-    private static Path dataDir;
-    private static Burrowd daemon;
+    private static TestDaemon daemon;
     private static String base;
     private static String key;
     private static String vm;
 
     @BeforeAll
     static void start() throws Exception {
-        dataDir = Files.createTempDirectory("burrowd-ingress-");
-        Path cache = KernelCache.cacheDirFromEnvironment();
-        daemon = Burrowd.start(new DaemonConfig(dataDir, cache, "127.0.0.1", 0, false, 1, 28800, 1));
-        base = "http://127.0.0.1:" + daemon.port();
-        key = Files.readString(dataDir.resolve("admin.key")).strip();
-        Path layout = BuiltinImages.debianPython(cache.resolve("images"), Files.createDirectories(dataDir.resolve("tmp")));
+        daemon = TestDaemon.start("ingress");
+        base = daemon.base;
+        key = daemon.key;
+        Path layout = BuiltinImages.debianPython(KernelCache.cacheDirFromEnvironment().resolve("images"),
+                Files.createDirectories(daemon.dataDir.resolve("tmp")));
         api("POST", "/v1/images", "{\"name\":\"py\",\"source\":{\"type\":\"path\",\"path\":\"" + layout
                 + "\",\"format\":\"oci-layout\"}}", 202);
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        String state;
-        do {
-            Thread.sleep(250);
-            state = api("GET", "/v1/images/py/versions/1", null, 200).get("state").asText();
-        } while (!state.equals("READY") && !state.equals("FAILED") && System.nanoTime() < deadline);
-        assertThat(state).isEqualTo("READY");
+        daemon.awaitVersion("py", 1, Duration.ofMinutes(5));
         vm = run("{\"image\":\"py\"}");
         serveHttp(vm);
         String script = Base64.getEncoder().encodeToString(WS_SERVER.getBytes(StandardCharsets.UTF_8));
@@ -113,21 +106,12 @@ class IngressEndToEndTest {
     @AfterAll
     static void stop() throws Exception {
         if (daemon != null) {
-            for (JsonNode m : JSON.readTree(send("GET", "/v1/microvms?limit=500", null).body()).path("items")) {
-                if (!m.get("state").asText().matches("TERMINATED|FAILED")) {
-                    send("DELETE", "/v1/microvms/" + m.get("id").asText(), null);
-                }
-            }
             daemon.close();
         }
-        dev.burrow.vmm.internal.FileTrees.deleteQuietly(dataDir);
-        dev.burrow.vmm.internal.FileTrees.deleteQuietly(Path.of("/run/burrow", dev.burrow.vmm.EngineConfig.instanceIdFor(dataDir)));
     }
 
     static HttpResponse<String> send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return daemon.send(method, path, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     }
 
     static JsonNode api(String method, String path, String body, int status) throws Exception {
@@ -174,7 +158,7 @@ class IngressEndToEndTest {
 
     /** A GET to the host-based endpoint: Host {port}-{id}.localhost (the JDK client will not set Host, so by hand). */
     static String viaHost(int port, String id, String token) throws IOException {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", daemon.port())) {
+        try (Socket s = new Socket("127.0.0.1", daemon.port())) {
             s.setSoTimeout((int) WAIT.toMillis());
             s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + port + "-" + id + ".localhost:" + daemon.port()
                     + "\r\nX-Burrow-Token: " + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));

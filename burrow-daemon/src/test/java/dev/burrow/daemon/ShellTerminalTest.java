@@ -8,11 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.burrow.cli.Burrow;
 import dev.burrow.daemon.api.WsClient;
-import dev.burrow.daemon.images.builtin.BuiltinImages;
-import dev.burrow.oci.OciLayoutWriter;
-import dev.burrow.vmm.EngineConfig;
-import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.kernel.KernelCache;
 import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -20,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,53 +44,31 @@ class ShellTerminalTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final Duration BUILD_DEADLINE = Duration.ofMinutes(3);
     /** An idle suspend comes within maxIdleSeconds + 5 s (SPEC §1), and a TCG suspend takes a few more. */
     private static final Duration IDLE_DEADLINE = Duration.ofSeconds(60);
-    private static Path dataDir;
-    private static Burrowd daemon;
+    private static TestDaemon daemon;
     private static String base;
     private static String key;
     private static String vm;
 
     @BeforeAll
     static void start() throws Exception {
-        dataDir = Files.createTempDirectory("burrowd-shell-");
-        daemon = Burrowd.start(new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1));
-        base = "http://127.0.0.1:" + daemon.port();
-        key = Files.readString(dataDir.resolve("admin.key")).strip();
-        Path layout = dataDir.resolve("fixture-layout");
-        BuiltinImages.busybox(layout);
-        Path archive = dataDir.resolve("fixture.tar");
-        OciLayoutWriter.toArchive(layout, archive);
-        JsonNode up = call("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofFile(archive), 201);
-        call("POST", "/v1/images", HttpRequest.BodyPublishers.ofString("{\"name\":\"bb\",\"source\":{\"type\":\"upload\",\"uploadId\":\""
-                + up.get("uploadId").asText() + "\",\"format\":\"oci-archive\"},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024}}"), 202);
-        long deadline = System.nanoTime() + BUILD_DEADLINE.toNanos();
-        String state;
-        do {
-            Thread.sleep(200);
-            state = call("GET", "/v1/images/bb/versions/1", HttpRequest.BodyPublishers.noBody(), 200).get("state").asText();
-        } while (!state.equals("READY") && !state.equals("FAILED") && System.nanoTime() < deadline);
-        assertThat(state).isEqualTo("READY");
-        vm = call("POST", "/v1/microvms", HttpRequest.BodyPublishers.ofString("{\"image\":\"bb\"}"), 201).get("id").asText();
+        daemon = TestDaemon.start("shell");
+        base = daemon.base;
+        key = daemon.key;
+        daemon.buildBusybox("bb");
+        vm = daemon.run("bb", "");
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (daemon != null) {
-            if (vm != null) {
-                call("DELETE", "/v1/microvms/" + vm, HttpRequest.BodyPublishers.noBody(), 202);
-            }
             daemon.close();
         }
-        FileTrees.deleteQuietly(dataDir);
-        FileTrees.deleteQuietly(Path.of("/run/burrow", EngineConfig.instanceIdFor(dataDir)));
     }
 
     private static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, int status) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key)
-                .method(method, body).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = daemon.send(method, path, body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         return JSON.readTree(r.body());
     }
