@@ -254,6 +254,9 @@ public final class ApiServer implements AutoCloseable {
                 callback.succeeded();
             }
         } catch (Throwable t) {
+            if (!(t instanceof EofException) && !(t instanceof StreamOut.Stalled) && !response.isCommitted()) {
+                Call.drainBeforeError(request, server.getScheduler(), limits.bodyDeadline());
+            }
             problem(response, callback, requestId, t);
         } finally {
             if (call != null) {

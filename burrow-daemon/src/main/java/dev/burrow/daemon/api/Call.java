@@ -168,6 +168,28 @@ final class Call {
         return task::cancel;
     }
 
+    /**
+     * Reads and drops a small request body nobody read (≤ 1 MiB declared, within {@code deadline})
+     * before an error answer: a client still sending it would otherwise see the connection reset
+     * instead of the 404/405/401 that explains what was wrong. Larger or unfinished bodies are
+     * left to Jetty, which closes the connection after the answer.
+     */
+    static void drainBeforeError(Request request, Scheduler scheduler, Duration deadline) {
+        long declared = request.getLength();
+        if (declared <= 0 || declared > MAX_JSON_BODY) {
+            return;
+        }
+        Scheduler.Task task = scheduler.schedule(() -> request.fail(new TimeoutException("the request body was not received in time")),
+                deadline.toMillis(), TimeUnit.MILLISECONDS);
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            in.skipNBytes(declared);
+        } catch (IOException | RuntimeException ignored) {
+            // the body was cut or slow: the answer goes out anyway and Jetty closes the connection
+        } finally {
+            task.cancel();
+        }
+    }
+
     /** Reads the JSON body ahead (≤ 1 MiB, within the body deadline), so it can be hashed and still be parsed by the handler. */
     byte[] readAhead() {
         if (bufferedBody == null) {
