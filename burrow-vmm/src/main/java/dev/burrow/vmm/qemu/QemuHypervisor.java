@@ -43,6 +43,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -996,9 +997,19 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** Stops the warm pool's VMMs; running microVMs outlive the engine on purpose (a restarted daemon adopts them). */
+    /**
+     * Stops the warm pool's VMMs; running microVMs outlive the engine on purpose (a restarted daemon
+     * adopts them). The instance's run directory goes too once no microVM's sockets are left in it.
+     */
     @Override
     public void close() {
         pool.close();
+        try {
+            Files.deleteIfExists(config.runDir());
+        } catch (DirectoryNotEmptyException running) {
+            // live VMMs' sockets: the next daemon of this instance adopts them there
+        } catch (IOException e) {
+            LOG.debug("could not remove {}: {}", config.runDir(), e.toString());
+        }
     }
 }
