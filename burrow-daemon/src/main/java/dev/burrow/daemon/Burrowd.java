@@ -1,41 +1,46 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
+import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.files.FileModes;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
+import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.images.VersionState;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.ingress.IngressSettings;
 import dev.burrow.daemon.ingress.MicroVmGuests;
 import dev.burrow.daemon.logging.LogFiles;
 import dev.burrow.daemon.microvms.MicroVmService;
-import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
+import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
+import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.SqliteImageStore;
-import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Tenants;
-import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.daemon.store.Uploads;
+import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -49,6 +54,9 @@ public final class Burrowd implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Burrowd.class);
     public static final String DEMO_IMAGE = "demo";
+    /** Which guest agent (SHA-256 of the binary) the demo image's newest version carries. */
+    private static final String DEMO_AGENT_MARKER = "demo-agent.sha256";
+    private static final Duration DEMO_BUILD_TIMEOUT = Duration.ofMinutes(30);
 
     private final DaemonConfig config;
     private final Database db;
@@ -60,6 +68,8 @@ public final class Burrowd implements AutoCloseable {
     private final String adminTenant;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile String demoFailure;
+    /** A demo version is being built: readiness waits for it, so `burrow up` returns with a demo that has this build's agent. */
+    private volatile boolean demoBuilding;
     private final EventLog events;
 
     private Burrowd(DaemonConfig config) throws Exception {
@@ -104,7 +114,7 @@ public final class Burrowd implements AutoCloseable {
         api.start();
         reconciled.join();
         lifecycle.startTimers();
-        LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", dev.burrow.daemon.api.Version.SERVER,
+        LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
         if (config.dev()) {
             Thread.ofVirtual().name("demo-image").start(this::ensureDemoImage);
@@ -148,26 +158,41 @@ public final class Burrowd implements AutoCloseable {
         return admin.isPublic(image) ? Optional.of(admin) : Optional.empty();
     }
 
+    /**
+     * Builds the public demo image on first use, and a new version of it when the guest agent in
+     * this build differs from the one its newest version was built with (an upgraded Burrow's
+     * terminal and file calls need the new agent in the template: SPEC §1, versions are immutable).
+     */
     private void ensureDemoImage() {
         try {
             ImageService admin = images(adminTenant);
-            if (!admin.versions(DEMO_IMAGE).isEmpty()) {
+            Path marker = config.dataDir().resolve(DEMO_AGENT_MARKER);
+            String agent = GuestBinaries.sha256(GuestBinaries.AGENT);
+            boolean exists = !admin.versions(DEMO_IMAGE).isEmpty();
+            if (exists && Files.exists(marker) && Files.readString(marker).strip().equals(agent)) {
                 keepDemoWarm(admin);
                 return;
             }
-            LOG.info("building the public demo image (Debian + python3; the first time takes a minute or two)");
+            demoBuilding = true;
+            LOG.info(exists ? "building a new version of the demo image: its newest was built with another guest agent"
+                    : "building the public demo image (Debian + python3; the first time takes a minute or two)");
             Path layout = BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp")));
-            admin.create(DEMO_IMAGE, new ImageSourceSpec.HostPath(layout, null), BuildSettings.NONE);
+            ImageSourceSpec source = new ImageSourceSpec.HostPath(layout, null);
+            ImageVersion started = exists ? admin.addVersion(DEMO_IMAGE, source, BuildSettings.NONE)
+                    : admin.create(DEMO_IMAGE, source, BuildSettings.NONE);
             new SqliteImageStore(db, adminTenant).setPublic(DEMO_IMAGE, true);
-            dev.burrow.daemon.images.ImageVersion v = admin.await(DEMO_IMAGE, 1, java.time.Duration.ofMinutes(30));
-            if (v.state() != dev.burrow.daemon.images.VersionState.READY) {
+            ImageVersion v = admin.await(DEMO_IMAGE, started.version(), DEMO_BUILD_TIMEOUT);
+            if (v.state() != VersionState.READY) {
                 demoFailure = v.ref() + " is " + v.state() + (v.stateReason() == null ? "" : ": " + v.stateReason());
             } else {
+                Files.writeString(marker, agent + "\n");
                 keepDemoWarm(admin);
             }
         } catch (Exception e) {
             demoFailure = e.getMessage();
             LOG.error("the demo image could not be built: {}", e.getMessage());
+        } finally {
+            demoBuilding = false;
         }
     }
 
@@ -198,7 +223,7 @@ public final class Burrowd implements AutoCloseable {
             ImageService admin = images(adminTenant);
             // `burrow up` waits for readiness, so the demo is runnable when it returns; a failed demo
             // build is reported but does not keep the daemon unready
-            checks.put("demoImage", admin.newestRunnable(DEMO_IMAGE).isPresent() ? "ok"
+            checks.put("demoImage", !demoBuilding && admin.newestRunnable(DEMO_IMAGE).isPresent() ? "ok"
                     : demoFailure != null ? "unavailable: " + demoFailure : "building");
         }
         return checks;

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 
 /**
  * The C binaries built by guest/Makefile travel inside the jar; they are written out to the
@@ -20,6 +23,18 @@ public final class GuestBinaries {
     private static final String RESOURCE_DIR = "/dev/burrow/vmm/guest/";
 
     private GuestBinaries() {}
+
+    /** The SHA-256 (hex) of a binary in the jar: which agent a template built now would carry. */
+    public static String sha256(String name) throws VmmException {
+        try (InputStream in = GuestBinaries.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            if (in == null) {
+                throw new VmmException(name + " is not in the burrow-vmm jar: build with `make -C guest` (the Maven build does it)");
+            }
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new VmmException("could not read " + name + " from the jar: " + e.getMessage(), e);
+        }
+    }
 
     public static Path extract(String name, Path dir) throws VmmException {
         try (InputStream in = GuestBinaries.class.getResourceAsStream(RESOURCE_DIR + name)) {
