@@ -69,4 +69,16 @@ class ShellCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().strip()).isEqualTo("http://127.0.0.1:1/shell/" + FakePtyServer.VM + "?token=t0k");
     }
+
+    @Test
+    void optionsRightAfterTheIdAreOptionsAndTheCommandStartsAtTheFirstOtherWord() {
+        CliHarness.Result web = cli.run("shell", "vmpty", "--web");
+        assertThat(web.code()).as(web.err()).isZero();
+        assertThat(web.out().strip()).isEqualTo("http://127.0.0.1:1/shell/" + FakePtyServer.VM + "?token=t0k");
+
+        cli.stdin = "\u0004".getBytes(StandardCharsets.ISO_8859_1);
+        CliHarness.Result r = cli.run("shell", FakePtyServer.VM, "-u", "app", "top", "-u", "root");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(server.queries).containsExactly("cols=80&rows=24&cmd=top&cmd=-u&cmd=root&user=app");
+    }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
  * instead, with a short-lived {@code pty} token.
  */
 @Command(name = "shell", description = {"Open an interactive terminal in a microVM; exits with the shell's exit code.",
-        "Options go before ID; everything after ID is the command (default: the user's login shell)."})
+        "Options go before ID or right after it; everything after them (or after --) is the command (default: the user's login shell)."})
 public final class ShellCommand extends BaseCommand {
 
     /** The size of a terminal that is not one (stdin from a pipe or a file). */
@@ -40,6 +40,7 @@ public final class ShellCommand extends BaseCommand {
 
     @Override
     public Integer call() throws IOException {
+        takeOptionsAfterId();
         if (!cmd.isEmpty() && cmd.getFirst().equals("--")) {
             cmd = cmd.subList(1, cmd.size());
         }
@@ -108,6 +109,32 @@ public final class ShellCommand extends BaseCommand {
             case 429 -> "too many open streams for this tenant (HTTP 429); close some and retry";
             default -> "burrowd refused the terminal (HTTP " + status + ")";
         };
+    }
+
+    /**
+     * `burrow shell ID --web` (the issue's and SPEC's spelling) and `burrow shell ID -u bob`: no
+     * command starts with a dash, so this command's own options right after ID are taken as
+     * options; everything from the first other word (or after `--`) is the command.
+     */
+    private void takeOptionsAfterId() {
+        List<String> rest = new ArrayList<>(cmd);
+        while (!rest.isEmpty()) {
+            String a = rest.getFirst();
+            if (a.equals("--web")) {
+                web = true;
+                rest.removeFirst();
+            } else if ((a.equals("-u") || a.equals("--user") || a.equals("-w") || a.equals("--cwd")) && rest.size() > 1) {
+                if (a.equals("-u") || a.equals("--user")) {
+                    user = rest.get(1);
+                } else {
+                    cwd = rest.get(1);
+                }
+                rest.subList(0, 2).clear();
+            } else {
+                break;
+            }
+        }
+        cmd = rest;
     }
 
     private int web(String full) {
