@@ -5,6 +5,7 @@ import dev.burrow.vmm.MachineSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The QEMU command line. Boot and restore use the same device set (a snapshot freezes it and
@@ -35,8 +36,8 @@ public final class QemuArgs {
                         Path console, Path qmpSocket, Path agentSocket, boolean incoming, boolean deviceStateOnly) {}
 
     /** The migration capability both ends need: guest RAM stays in its file, only device state travels. */
-    public static final java.util.Map<String, Object> IGNORE_SHARED = java.util.Map.of("capabilities",
-            List.of(java.util.Map.of("capability", "x-ignore-shared", "state", true)));
+    public static final Map<String, Object> IGNORE_SHARED = Map.of("capabilities",
+            List.of(Map.of("capability", "x-ignore-shared", "state", true)));
 
     public static String cpuModel(Accelerator accel) {
         return accel == Accelerator.KVM ? "host" : "max";
