@@ -4,13 +4,12 @@ import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Principal;
 import dev.burrow.daemon.tokens.Grant;
 import dev.burrow.daemon.tokens.Scope;
+import dev.burrow.daemon.tokens.TokenSubprotocols;
 import dev.burrow.daemon.tokens.Tokens;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -23,10 +22,8 @@ import org.eclipse.jetty.server.Request;
  */
 final class WebSocketAuth {
 
-    /** The subprotocol a client offers, and the server answers, on Burrow's WebSockets. */
-    static final String PROTOCOL = "burrow";
-    /** The subprotocol that carries a token: {@code burrow.token.<t>}. */
-    static final String TOKEN_PREFIX = "burrow.token.";
+    static final String PROTOCOL = TokenSubprotocols.PROTOCOL;
+    static final String TOKEN_PREFIX = TokenSubprotocols.TOKEN_PREFIX;
     private static final int HTTP_PORT = 80;
     private static final int HTTPS_PORT = 443;
 
@@ -57,7 +54,7 @@ final class WebSocketAuth {
                     .orElseThrow(() -> new ApiException(401, "unauthorized", null, "the API key is not valid (revoked or mistyped)"));
         }
         List<String> offered = offered(request);
-        List<String> raw = offered.stream().filter(p -> p.startsWith(TOKEN_PREFIX)).map(p -> p.substring(TOKEN_PREFIX.length())).toList();
+        List<String> raw = TokenSubprotocols.tokens(offered);
         if (raw.isEmpty()) {
             throw new ApiException(401, "unauthorized", null, "send Authorization: Bearer <api key>, or offer the subprotocols "
                     + PROTOCOL + " and " + TOKEN_PREFIX + "<token> with a pty token from POST /v1/microvms/" + microVmId + "/tokens");
@@ -83,17 +80,7 @@ final class WebSocketAuth {
 
     /** The subprotocols a client offered, in order (every {@code Sec-WebSocket-Protocol} header, comma-split). */
     static List<String> offered(Request request) {
-        List<String> out = new ArrayList<>();
-        for (HttpField f : request.getHeaders()) {
-            if (f.getHeader() == HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL) {
-                for (String p : f.getValue().split(",")) {
-                    if (!p.isBlank()) {
-                        out.add(p.strip());
-                    }
-                }
-            }
-        }
-        return out;
+        return TokenSubprotocols.offered(request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
     }
 
     /** An absent Origin (a non-browser client) passes; a browser's must name the host and port the request was sent to. */

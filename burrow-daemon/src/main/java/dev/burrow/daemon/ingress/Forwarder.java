@@ -1,5 +1,6 @@
 package dev.burrow.daemon.ingress;
 
+import dev.burrow.daemon.tokens.TokenSubprotocols;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -272,7 +273,7 @@ final class Forwarder {
             }
         }
         if (!chose && out.offeredBurrow()) {
-            response.getHeaders().put("Sec-WebSocket-Protocol", Headers.SUBPROTOCOL);
+            response.getHeaders().put("Sec-WebSocket-Protocol", TokenSubprotocols.PROTOCOL);
         }
         Tunnel tunnel = new Tunnel(request.getConnectionMetaData().getConnection().getEndPoint(), request.getComponents().getExecutor(),
                 link, in, visit, settings);

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.ingress;
 
+import dev.burrow.daemon.tokens.TokenSubprotocols;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +21,6 @@ final class Headers {
     static final String AWS_TOKEN_HEADER = "X-aws-proxy-auth";
     static final String PORT_HEADER = "X-Burrow-Port";
     static final String COOKIE = "burrow_ingress";
-    static final String SUBPROTOCOL = "burrow";
-    static final String TOKEN_SUBPROTOCOL_PREFIX = "burrow.token.";
     static final String REQUEST_ID = "X-Request-Id";
 
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
@@ -127,42 +126,20 @@ final class Headers {
     /** The offered subprotocols without {@code burrow} and {@code burrow.token.*}. */
     static String withoutBurrowProtocols(String offered) {
         StringJoiner kept = new StringJoiner(", ");
-        for (String p : offered.split(",")) {
-            String t = p.strip();
-            if (!t.isEmpty() && !t.equals(SUBPROTOCOL) && !t.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) {
-                kept.add(t);
-            }
-        }
+        TokenSubprotocols.offered(List.of(offered)).stream().filter(p -> !TokenSubprotocols.isBurrows(p)).forEach(kept::add);
         return kept.toString();
     }
 
-    /** The token a client offered as a subprotocol (with {@code burrow} beside it), or null. */
+    /** The token a client offered as a subprotocol (with {@code burrow} beside it; the last one when several), or null. */
     static String subprotocolToken(List<String> offeredValues) {
-        boolean marker = false;
-        String token = null;
-        for (String v : offeredValues) {
-            for (String p : v.split(",")) {
-                String t = p.strip();
-                if (t.equals(SUBPROTOCOL)) {
-                    marker = true;
-                } else if (t.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) {
-                    token = t.substring(TOKEN_SUBPROTOCOL_PREFIX.length());
-                }
-            }
-        }
-        return marker ? token : null;
+        List<String> offered = TokenSubprotocols.offered(offeredValues);
+        List<String> tokens = TokenSubprotocols.tokens(offered);
+        return offered.contains(TokenSubprotocols.PROTOCOL) && !tokens.isEmpty() ? tokens.getLast() : null;
     }
 
     /** Whether the client offered the {@code burrow} subprotocol (then a handshake the guest chose none for answers it). */
     static boolean offersBurrow(List<String> offeredValues) {
-        for (String v : offeredValues) {
-            for (String p : v.split(",")) {
-                if (p.strip().equals(SUBPROTOCOL)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return TokenSubprotocols.offered(offeredValues).contains(TokenSubprotocols.PROTOCOL);
     }
 
     /** Whether a guest response header goes on to the client ({@code upgraded}: a 101, whose Connection/Upgrade stay). */

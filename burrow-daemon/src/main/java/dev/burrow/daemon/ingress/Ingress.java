@@ -1,5 +1,6 @@
 package dev.burrow.daemon.ingress;
 
+import dev.burrow.daemon.tokens.TokenSubprotocols;
 import dev.burrow.daemon.tokens.Grant;
 import dev.burrow.daemon.tokens.Issued;
 import dev.burrow.daemon.tokens.Scope;
@@ -93,7 +94,7 @@ public final class Ingress implements AutoCloseable {
         String raw = fromQuery.token() != null ? fromQuery.token() : credential(request);
         if (raw == null) {
             throw IngressException.unauthorized("send an ingress token: the " + Headers.TOKEN_HEADER + " header, the WebSocket subprotocols "
-                    + Headers.SUBPROTOCOL + " and " + Headers.TOKEN_SUBPROTOCOL_PREFIX + "<token>, or ?" + QUERY_TOKEN
+                    + TokenSubprotocols.PROTOCOL + " and " + TokenSubprotocols.TOKEN_PREFIX + "<token>, or ?" + QUERY_TOKEN
                     + "= once on a host-based URL (mint one with POST /v1/microvms/{id}/tokens)");
         }
         Grant grant = tokens.verify(raw).orElseThrow(() -> IngressException.unauthorized("the ingress token is unknown or expired"));
