@@ -228,7 +228,9 @@ final class Forwarder {
             clean = true;
         } catch (IOException e) {
             link.close();
-            if (!response.isCommitted()) {
+            if (!response.isCommitted() || e instanceof ResponseHead.Broken || e instanceof GuestInput.TimedOut) {
+                // the guest's fault, before or after the head went out: a 502/504, or (committed) a cut
+                // response logged as the guest's doing, never as an internal error of burrowd's
                 throw failure(e, port);
             }
             throw e;
