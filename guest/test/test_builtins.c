@@ -20,15 +20,7 @@
 #include "../agent/fs_util.h"
 
 static int failures;
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-            if (failures > 20)                                                         \
-                exit(1);                                                               \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 #define RUN_DEADLINE_MS 20000
 

@@ -10,15 +10,7 @@
 #include "../agent/proto.h"
 
 static int failures;
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                          \
-            if (failures > 20)                                                   \
-                exit(1);                                                         \
-        }                                                                        \
-    } while (0)
+#include "check.h"
 
 /* xorshift64* */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
