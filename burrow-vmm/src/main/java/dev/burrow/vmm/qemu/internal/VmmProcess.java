@@ -114,6 +114,14 @@ public final class VmmProcess {
         return pid;
     }
 
+    /**
+     * How the VMM ended, as its jailer reports it (128 + the signal that ended it, else its exit
+     * status); empty while it runs, and for an adopted VMM, whose jailer is not the engine's child.
+     */
+    public Optional<Integer> exitStatus() {
+        return jailer.filter(p -> !p.isAlive()).map(Process::exitValue);
+    }
+
     public boolean isAlive() {
         return ProcStat.alive(pid, startTime);
     }
