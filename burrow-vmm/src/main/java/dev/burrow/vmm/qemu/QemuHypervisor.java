@@ -777,7 +777,9 @@ public final class QemuHypervisor implements Hypervisor {
             return null;
         }
         try {
-            return VethPath.create(settings, config.instanceId(), vmId);
+            // a jailed VMM opens its tap as its own uid, without CAP_NET_ADMIN
+            long tapUser = config.jail() ? jailIds.allocate(vmsRoot(), l.dir).uid() : -1;
+            return VethPath.create(settings, config.instanceId(), vmId, tapUser);
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
