@@ -93,6 +93,8 @@ public final class QemuHypervisor implements Hypervisor {
     static final String VMM_OUT = "vmm-out";
     /** Under the run directory: one empty directory per jailed VMM, its root (the jail's tmpfs lives only in its mount namespace). */
     static final String JAILS = "jail";
+    /** Under the data directory: the kernel and initramfs jailed VMMs read (root, the VMM group, 0640). */
+    static final String BOOT_FILES = "boot";
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -166,12 +168,10 @@ public final class QemuHypervisor implements Hypervisor {
             long group = JailIds.forInstance(config.instanceId()).group();
             vmlinuz = sharedCopy(vmlinuz, config.dataDir().resolve(BOOT_FILES), group);
             initramfs = sharedCopy(initramfs, config.dataDir().resolve(BOOT_FILES), group);
+            pruneExcept(config.dataDir().resolve(BOOT_FILES), Set.of(vmlinuz, initramfs)); // a VMM still running keeps its bound copy
         }
         return new QemuHypervisor(config, accel, profile, kernel, vmlinuz, initramfs, jailer, tscKhz);
     }
-
-    /** Where the instance keeps the kernel and initramfs its jailed VMMs read (root, the VMM group, 0640). */
-    static final String BOOT_FILES = "boot";
 
     /** {@code source} copied into {@code dir} (unless an identical copy is there), readable by the instance's VMM group. */
     private static Path sharedCopy(Path source, Path dir, long group) throws VmmException {
@@ -188,6 +188,19 @@ public final class QemuHypervisor implements Hypervisor {
             return target;
         } catch (IOException e) {
             throw new VmmException("cannot copy " + source + " for jailed VMMs into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the files of {@code dir} but {@code keep}: boot files of an older kernel or agent. */
+    private static void pruneExcept(Path dir, Set<Path> keep) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (!keep.contains(f)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("could not prune {}: {}", dir, e.toString());
         }
     }
 
