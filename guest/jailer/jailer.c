@@ -1,6 +1,6 @@
-/* burrow-jailer: starts one VMM (QEMU) for burrowd, detached from the daemon's session,
- * writes "<pid> <starttime>" so burrowd can adopt the VMM after a restart, and stays alive as
- * the VMM's parent so it is reaped (this machine's PID 1 does not reap orphans).
+/* burrow-jailer: starts one VMM (QEMU) for burrowd, jailed, detached from the daemon's session,
+ * writes "<pid> <starttime>" (the HOST pid) so burrowd can adopt the VMM after a restart, and
+ * stays alive as the VMM's parent so it is reaped (this machine's PID 1 does not reap orphans).
  *
  * With --console PATH the program gets the write end of a pipe as fd 3 (QEMU: -serial
  * file:/dev/fd/3) and the jailer keeps what arrives in a bounded ring of two files: PATH, and
@@ -9,21 +9,47 @@
  * much the guest prints. The jailer outlives burrowd (it is the VMM's parent), so the ring keeps
  * working across daemon restarts.
  *
- * With --netns PATH (a bind-mounted network namespace, e.g. /run/netns/NAME) the program runs
- * in that network namespace; the jailer itself stays in the host's. Only the benchmark network
- * path uses it today (docs/adr/0014-bench-network-path.md).
+ * The jail (model: Firecracker's jailer; docs/adr/XXXX-the-jail.md), with --root DIR:
+ *   parent  unshare(CLONE_NEWPID), fork. The parent itself stays in the host's mount namespace,
+ *           so it never pins a copy of mounts other microVMs remove (their /run/netns entries).
+ *   child   (pid 1 of the new pid namespace), in named stages; any failure ends it with
+ *           "burrow-jailer: <name>: <stage>: <what>: <errno>" in the --stderr file:
+ *     stdio      stdin /dev/null, stdout/stderr the files, fd 3 the console pipe
+ *     netns      setns(--netns), else unshare(CLONE_NEWNET): a new, empty network namespace
+ *     namespaces unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
+ *     cgroup     "0" into each --cgroup cgroup.procs file
+ *     mounts     / rprivate; a small tmpfs on --root; each --bind-ro/--bind-rw/--dev at the same
+ *                absolute path inside (ro: rdonly,nosuid,nodev; rw: nosuid,nodev; dev: nosuid,
+ *                noexec); the system files QEMU needs read-only (/usr, the merged-usr links
+ *                /bin /lib /lib64 /sbin, /etc/ld.so.cache); nothing else
+ *     pivot      pivot_root into --root, old root detached, chdir /, the tmpfs made read-only
+ *     hostname   sethostname(--hostname)
+ *     rlimits    NOFILE, NPROC (per uid: QEMU's threads count), CORE 0
+ *     identity   setgroups, setgid, setuid, then checked: every id is the asked one and
+ *                setuid(0) fails
+ *     privs      PR_SET_NO_NEW_PRIVS (dumpable stays: burrowd reads /proc/<pid>/mem as root)
+ *     exec       fds above the console closed, signals default, execve with an empty environment
+ * Without --root the program runs as before (burrowd's "jail off" mode for measurements): no
+ * namespaces but the optional --netns, no uid change.
  *
  * usage: burrow-jailer --name <instance/vmid> --pid-file <path> --stdout <file> --stderr <file>
- *                      [--console <file> [--console-bytes N]] [--netns <path>] -- <program> [args...]
+ *                      [--console <file> [--console-bytes N]] [--netns <path>]
+ *                      [--root <dir> --uid N --gid N [--groups g1,g2] [--hostname NAME]
+ *                       [--bind-ro PATH]... [--bind-rw PATH]... [--dev PATH]... [--cgroup PROCS]...
+ *                       [--rlimit-nofile N] [--rlimit-nproc N]] -- <program> [args...]
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -38,6 +64,12 @@
 #define CONSOLE_BYTES_DEFAULT (1ull << 20)
 #define CONSOLE_BYTES_MIN 8192ull
 #define CONSOLE_READ 16384
+/* The jail's limits, each overridable on the command line. */
+#define RLIMIT_NOFILE_DEFAULT 1024ull
+#define RLIMIT_NPROC_DEFAULT 512ull /* QEMU's threads: vCPUs, RCU, I/O workers (up to 64) */
+#define MAX_PATHS 64                /* --bind-ro + --bind-rw + --dev + --cgroup, each */
+#define MAX_GROUPS 8
+#define ROOT_TMPFS "size=256k,nr_inodes=1024,mode=0755"
 
 /* The console ring: `path` holds at most `half` bytes, `path`.1 the previous half. */
 struct ring {
@@ -115,7 +147,10 @@ static void usage(const char *msg)
         fprintf(stderr, "burrow-jailer: %s\n", msg);
     fprintf(stderr, "usage: burrow-jailer --name <instance/vmid> --pid-file <path> "
                     "--stdout <file> --stderr <file> [--console <file> [--console-bytes N]] "
-                    "[--netns <path>] -- <program> [args...]\n");
+                    "[--netns <path>] [--root <dir> --uid N --gid N [--groups g1,g2] "
+                    "[--hostname NAME] [--bind-ro PATH]... [--bind-rw PATH]... [--dev PATH]... "
+                    "[--cgroup PROCS_FILE]... [--rlimit-nofile N] [--rlimit-nproc N]] "
+                    "-- <program> [args...]\n");
     exit(2);
 }
 
@@ -187,6 +222,289 @@ static int write_pid_file(const char *path, pid_t pid, unsigned long long start)
     return 0;
 }
 
+
+/* ---- the jail ---------------------------------------------------------------------------- */
+
+enum bind_kind { BIND_RO, BIND_RW, BIND_DEV };
+
+struct bind {
+    const char *path;
+    enum bind_kind kind;
+};
+
+struct jail {
+    const char *name; /* for messages */
+    const char *root; /* NULL: no jail */
+    const char *netns;
+    const char *hostname;
+    long long uid, gid;
+    gid_t groups[MAX_GROUPS];
+    int ngroups;
+    struct bind binds[MAX_PATHS * 3];
+    int nbinds;
+    const char *cgroups[MAX_PATHS];
+    int ncgroups;
+    unsigned long long nofile, nproc;
+};
+
+/* The one error idiom of the jail's stages: say which microVM, which stage, what, and errno. */
+static int fail(const struct jail *j, const char *stage, const char *what)
+{
+    int e = errno;
+    dprintf(2, "burrow-jailer: %s: %s: %s: %s\n", j->name, stage, what, strerror(e));
+    errno = e;
+    return -1;
+}
+
+/* The system paths QEMU needs, read-only, and nothing else of the host. On merged-usr Debian
+ * the top-level directories are links into /usr and are recreated as the same links. */
+static const char *const SYSTEM_LINKS_OR_DIRS[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
+static const char *const SYSTEM_RO[] = { "/usr", "/etc/ld.so.cache" };
+
+static int join_path(char *out, size_t size, const char *root, const char *path)
+{
+    return snprintf(out, size, "%s%s", root, path) >= (int)size ? -1 : 0;
+}
+
+/* mkdir -p for the directories above `path` (inside the jail's tmpfs). */
+static int make_parents(char *path)
+{
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = 0;
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc < 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+/* The file or directory the bind lands on, at the same absolute path under the root. */
+static int make_mount_point(char *target, int is_dir)
+{
+    if (make_parents(target) < 0)
+        return -1;
+    if (is_dir)
+        return mkdir(target, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int bind_one(const struct jail *j, const char *path, enum bind_kind kind)
+{
+    char target[4096];
+    struct stat st;
+    if (path[0] != '/' || join_path(target, sizeof target, j->root, path) < 0) {
+        errno = EINVAL;
+        return fail(j, "mounts", path);
+    }
+    if (stat(path, &st) < 0)
+        return fail(j, "mounts", path);
+    if (make_mount_point(target, S_ISDIR(st.st_mode)) < 0)
+        return fail(j, "mounts: mount point", target);
+    if (mount(path, target, NULL, MS_BIND, NULL) < 0)
+        return fail(j, "mounts: bind", path);
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID;
+    if (kind == BIND_RO)
+        flags |= MS_RDONLY | MS_NODEV;
+    else if (kind == BIND_RW)
+        flags |= MS_NODEV;
+    else
+        flags |= MS_RDONLY | MS_NOEXEC; /* a device node on a read-only mount still opens for writing */
+    if (mount(NULL, target, NULL, flags, NULL) < 0)
+        return fail(j, "mounts: remount", path);
+    return 0;
+}
+
+static int system_paths(const struct jail *j)
+{
+    char target[4096], link[4096];
+    for (size_t i = 0; i < sizeof SYSTEM_LINKS_OR_DIRS / sizeof *SYSTEM_LINKS_OR_DIRS; i++) {
+        const char *p = SYSTEM_LINKS_OR_DIRS[i];
+        struct stat st;
+        if (lstat(p, &st) < 0)
+            continue; /* this host has none */
+        if (!S_ISLNK(st.st_mode)) {
+            if (bind_one(j, p, BIND_RO) < 0)
+                return -1;
+            continue;
+        }
+        ssize_t n = readlink(p, link, sizeof link - 1);
+        if (n < 0 || join_path(target, sizeof target, j->root, p) < 0)
+            return fail(j, "mounts: system link", p);
+        link[n] = 0;
+        if (symlink(link, target) < 0)
+            return fail(j, "mounts: system link", target);
+    }
+    for (size_t i = 0; i < sizeof SYSTEM_RO / sizeof *SYSTEM_RO; i++)
+        if (access(SYSTEM_RO[i], F_OK) == 0 && bind_one(j, SYSTEM_RO[i], BIND_RO) < 0)
+            return -1;
+    return 0;
+}
+
+static int stage_namespaces(const struct jail *j)
+{
+    if (j->netns) {
+        int fd = open(j->netns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+            return fail(j, "netns", j->netns);
+        close(fd);
+    } else if (unshare(CLONE_NEWNET) < 0) {
+        return fail(j, "netns", "unshare a new network namespace");
+    }
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+        return fail(j, "namespaces", "unshare mount, ipc, uts");
+    return 0;
+}
+
+static int stage_cgroups(const struct jail *j)
+{
+    for (int i = 0; i < j->ncgroups; i++) {
+        int fd = open(j->cgroups[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) {
+            fail(j, "cgroup", j->cgroups[i]);
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+static int stage_mounts(const struct jail *j)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return fail(j, "mounts", "make / rprivate");
+    if (mount("burrow-jail", j->root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, ROOT_TMPFS) < 0)
+        return fail(j, "mounts: tmpfs", j->root);
+    if (system_paths(j) < 0)
+        return -1;
+    for (int i = 0; i < j->nbinds; i++)
+        if (bind_one(j, j->binds[i].path, j->binds[i].kind) < 0)
+            return -1;
+    return 0;
+}
+
+static int stage_pivot(const struct jail *j)
+{
+    if (chdir(j->root) < 0)
+        return fail(j, "pivot", j->root);
+    /* the old root ends up stacked on the new one, and is detached at once */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return fail(j, "pivot", "pivot_root");
+    if (umount2(".", MNT_DETACH) < 0)
+        return fail(j, "pivot", "detach the old root");
+    if (chdir("/") < 0)
+        return fail(j, "pivot", "chdir /");
+    if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return fail(j, "pivot", "make the root read-only");
+    return 0;
+}
+
+static int stage_hostname(const struct jail *j)
+{
+    const char *h = j->hostname ? j->hostname : "burrow-vmm";
+    if (sethostname(h, strlen(h)) < 0)
+        return fail(j, "hostname", h);
+    return 0;
+}
+
+static int stage_rlimits(const struct jail *j)
+{
+    struct rlimit nofile = { j->nofile, j->nofile }, nproc = { j->nproc, j->nproc }, core = { 0, 0 };
+    if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+        return fail(j, "rlimits", "RLIMIT_NOFILE");
+    if (setrlimit(RLIMIT_NPROC, &nproc) < 0)
+        return fail(j, "rlimits", "RLIMIT_NPROC");
+    if (setrlimit(RLIMIT_CORE, &core) < 0)
+        return fail(j, "rlimits", "RLIMIT_CORE");
+    return 0;
+}
+
+static int stage_identity(const struct jail *j)
+{
+    uid_t uid = (uid_t)j->uid;
+    gid_t gid = (gid_t)j->gid;
+    if (setgroups((size_t)j->ngroups, j->groups) < 0)
+        return fail(j, "identity", "setgroups");
+    if (setresgid(gid, gid, gid) < 0)
+        return fail(j, "identity", "setresgid");
+    if (setresuid(uid, uid, uid) < 0)
+        return fail(j, "identity", "setresuid");
+    /* verify they stuck, and that the way back is closed */
+    uid_t r, e, s;
+    gid_t gr, ge, gs;
+    gid_t now[MAX_GROUPS + 1];
+    int n = getgroups(MAX_GROUPS + 1, now);
+    if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid || getresgid(&gr, &ge, &gs) < 0 || gr != gid
+        || ge != gid || gs != gid || n != j->ngroups) {
+        errno = EPERM;
+        return fail(j, "identity", "the ids did not stick");
+    }
+    for (int i = 0; i < n; i++) {
+        if (now[i] != j->groups[i]) {
+            errno = EPERM;
+            return fail(j, "identity", "the groups did not stick");
+        }
+    }
+    if (setuid(0) == 0) {
+        errno = EPERM;
+        return fail(j, "identity", "setuid(0) still works");
+    }
+    return 0;
+}
+
+static int stage_privs(const struct jail *j)
+{
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return fail(j, "privs", "PR_SET_NO_NEW_PRIVS");
+    return 0;
+}
+
+/* Every stage between the fork and the exec, in order; 0 when the child may exec. */
+static int enter_jail(const struct jail *j)
+{
+    if (stage_namespaces(j) < 0 || stage_cgroups(j) < 0 || stage_mounts(j) < 0 || stage_pivot(j) < 0
+        || stage_hostname(j) < 0 || stage_rlimits(j) < 0 || stage_identity(j) < 0 || stage_privs(j) < 0)
+        return -1;
+    return 0;
+}
+
+static unsigned long long number(const char *s, const char *what, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || !*s || *end || v > max) {
+        fprintf(stderr, "burrow-jailer: %s must be a number up to %llu\n", what, max);
+        exit(2);
+    }
+    return v;
+}
+
+static void parse_groups(struct jail *j, char *list)
+{
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (j->ngroups >= MAX_GROUPS)
+            usage("too many --groups");
+        j->groups[j->ngroups++] = (gid_t)number(tok, "--groups", 0xfffffffeull);
+    }
+}
+
+static void add_bind(struct jail *j, const char *path, enum bind_kind kind)
+{
+    if (j->nbinds >= (int)(sizeof j->binds / sizeof *j->binds))
+        usage("too many --bind-ro/--bind-rw/--dev");
+    if (path[0] != '/')
+        usage("bind paths must be absolute");
+    j->binds[j->nbinds].path = path;
+    j->binds[j->nbinds++].kind = kind;
+}
+
 static volatile sig_atomic_t child_pid;
 
 static void forward(int sig)
@@ -198,8 +516,8 @@ static void forward(int sig)
 int main(int argc, char **argv)
 {
     const char *name = NULL, *pidfile = NULL, *out = NULL, *err = NULL, *console = NULL;
-    const char *netns = NULL;
     unsigned long long console_bytes = CONSOLE_BYTES_DEFAULT;
+    struct jail jail = { .uid = -1, .gid = -1, .nofile = RLIMIT_NOFILE_DEFAULT, .nproc = RLIMIT_NPROC_DEFAULT };
     int i;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -209,25 +527,49 @@ int main(int argc, char **argv)
         }
         if (i + 1 >= argc)
             usage("missing value or unknown option");
+        char *v = argv[++i];
         if (strcmp(a, "--name") == 0)
-            name = argv[++i];
+            name = v;
         else if (strcmp(a, "--pid-file") == 0)
-            pidfile = argv[++i];
+            pidfile = v;
         else if (strcmp(a, "--stdout") == 0)
-            out = argv[++i];
+            out = v;
         else if (strcmp(a, "--stderr") == 0)
-            err = argv[++i];
+            err = v;
         else if (strcmp(a, "--console") == 0)
-            console = argv[++i];
+            console = v;
         else if (strcmp(a, "--netns") == 0)
-            netns = argv[++i];
+            jail.netns = v;
         else if (strcmp(a, "--console-bytes") == 0) {
-            char *end;
-            errno = 0;
-            console_bytes = strtoull(argv[++i], &end, 10);
-            if (errno || *end || console_bytes < CONSOLE_BYTES_MIN)
+            console_bytes = number(v, "--console-bytes", ~0ull);
+            if (console_bytes < CONSOLE_BYTES_MIN)
                 usage("--console-bytes must be a number >= 8192");
         }
+        else if (strcmp(a, "--root") == 0)
+            jail.root = v;
+        else if (strcmp(a, "--uid") == 0)
+            jail.uid = (long long)number(v, "--uid", 0xfffffffeull);
+        else if (strcmp(a, "--gid") == 0)
+            jail.gid = (long long)number(v, "--gid", 0xfffffffeull);
+        else if (strcmp(a, "--groups") == 0)
+            parse_groups(&jail, v);
+        else if (strcmp(a, "--hostname") == 0)
+            jail.hostname = v;
+        else if (strcmp(a, "--bind-ro") == 0)
+            add_bind(&jail, v, BIND_RO);
+        else if (strcmp(a, "--bind-rw") == 0)
+            add_bind(&jail, v, BIND_RW);
+        else if (strcmp(a, "--dev") == 0)
+            add_bind(&jail, v, BIND_DEV);
+        else if (strcmp(a, "--cgroup") == 0) {
+            if (jail.ncgroups >= MAX_PATHS)
+                usage("too many --cgroup");
+            jail.cgroups[jail.ncgroups++] = v;
+        }
+        else if (strcmp(a, "--rlimit-nofile") == 0)
+            jail.nofile = number(v, "--rlimit-nofile", 1ull << 20);
+        else if (strcmp(a, "--rlimit-nproc") == 0)
+            jail.nproc = number(v, "--rlimit-nproc", 1ull << 22);
         else
             usage("unknown option");
     }
@@ -241,6 +583,15 @@ int main(int argc, char **argv)
         usage("--stderr is required");
     if (i >= argc || !argv[i][0])
         usage("no program after --");
+    jail.name = name;
+    if (jail.root) {
+        if (jail.root[0] != '/' || jail.uid <= 0 || jail.gid <= 0)
+            usage("--root needs an absolute directory and --uid/--gid above 0");
+        if (jail.hostname && strlen(jail.hostname) > 64)
+            usage("--hostname is longer than 64 bytes");
+    } else if (jail.uid >= 0 || jail.gid >= 0 || jail.nbinds || jail.ncgroups || jail.ngroups) {
+        usage("--uid, --gid, --groups, --bind-*, --dev and --cgroup need --root");
+    }
     char **prog = argv + i;
 
     struct ring ring = { .path = console, .half = console_bytes / 2, .fd = -1 };
@@ -275,10 +626,11 @@ int main(int argc, char **argv)
     sigaddset(&term, SIGTERM);
     sigprocmask(SIG_BLOCK, &term, &old);
 
-    /* Later: unshare mount/pid/ipc/uts/net namespaces, pivot into a private minimal root with
-     * only this microVM's files, join the microVM's cgroup (cpu, memory, pids), and drop to the
-     * microVM's uid/gid here, before the fork (DESIGN.md §5). QEMU itself adds seccomp with
-     * -sandbox on. The pid file keeps holding the host pid and start time. */
+    /* Only the child enters the new pid namespace (as its pid 1); the parent's pid stays. */
+    if (jail.root && unshare(CLONE_NEWPID) < 0) {
+        fprintf(stderr, "burrow-jailer: %s: namespaces: unshare a pid namespace: %s\n", name, strerror(errno));
+        return 1;
+    }
 
     pid_t pid = fork();
     if (pid < 0) {
@@ -292,17 +644,18 @@ int main(int argc, char **argv)
         if (fin < 0 || fo < 0 || fe < 0) {
             /* Report where we can: the stderr file if it opened, else the jailer's stderr. */
             int e = errno;
-            dprintf(fe >= 0 ? fe : 2, "burrow-jailer: %s: cannot open stdio: %s\n", name,
-                    strerror(e));
+            dprintf(fe >= 0 ? fe : 2, "burrow-jailer: %s: stdio: cannot open: %s\n", name, strerror(e));
             _exit(127);
         }
         if (dup2(fin, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
             _exit(127);
-        if (netns) {
-            int nfd = open(netns, O_RDONLY | O_CLOEXEC);
+        if (jail.root) {
+            if (enter_jail(&jail) < 0)
+                _exit(127);
+        } else if (jail.netns) {
+            int nfd = open(jail.netns, O_RDONLY | O_CLOEXEC);
             if (nfd < 0 || setns(nfd, CLONE_NEWNET) < 0) {
-                dprintf(2, "burrow-jailer: %s: enter network namespace %s: %s\n", name, netns,
-                        strerror(errno));
+                fail(&jail, "netns", jail.netns);
                 _exit(127);
             }
             close(nfd);
@@ -320,8 +673,12 @@ int main(int argc, char **argv)
             if (sig != SIGKILL && sig != SIGSTOP)
                 signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(prog[0], prog);
-        dprintf(2, "burrow-jailer: %s: exec %s: %s\n", name, prog[0], strerror(errno));
+        char *empty_env[] = { NULL };
+        if (jail.root)
+            execve(prog[0], prog, empty_env);
+        else
+            execv(prog[0], prog);
+        fail(&jail, "exec", prog[0]);
         _exit(127);
     }
 

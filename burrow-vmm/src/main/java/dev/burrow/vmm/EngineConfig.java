@@ -18,10 +18,12 @@ import java.util.Objects;
  * @param runDir      sockets; kept short because unix socket paths must stay under 108 bytes
  * @param accelerator "auto", "kvm" or "tcg"
  * @param tbSizeMiB   TCG translation cache per VMM (QEMU's default is min(1 GiB, RAM/8))
+ * @param jail        every VMM runs jailed by burrow-jailer (own namespaces, root and uid); off only to
+ *                    measure what the jail costs (docs/adr/XXXX-the-jail.md)
  */
 public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String instanceId, String qemuBinary,
                            String accelerator, int tbSizeMiB, Duration bootTimeout, Duration restoreTimeout,
-                           int corruptFramesPerMinute, MemoryModel memoryModel) {
+                           int corruptFramesPerMinute, MemoryModel memoryModel, boolean jail) {
 
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -39,23 +41,27 @@ public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String inst
         Path data = dataDir.toAbsolutePath().normalize();
         String instance = instanceIdFor(data);
         return new EngineConfig(data, cacheDir.toAbsolutePath().normalize(), Path.of("/run/burrow", instance), instance,
-                "qemu-system-x86_64", "auto", 64, Duration.ofSeconds(120), Duration.ofSeconds(30), 100, MemoryModel.PRIVATE);
+                "qemu-system-x86_64", "auto", 64, Duration.ofSeconds(120), Duration.ofSeconds(30), 100, MemoryModel.PRIVATE, true);
     }
 
     public EngineConfig withAccelerator(String value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, value, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, value, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel, jail);
     }
 
     public EngineConfig withQemuBinary(String value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, value, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, value, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel, jail);
     }
 
     public EngineConfig withMemoryModel(MemoryModel value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, value);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, value, jail);
     }
 
     public EngineConfig withTbSizeMiB(int value) {
-        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, value, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel);
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, value, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel, jail);
+    }
+
+    public EngineConfig withJail(boolean value) {
+        return new EngineConfig(dataDir, cacheDir, runDir, instanceId, qemuBinary, accelerator, tbSizeMiB, bootTimeout, restoreTimeout, corruptFramesPerMinute, memoryModel, value);
     }
 
     /** First 12 hex digits of the SHA-256 of the absolute data directory path. */

@@ -46,10 +46,19 @@ public final class VethPath implements AutoCloseable {
 
     /** Creates the path of {@code vmId} in the first free block from a place its name picks; on failure nothing is left. */
     public static VethPath create(BenchNetwork settings, String instanceId, String vmId) throws VmmException {
-        return create(settings, instanceId, vmId, NetHost.system(settings.commandTimeout().toSeconds()));
+        return create(settings, instanceId, vmId, -1);
+    }
+
+    /** The same, with the tap owned by {@code tapUser} (a jailed VMM's uid; negative: root only). */
+    public static VethPath create(BenchNetwork settings, String instanceId, String vmId, long tapUser) throws VmmException {
+        return create(settings, instanceId, vmId, NetHost.system(settings.commandTimeout().toSeconds()), tapUser);
     }
 
     static VethPath create(BenchNetwork settings, String instanceId, String vmId, NetHost host) throws VmmException {
+        return create(settings, instanceId, vmId, host, -1);
+    }
+
+    private static VethPath create(BenchNetwork settings, String instanceId, String vmId, NetHost host, long tapUser) throws VmmException {
         Ipv4Block block = settings.block();
         String ns = netnsName(instanceId, vmId);
         if (host.netnsExists(ns)) {
@@ -69,7 +78,7 @@ public final class VethPath implements AutoCloseable {
             if (path == null) {
                 throw new VmmException("no free block for " + vmId + " in " + block + " after " + settings.maxProbes() + " tries");
             }
-            path.configure();
+            path.configure(tapUser);
             return path;
         } catch (VmmException | RuntimeException e) {
             try {
@@ -118,14 +127,15 @@ public final class VethPath implements AutoCloseable {
                 .map(slot -> new VethPath(host, ns, HOST_LINK_PREFIX + slot, block, slot));
     }
 
-    private void configure() throws VmmException {
+    private void configure(long tapUser) throws VmmException {
         host.ip(List.of("link", "set", "dev", hostLink, "alias", netns, "up"));
         host.ip(List.of("addr", "add", address(HOST) + "/30", "dev", hostLink));
         host.ip(List.of("route", "add", address(GUEST_LINK) + "/30", "via", address(NS_VETH_ADDRESS), "dev", hostLink));
         host.ip(List.of("-n", netns, "link", "set", "lo", "up"));
         host.ip(List.of("-n", netns, "addr", "add", address(NS_VETH_ADDRESS) + "/30", "dev", NS_VETH));
         host.ip(List.of("-n", netns, "link", "set", NS_VETH, "up"));
-        host.ip(List.of("-n", netns, "tuntap", "add", "dev", TAP, "mode", "tap"));
+        host.ip(tapUser < 0 ? List.of("-n", netns, "tuntap", "add", "dev", TAP, "mode", "tap")
+                : List.of("-n", netns, "tuntap", "add", "dev", TAP, "mode", "tap", "user", Long.toString(tapUser)));
         host.ip(List.of("-n", netns, "addr", "add", address(NS_TAP_ADDRESS) + "/30", "dev", TAP));
         host.ip(List.of("-n", netns, "link", "set", TAP, "up"));
         // forwarding is per namespace: this turns it on between the veth and the tap only, never on the host

@@ -26,12 +26,16 @@ import dev.burrow.vmm.internal.Durable;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.internal.UnixSockets;
+import dev.burrow.vmm.jail.JailFiles;
+import dev.burrow.vmm.jail.JailIds;
+import dev.burrow.vmm.jail.JailSpec;
 import dev.burrow.vmm.kernel.GuestKernel;
 import dev.burrow.vmm.kernel.InitramfsBuilder;
 import dev.burrow.vmm.kernel.KernelCache;
 import dev.burrow.vmm.net.BenchNetwork;
 import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.internal.GuestMemory;
+import dev.burrow.vmm.qemu.internal.QcowImages;
 import dev.burrow.vmm.qemu.internal.QemuArgs;
 import dev.burrow.vmm.qemu.internal.Qmp;
 import dev.burrow.vmm.qemu.internal.VmmProcess;
@@ -48,8 +52,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -83,13 +89,23 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     /** How long the state file may take to arrive once a migration completed. */
     private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(30);
+    /** The directory in a microVM's directory where its VMM writes files it is asked to write by name. */
+    static final String VMM_OUT = "vmm-out";
+    /** Under the run directory: one empty directory per jailed VMM, its root (the jail's tmpfs lives only in its mount namespace). */
+    static final String JAILS = "jail";
+    /** Under the data directory: the kernel and initramfs jailed VMMs read (root, the VMM group, 0640). */
+    static final String BOOT_FILES = "boot";
 
     private final EngineConfig config;
     private final Accelerator accel;
     private final HostProfile profile;
     private final GuestKernel kernel;
+    private final Path vmlinuz;
     private final Path initramfs;
     private final Path jailer;
+    private final JailIds jailIds;
+    /** QEMU before 8.2 opens a privately mapped memory file for writing: a template's must be group-writable in jails. */
+    private final boolean templateMemoryWritable;
     private final long tscKhz;
     private final WarmPool pool = new WarmPool(this);
     private final SavedStates saves;
@@ -97,7 +113,11 @@ public final class QemuHypervisor implements Hypervisor {
     /** The benchmark network path for microVMs restored from now on, or null (the default: no network). */
     private volatile BenchNetwork benchNetwork;
 
-    private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer, long tscKhz) {
+    private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path vmlinuz, Path initramfs,
+                           Path jailer, long tscKhz) {
+        this.vmlinuz = vmlinuz;
+        this.jailIds = JailIds.forInstance(config.instanceId());
+        this.templateMemoryWritable = !QemuArgs.privateMappingOpensReadOnly(profile.vmmVersion());
         this.tscKhz = tscKhz;
         this.config = config;
         this.accel = accel;
@@ -142,7 +162,46 @@ public final class QemuHypervisor implements Hypervisor {
                 accel, kernel.packageName() + " " + kernel.packageVersion(), AgentConnection.PROTOCOL_VERSION);
         LOG.info("engine ready: QEMU {} ({}), kernel {} {}, instance {}", version, accel.qemuName(),
                 kernel.packageName(), kernel.packageVersion(), config.instanceId());
-        return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer, tscKhz);
+        Path vmlinuz = kernel.vmlinuz();
+        if (config.jail()) {
+            // the shared cache is root's alone (0600): jailed VMMs read the instance's own copies
+            long group = JailIds.forInstance(config.instanceId()).group();
+            vmlinuz = sharedCopy(vmlinuz, config.dataDir().resolve(BOOT_FILES), group);
+            initramfs = sharedCopy(initramfs, config.dataDir().resolve(BOOT_FILES), group);
+            pruneExcept(config.dataDir().resolve(BOOT_FILES), Set.of(vmlinuz, initramfs)); // a VMM still running keeps its bound copy
+        }
+        return new QemuHypervisor(config, accel, profile, kernel, vmlinuz, initramfs, jailer, tscKhz);
+    }
+
+    /** {@code source} copied into {@code dir} (unless an identical copy is there), readable by the instance's VMM group. */
+    private static Path sharedCopy(Path source, Path dir, long group) throws VmmException {
+        Path target = dir.resolve(source.getFileName());
+        try {
+            Files.createDirectories(dir);
+            if (!Files.exists(target) || Files.mismatch(source, target) != -1) {
+                Path tmp = Files.createTempFile(dir, source.getFileName().toString(), ".tmp");
+                Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+                JailFiles.share(tmp, group, false);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            JailFiles.share(target, group, false);
+            return target;
+        } catch (IOException e) {
+            throw new VmmException("cannot copy " + source + " for jailed VMMs into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the files of {@code dir} but {@code keep}: boot files of an older kernel or agent. */
+    private static void pruneExcept(Path dir, Set<Path> keep) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (!keep.contains(f)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("could not prune {}: {}", dir, e.toString());
+        }
     }
 
     /**
@@ -182,7 +241,7 @@ public final class QemuHypervisor implements Hypervisor {
         Layout l = layout(vmId);
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
-        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, l.dir.resolve("memory"), true,
+        QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, l.dir.resolve("memory"), true,
                 l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
         VmmProcess p = launch(vmId, machine, files, l);
         QemuMicroVm vm = null;
@@ -224,6 +283,13 @@ public final class QemuHypervisor implements Hypervisor {
                 memoryFile = "memory";
             }
             Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
+            if (config.jail()) {
+                // handed over from the builder's uid: every jail of the instance reads them, none writes them
+                JailFiles.share(templateDir.resolve("disk.qcow2"), jailIds.group(), false);
+                if (memoryFile != null) {
+                    JailFiles.share(templateDir.resolve("memory"), jailIds.group(), templateMemoryWritable);
+                }
+            }
             Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     templateDir.resolve("disk.qcow2").toString(), templateDir.resolve("overlay.qcow2").toString()), 30);
             // the manifest is durable: what it names must be too
@@ -252,6 +318,8 @@ public final class QemuHypervisor implements Hypervisor {
         Files.deleteIfExists(sock);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
+            // a jailed VMM connects as its own uid; the socket directory (0700, the VMM's) keeps everyone else out
+            Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
             CompletableFuture<Long> saved = CompletableFuture.supplyAsync(() -> receive(server, target),
                     r -> Thread.ofVirtual().start(r));
             qmp.execute("migrate", Map.of("uri", "unix:" + sock), QMP_TIMEOUT);
@@ -356,7 +424,11 @@ public final class QemuHypervisor implements Hypervisor {
             }
             faults.before("devices");
             if (delta != null) {
-                qmp.execute("xen-save-devices-state", Map.of("filename", dir.resolve("state").toString(), "live", false), QMP_TIMEOUT);
+                // QEMU writes it by name, so inside its jail: its own out directory, on the same filesystem as the save
+                Path written = vm.dir().resolve(VMM_OUT).resolve("state");
+                Files.deleteIfExists(written);
+                qmp.execute("xen-save-devices-state", Map.of("filename", written.toString(), "live", false), QMP_TIMEOUT);
+                Files.move(written, dir.resolve("state"), StandardCopyOption.ATOMIC_MOVE);
                 Durable.sync(dir.resolve("state"));
             }
             faults.before("disk");
@@ -547,6 +619,7 @@ public final class QemuHypervisor implements Hypervisor {
     /** Removes what a microVM left on the host when its VMM is already gone (after a crash). */
     public void cleanUp(String vmId) {
         FileTrees.deleteQuietly(config.runDir().resolve(vmId));
+        FileTrees.deleteQuietly(jailRoot(config.runDir(), vmId));
         FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
         try {
             VethPath.removeLeftovers(config.instanceId(), vmId); // two file checks when there is none
@@ -676,7 +749,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (memory == null || ownMemory) {
             memory = ownMemoryFile(t, l.dir.resolve("memory"));
         }
-        QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
+        QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, memory, ownMemory, disk,
                 l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
         VethPath net = createNetwork(vmId, l);
@@ -717,7 +790,9 @@ public final class QemuHypervisor implements Hypervisor {
             return null;
         }
         try {
-            return VethPath.create(settings, config.instanceId(), vmId);
+            // a jailed VMM opens its tap as its own uid, without CAP_NET_ADMIN
+            long tapUser = config.jail() ? jailIds.allocate(vmsRoot(), l.dir).uid() : -1;
+            return VethPath.create(settings, config.instanceId(), vmId, tapUser);
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
@@ -835,12 +910,76 @@ public final class QemuHypervisor implements Hypervisor {
         List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files,
                 net == null ? null : VethPath.TAP);
         try {
-            return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), net == null ? null : net.netnsPath(),
+            JailSpec jail = config.jail() ? jail(vmId, files, l, net != null) : null;
+            return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), net == null ? null : net.netnsPath(), jail,
                     Duration.ofSeconds(10));
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
+            FileTrees.deleteQuietly(jailRoot(config.runDir(), vmId));
             throw e;
+        }
+    }
+
+    /** Where the VMM of {@code vmId} finds its root: an empty directory on the host. */
+    static Path jailRoot(Path runDir, String vmId) {
+        return runDir.resolve(JAILS).resolve(vmId);
+    }
+
+    /**
+     * The jail of one VMM, its files handed to the right owners first: what the VMM writes (its
+     * disk, its own memory file, its socket and out directories) becomes its uid's; what it only
+     * reads (the disk's whole backing chain, a template's memory file) is bound read-only and
+     * belongs to root and the instance's VMM group. Nothing else of the data directory is there.
+     */
+    private JailSpec jail(String vmId, QemuArgs.Files f, Layout l, boolean network) throws VmmException {
+        JailIds.Ids ids = jailIds.allocate(vmsRoot(), l.dir);
+        Path root = jailRoot(config.runDir(), vmId);
+        JailSpec.Binds binds = new JailSpec.Binds();
+        try {
+            Files.createDirectories(root);
+            Path out = l.dir.resolve(VMM_OUT);
+            JailFiles.own(out, ids);
+            JailFiles.own(l.sockets, ids);
+            binds.writable(l.sockets).writable(out).readOnly(f.kernel()).readOnly(f.initramfs());
+            if (f.memoryShared() || f.memory().startsWith(l.dir)) {
+                if (!Files.exists(f.memory())) {
+                    Files.createFile(f.memory()); // QEMU sizes an empty file itself
+                }
+                JailFiles.own(f.memory(), ids);
+                binds.writable(f.memory());
+            } else {
+                shareReadOnly(f.memory(), templateMemoryWritable);
+                if (templateMemoryWritable) {
+                    binds.writable(f.memory()); // docs/adr/XXXX-the-jail.md: the gap of QEMU < 8.2
+                } else {
+                    binds.readOnly(f.memory());
+                }
+            }
+            JailFiles.own(f.disk(), ids);
+            binds.writable(f.disk());
+            for (Path backing : QcowImages.chain(f.disk())) {
+                shareReadOnly(backing, false);
+                binds.readOnly(backing);
+            }
+        } catch (IOException e) {
+            throw new VmmException("cannot prepare the jail of " + vmId + ": " + e.getMessage(), e);
+        }
+        List<Path> devices = new ArrayList<>(JailSpec.BASE_DEVICES);
+        if (accel == Accelerator.KVM) {
+            devices.add(JailSpec.KVM);
+        }
+        if (network) {
+            devices.add(JailSpec.TUN);
+        }
+        // the cgroups the VMM joins come with the cgroups work (dev.burrow.vmm.jail.Cgroups)
+        return new JailSpec(ids, root, vmId, binds.toList(), devices, List.of(), JailSpec.NOFILE_DEFAULT, JailSpec.NPROC_DEFAULT);
+    }
+
+    /** A file jails read: root and the VMM group's when it is the instance's; files elsewhere (a caller's image) keep their owners. */
+    private void shareReadOnly(Path file, boolean groupWritable) throws IOException {
+        if (file.toAbsolutePath().normalize().startsWith(config.dataDir())) {
+            JailFiles.share(file, jailIds.group(), groupWritable);
         }
     }
 
@@ -889,6 +1028,7 @@ public final class QemuHypervisor implements Hypervisor {
                 throw new VmmException("microVM " + vmId + " already exists in " + l.dir);
             }
             Files.createDirectories(l.dir);
+            Files.createDirectories(l.dir.resolve(VMM_OUT));
             Files.createDirectories(l.sockets);
         } catch (IOException e) {
             throw new VmmException("cannot create directories for " + vmId + ": " + e.getMessage(), e);
@@ -910,6 +1050,7 @@ public final class QemuHypervisor implements Hypervisor {
             LOG.warn("cleanup: {}", e.getMessage());
         }
         FileTrees.deleteQuietly(l.sockets);
+        FileTrees.deleteQuietly(jailRoot(l.sockets.getParent(), l.dir.getFileName().toString()));
         if (System.getenv("BURROW_KEEP_FAILED") != null) {
             LOG.warn("BURROW_KEEP_FAILED is set: keeping {} for a post-mortem", l.dir);
         } else {
@@ -1005,6 +1146,7 @@ public final class QemuHypervisor implements Hypervisor {
     public void close() {
         pool.close();
         try {
+            Files.deleteIfExists(config.runDir().resolve(JAILS));
             Files.deleteIfExists(config.runDir());
         } catch (DirectoryNotEmptyException running) {
             // live VMMs' sockets: the next daemon of this instance adopts them there

@@ -175,6 +175,7 @@ final class QemuMicroVm implements MicroVm {
             process.kill(KILL_TIMEOUT);
         } finally {
             FileTrees.deleteQuietly(socketDir);
+            FileTrees.deleteQuietly(QemuHypervisor.jailRoot(socketDir.getParent(), id));
             FileTrees.deleteQuietly(dir);
             if (network != null) {
                 network.close(); // after the kill: the namespace goes once nothing runs in it

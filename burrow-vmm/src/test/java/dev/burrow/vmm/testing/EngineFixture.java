@@ -11,6 +11,7 @@ import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * One engine and one busybox template per test JVM: the cold boot (seconds under TCG) happens
@@ -42,8 +43,13 @@ public final class EngineFixture {
     }
 
     public static EngineFixture create(MachineSpec machine) throws Exception {
+        return create(machine, UnaryOperator.identity());
+    }
+
+    /** The same with the engine's settings changed by {@code settings} (e.g. the jail off, to measure it). */
+    public static EngineFixture create(MachineSpec machine, UnaryOperator<EngineConfig> settings) throws Exception {
         Path dataDir = Files.createTempDirectory("burrow-test-");
-        EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment());
+        EngineConfig config = settings.apply(EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
             FileTrees.deleteQuietly(dataDir);

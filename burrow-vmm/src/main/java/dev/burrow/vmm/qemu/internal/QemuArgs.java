@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The QEMU command line. Boot and restore use the same device set (a snapshot freezes it and
@@ -38,6 +40,25 @@ public final class QemuArgs {
     /** The migration capability both ends need: guest RAM stays in its file, only device state travels. */
     public static final Map<String, Object> IGNORE_SHARED = Map.of("capabilities",
             List.of(Map.of("capability", "x-ignore-shared", "state", true)));
+
+    /**
+     * Whether this QEMU opens a privately mapped ({@code share=off}) memory file read-only when it
+     * may not write it: from 8.2 it falls back to O_RDONLY for MAP_PRIVATE; before, it opens the
+     * file O_RDWR or fails (docs/adr/XXXX-the-jail.md). {@code version} as {@code --version} prints it.
+     */
+    public static boolean privateMappingOpensReadOnly(String version) {
+        Matcher m = MAJOR_MINOR.matcher(version);
+        if (!m.lookingAt()) {
+            return false; // unknown: assume the old behaviour, which works either way
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major > READ_ONLY_FALLBACK_MAJOR || major == READ_ONLY_FALLBACK_MAJOR && minor >= READ_ONLY_FALLBACK_MINOR;
+    }
+
+    private static final Pattern MAJOR_MINOR = Pattern.compile("(\\d{1,4})\\.(\\d{1,4})");
+    private static final int READ_ONLY_FALLBACK_MAJOR = 8;
+    private static final int READ_ONLY_FALLBACK_MINOR = 2;
 
     public static String cpuModel(Accelerator accel) {
         return accel == Accelerator.KVM ? "host" : "max";
@@ -77,7 +98,10 @@ public final class QemuArgs {
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
                 + (f.memoryShared() ? ",share=on" : ",share=off")));
         a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
-        a.addAll(List.of("-serial", "file:/dev/fd/" + CONSOLE_FD)); // the jailer writes f.console()
+        // the jailer writes f.console(); an fd set, not /dev/fd/3, because a jail has no /proc
+        // (append: QEMU would truncate the file it opens, and a pipe cannot be truncated)
+        a.addAll(List.of("-add-fd", "fd=" + CONSOLE_FD + ",set=" + CONSOLE_FD,
+                "-chardev", "file,id=console,path=/dev/fdset/" + CONSOLE_FD + ",append=on", "-serial", "chardev:console"));
         a.addAll(List.of("-blockdev", "driver=file,node-name=rootfile,filename=" + f.disk(),
                 "-blockdev", "driver=qcow2,node-name=root,file=rootfile",
                 "-device", "virtio-blk-device,drive=root,id=rootdisk"));

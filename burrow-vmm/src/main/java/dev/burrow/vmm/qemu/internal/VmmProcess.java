@@ -2,6 +2,7 @@ package dev.burrow.vmm.qemu.internal;
 
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.internal.ProcStat;
+import dev.burrow.vmm.jail.JailSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One VMM process, started through burrow-jailer (new session, output to files, host pid and
- * start time written by the jailer). Identified by pid + start time so a recycled pid is never
+ * start time written by the jailer, jailed when a {@link JailSpec} says how). Identified by pid + start time so a recycled pid is never
  * mistaken for it, which is also how a restarted daemon adopts it.
  */
 public final class VmmProcess {
@@ -39,6 +40,15 @@ public final class VmmProcess {
     /** The same, with the VMM in the network namespace bind-mounted at {@code netns} (null: the host's). */
     public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Path console, Path netns,
                                     Duration timeout) throws VmmException {
+        return launch(jailerBinary, name, dir, command, console, netns, null, timeout);
+    }
+
+    /**
+     * The same, jailed as {@code jail} says (null: not jailed, the VMM runs as root in the host's
+     * namespaces but {@code netns}). The jailer keeps writing the host pid to the pid file.
+     */
+    public static VmmProcess launch(Path jailerBinary, String name, Path dir, List<String> command, Path console, Path netns,
+                                    JailSpec jail, Duration timeout) throws VmmException {
         Path pidFile = dir.resolve("vmm.pid");
         List<String> argv = new ArrayList<>(List.of(jailerBinary.toString(),
                 "--name", name,
@@ -49,6 +59,9 @@ public final class VmmProcess {
                 "--console-bytes", Long.toString(QemuArgs.CONSOLE_BYTES)));
         if (netns != null) {
             argv.addAll(List.of("--netns", netns.toString()));
+        }
+        if (jail != null) {
+            argv.addAll(jail.args());
         }
         argv.add("--");
         argv.addAll(command);
@@ -99,6 +112,14 @@ public final class VmmProcess {
 
     public long pid() {
         return pid;
+    }
+
+    /**
+     * How the VMM ended, as its jailer reports it (128 + the signal that ended it, else its exit
+     * status); empty while it runs, and for an adopted VMM, whose jailer is not the engine's child.
+     */
+    public Optional<Integer> exitStatus() {
+        return jailer.filter(p -> !p.isAlive()).map(Process::exitValue);
     }
 
     public boolean isAlive() {

@@ -60,6 +60,6 @@ class ConsoleRingTest {
         List<String> argv = QemuArgs.build("qemu", "n", Accelerator.TCG, 64, 0,
                 new MachineSpec(1, 256), new QemuArgs.Files(Path.of("k"), Path.of("i"), Path.of("m"), false,
                         Path.of("d"), tmp.resolve("console.log"), Path.of("q"), Path.of("a"), false, false));
-        assertThat(String.join(" ", argv)).contains("-serial file:/dev/fd/3").doesNotContain("console.log");
+        assertThat(String.join(" ", argv)).contains("-add-fd fd=3,set=3 -chardev file,id=console,path=/dev/fdset/3,append=on -serial chardev:console").doesNotContain("console.log");
     }
 }

@@ -35,4 +35,13 @@ class QemuArgsTest {
         assertThat(a).contains("virtio-net-device,id=net0,mac=02:b0:00:00:00:01,netdev=nd0");
         assertThat(a.stream().filter(s -> s.startsWith("virtio-net-device"))).hasSize(1);
     }
+
+    @Test
+    void onlyQemu82AndLaterOpenAPrivatelyMappedMemoryFileReadOnly() {
+        assertThat(QemuArgs.privateMappingOpensReadOnly("7.2.22")).isFalse();
+        assertThat(QemuArgs.privateMappingOpensReadOnly("8.1.5")).isFalse();
+        assertThat(QemuArgs.privateMappingOpensReadOnly("8.2.0")).isTrue();
+        assertThat(QemuArgs.privateMappingOpensReadOnly("10.0.2")).isTrue();
+        assertThat(QemuArgs.privateMappingOpensReadOnly("v?")).isFalse();
+    }
 }

@@ -1,0 +1,8 @@
+/**
+ * What each VMM's jail holds and who it runs as (docs/adr/XXXX-the-jail.md). burrow-jailer
+ * (guest/jailer/jailer.c) does the jailing; this package decides its arguments: the microVM's own
+ * uid and gid ({@link dev.burrow.vmm.jail.JailIds}), the files and devices that appear in its
+ * otherwise empty root ({@link dev.burrow.vmm.jail.JailSpec}), and the owners and modes those
+ * files get on the host ({@link dev.burrow.vmm.jail.JailFiles}).
+ */
+package dev.burrow.vmm.jail;
