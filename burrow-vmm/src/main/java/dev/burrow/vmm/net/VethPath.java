@@ -7,8 +7,15 @@ import dev.burrow.vmm.net.internal.NamespaceRuleset;
 import dev.burrow.vmm.net.internal.NetHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +54,11 @@ public final class VethPath implements AutoCloseable {
     private static final int GUEST = 6;
     /** Serialises this JVM's changes to host tables: creating one on first use, removing it after the last path. */
     private static final Object HOST_TABLES = new Object();
+    /** The host tables this JVM made or found, and the ports loaded into each, per host. */
+    private static final Map<NetHost, Map<String, Set<String>>> KNOWN_TABLES = new WeakHashMap<>();
+    /** Inside every namespace: it forwards (between its two links only), and has no IPv6. */
+    private static final Map<String, String> NETNS_SYSCTLS = orderedMap("net.ipv4.ip_forward", "1",
+            "net.ipv6.conf.all.disable_ipv6", "1", "net.ipv6.conf.default.disable_ipv6", "1");
     private static final AtomicBoolean FORWARDING_LOGGED = new AtomicBoolean();
 
     private final NetHost host;
@@ -86,7 +98,6 @@ public final class VethPath implements AutoCloseable {
         if (host.netnsExists(ns)) {
             throw new VmmException("network namespace " + ns + " already exists (a leftover of a crash? `ip netns del " + ns + "`)");
         }
-        host.ip(List.of("netns", "add", ns));
         VethPath path = null;
         try {
             int first = Math.floorMod(ns.hashCode(), block.slots());
@@ -107,7 +118,9 @@ public final class VethPath implements AutoCloseable {
                 if (path != null) {
                     path.close();
                 } else {
-                    host.ip(List.of("netns", "del", ns));
+                    if (host.netnsExists(ns)) {
+                        host.ip(List.of("netns", "del", ns));
+                    }
                     removeHostTableIfUnused(host, instanceId);
                 }
             } catch (VmmException c) {
@@ -117,13 +130,21 @@ public final class VethPath implements AutoCloseable {
         }
     }
 
-    /** False when another path took the name first (the host link's name is the block's lock). */
+    /**
+     * Adds the veth pair, its peer in {@code ns} (made here on the first try, one process for
+     * both). False when another path took the link's name first (the host link's name is the block's lock).
+     */
     private static boolean addVeth(NetHost host, String link, String ns) throws VmmException {
+        List<List<String>> batch = new ArrayList<>();
+        if (!host.netnsExists(ns)) {
+            batch.add(List.of("netns", "add", ns));
+        }
+        batch.add(List.of("link", "add", link, "type", "veth", "peer", "name", NS_VETH, "netns", ns));
         try {
-            host.ip(List.of("link", "add", link, "type", "veth", "peer", "name", NS_VETH, "netns", ns));
+            host.ipBatch(null, batch);
             return true;
         } catch (VmmException e) {
-            if (e.getMessage().contains("File exists")) {
+            if (e.getMessage().contains("File exists") && host.netnsExists(ns)) {
                 return false;
             }
             throw e;
@@ -171,15 +192,10 @@ public final class VethPath implements AutoCloseable {
                 tap,
                 List.of("addr", "add", address(NS_TAP_ADDRESS) + "/30", "dev", TAP),
                 List.of("link", "set", TAP, "up")));
-        // forwarding is per namespace: this turns it on between the veth and the tap only; the rules say what may pass
-        host.sysctl(netns, List.of("net.ipv4.ip_forward=1", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"));
+        // forwarding is per namespace (between the veth and the tap only), and on only once the rules say what may pass
         NamespaceRuleset rules = ruleset(settings, spec);
-        host.nft(netns, rules.render());
-        synchronized (HOST_TABLES) {
-            HostTable table = hostTable(settings, instanceId);
-            String script = (host.hostTableExists(table.name()) ? "" : table.create()) + table.addPorts(rules.daemonPorts());
-            host.nft(null, script);
-        }
+        host.configureNetns(netns, NETNS_SYSCTLS, rules.render());
+        ensureHostTable(host, hostTable(settings, instanceId), rules.daemonPorts());
         if (spec.mode() == NetworkSpec.Mode.INTERNET && host.enableHostForwarding() && FORWARDING_LOGGED.compareAndSet(false, true)) {
             LOG.info("turned on the host's IPv4 forwarding (net.ipv4.ip_forward=1) for the first INTERNET network path; "
                     + "table inet {} confines what the microVMs' links may forward", hostTable(settings, instanceId).name());
@@ -191,6 +207,34 @@ public final class VethPath implements AutoCloseable {
         blocked.add(settings.range());
         return new NamespaceRuleset(NS_TABLE, TAP, NS_VETH, address(HOST), address(GUEST), spec.mode() == NetworkSpec.Mode.INTERNET,
                 spec.dnsPort(), spec.httpPort(), spec.tlsPort(), blocked, settings.hostConnects());
+    }
+
+    /**
+     * Creates the instance's host table unless this JVM knows it exists (a daemon before a
+     * restart may have made it) and adds the ports it does not know are in it: nothing to run
+     * on the host once both are known.
+     */
+    private static void ensureHostTable(NetHost host, HostTable table, List<String> ports) throws VmmException {
+        synchronized (HOST_TABLES) {
+            Map<String, Set<String>> known = KNOWN_TABLES.computeIfAbsent(host, h -> new HashMap<>());
+            Set<String> loaded = known.get(table.name());
+            StringBuilder script = new StringBuilder();
+            if (loaded == null) {
+                loaded = new HashSet<>();
+                if (!host.hostTableExists(table.name())) {
+                    script.append(table.create());
+                }
+            }
+            List<String> missing = ports.stream().filter(p -> !known.getOrDefault(table.name(), Set.of()).contains(p)).toList();
+            if (!missing.isEmpty()) {
+                script.append(table.addPorts(missing));
+            }
+            if (!script.isEmpty()) {
+                host.nft(script.toString());
+            }
+            loaded.addAll(missing);
+            known.put(table.name(), loaded);
+        }
     }
 
     /** The host table of an instance: {@code inet burrow-<instance>}. */
@@ -278,14 +322,19 @@ public final class VethPath implements AutoCloseable {
 
     private static void remove(NetHost host, String instanceId, String ns, Optional<String> link) throws VmmException {
         VmmException failure = null;
-        if (link.isPresent() && host.linkExists(link.get())) {
-            try {
-                host.ip(List.of("link", "del", link.get()));
-            } catch (VmmException e) {
-                failure = e;
-            }
-        }
+        List<List<String>> batch = new ArrayList<>();
+        link.filter(host::linkExists).ifPresent(l -> batch.add(List.of("link", "del", l)));
         if (host.netnsExists(ns)) {
+            batch.add(List.of("netns", "del", ns));
+        }
+        try {
+            if (!batch.isEmpty()) {
+                host.ipBatch(null, batch);
+            }
+        } catch (VmmException e) {
+            failure = e; // the namespace may be left: try it alone
+        }
+        if (failure != null && host.netnsExists(ns)) {
             try {
                 host.ip(List.of("netns", "del", ns));
             } catch (VmmException e) {
@@ -305,11 +354,22 @@ public final class VethPath implements AutoCloseable {
     /** Deletes the instance's host table when no namespace of the instance is left (it only guards their links). */
     private static void removeHostTableIfUnused(NetHost host, String instanceId) throws VmmException {
         String prefix = netnsName(instanceId, "");
+        String name = hostTableName(instanceId);
         synchronized (HOST_TABLES) {
-            if (host.netnsNames().stream().noneMatch(n -> n.startsWith(prefix)) && host.hostTableExists(hostTableName(instanceId))) {
-                host.nft(null, HostTable.delete(hostTableName(instanceId)));
+            Map<String, Set<String>> known = KNOWN_TABLES.computeIfAbsent(host, h -> new HashMap<>());
+            if (host.netnsNames().stream().noneMatch(n -> n.startsWith(prefix)) && (known.containsKey(name) || host.hostTableExists(name))) {
+                known.remove(name);
+                host.nft(HostTable.delete(name));
             }
         }
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     private static VmmException chain(VmmException first, VmmException next) {

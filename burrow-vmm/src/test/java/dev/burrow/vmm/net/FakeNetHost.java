@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * A host that keeps namespaces, host links and host tables in memory, records every {@code ip}
- * call (an nft load as {@code nft <netns|host>}, a sysctl as {@code sysctl <netns> <assignments>}),
+ * call (an nft load as {@code nft <netns|host>}, a namespace's sysctls as {@code sysctl <netns> <assignments>}),
  * and fails the ones a test picks.
  */
 final class FakeNetHost implements NetHost {
@@ -63,32 +63,31 @@ final class FakeNetHost implements NetHost {
     }
 
     @Override
-    public void nft(String netns, String script) throws VmmException {
-        String where = netns == null ? "host" : netns;
-        String call = "nft " + where;
-        calls.add(call);
-        if (fails.test(call)) {
+    public void nft(String script) throws VmmException {
+        calls.add("nft host");
+        if (fails.test("nft host")) {
             throw new VmmException("nft -f - failed (exit 1): Error: Could not process rule: No such file or directory");
         }
-        scripts.computeIfAbsent(where, k -> new ArrayList<>()).add(script);
-        if (netns == null) {
-            DELETE.matcher(script).results().forEach(m -> hostTables.remove(m.group(1)));
-            TABLE.matcher(script).results().forEach(m -> hostTables.add(m.group(1)));
+        scripts.computeIfAbsent("host", k -> new ArrayList<>()).add(script);
+        DELETE.matcher(script).results().forEach(m -> hostTables.remove(m.group(1)));
+        TABLE.matcher(script).results().forEach(m -> hostTables.add(m.group(1)));
+    }
+
+    @Override
+    public void configureNetns(String netns, Map<String, String> sysctls, String ruleset) throws VmmException {
+        StringBuilder call = new StringBuilder("sysctl ").append(netns);
+        sysctls.forEach((k, v) -> call.append(' ').append(k).append('=').append(v));
+        calls.add("nft " + netns);
+        calls.add(call.toString());
+        if (fails.test(call.toString()) || fails.test("nft " + netns)) {
+            throw new VmmException("ip netns exec " + netns + " sh -c … failed (exit 1): Error: syntax error");
         }
+        scripts.computeIfAbsent(netns, k -> new ArrayList<>()).add(ruleset);
     }
 
     @Override
     public boolean hostTableExists(String name) {
         return hostTables.contains(name);
-    }
-
-    @Override
-    public void sysctl(String netns, List<String> assignments) throws VmmException {
-        String call = "sysctl " + netns + " " + String.join(" ", assignments);
-        calls.add(call);
-        if (fails.test(call)) {
-            throw new VmmException(call + " failed (exit 255): permission denied");
-        }
     }
 
     @Override

@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -34,14 +37,17 @@ public interface NetHost {
         }
     }
 
-    /** Loads an nftables script atomically ({@code nft -f -}) in {@code netns} (null: the host). */
-    void nft(String netns, String script) throws VmmException;
+    /** Loads an nftables script atomically ({@code nft -f -}) on the host. */
+    void nft(String script) throws VmmException;
 
     /** Whether the host has nftables table {@code inet <name>}. */
     boolean hostTableExists(String name);
 
-    /** Sets {@code net.*} sysctls (names with dots) inside {@code netns}. */
-    void sysctl(String netns, List<String> assignments) throws VmmException;
+    /**
+     * Inside {@code netns}, with one process: loads {@code ruleset} atomically, then sets the
+     * sysctls (dotted names, e.g. {@code net.ipv4.ip_forward}, to their values).
+     */
+    void configureNetns(String netns, Map<String, String> sysctls, String ruleset) throws VmmException;
 
     /** Turns on the host's IPv4 forwarding; true when it was off. */
     boolean enableHostForwarding() throws VmmException;
@@ -58,12 +64,16 @@ public interface NetHost {
 
     /** This host, through {@code /usr/sbin/ip} and {@code /usr/sbin/nft} (or the PATH's), {@code /sys/class/net} and {@code /run/netns}. */
     static NetHost system(long timeoutSeconds) {
-        return new SystemNetHost(timeoutSeconds);
+        return SystemNetHost.INSTANCES.computeIfAbsent(timeoutSeconds, SystemNetHost::new);
     }
 
     /** The real host. Commands get their input on stdin and their output in errors. */
     final class SystemNetHost implements NetHost {
 
+        /** One per timeout, so what callers remember about this host (its tables) is remembered once. */
+        private static final Map<Long, NetHost> INSTANCES = new ConcurrentHashMap<>();
+        private static final Pattern SYSCTL = Pattern.compile("net(\\.[a-z0-9_]+)+");
+        private static final Pattern VALUE = Pattern.compile("[0-9]{1,10}");
         private static final Path NETNS = Path.of("/run/netns");
         private static final Path SYS_NET = Path.of("/sys/class/net");
         private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
@@ -100,8 +110,25 @@ public interface NetHost {
         }
 
         @Override
-        public void nft(String netns, String script) throws VmmException {
-            run(inNetns(netns, List.of(nftTool, "-f", "-")), script);
+        public void nft(String script) throws VmmException {
+            run(List.of(nftTool, "-f", "-"), script);
+        }
+
+        @Override
+        public void configureNetns(String netns, Map<String, String> sysctls, String ruleset) throws VmmException {
+            run(List.of(ipTool, "netns", "exec", netns, "sh", "-c", netnsScript(nftTool, sysctls)), ruleset);
+        }
+
+        /** The rules first (from stdin): forwarding goes on only once they hold. */
+        static String netnsScript(String nftTool, Map<String, String> sysctls) {
+            StringBuilder sh = new StringBuilder(nftTool).append(" -f -");
+            for (Map.Entry<String, String> e : sysctls.entrySet()) {
+                if (!SYSCTL.matcher(e.getKey()).matches() || !VALUE.matcher(e.getValue()).matches()) {
+                    throw new IllegalArgumentException("not a network sysctl and a number: " + e);
+                }
+                sh.append(" && echo ").append(e.getValue()).append(" > /proc/sys/").append(e.getKey().replace('.', '/'));
+            }
+            return sh.toString();
         }
 
         @Override
@@ -114,12 +141,6 @@ public interface NetHost {
             }
         }
 
-        @Override
-        public void sysctl(String netns, List<String> assignments) throws VmmException {
-            List<String> argv = new ArrayList<>(List.of("sysctl", "-q", "-w"));
-            argv.addAll(assignments);
-            run(inNetns(netns, argv), "");
-        }
 
         @Override
         public boolean enableHostForwarding() throws VmmException {
@@ -132,15 +153,6 @@ public interface NetHost {
             } catch (IOException e) {
                 throw new VmmException("cannot turn on the host's IPv4 forwarding (" + IP_FORWARD + "): " + e.getMessage(), e);
             }
-        }
-
-        private List<String> inNetns(String netns, List<String> argv) {
-            if (netns == null) {
-                return argv;
-            }
-            List<String> all = new ArrayList<>(List.of(ipTool, "netns", "exec", netns));
-            all.addAll(argv);
-            return all;
         }
 
         private String run(List<String> argv, String stdin) throws VmmException {
