@@ -289,14 +289,23 @@ public final class VethPath implements AutoCloseable {
     }
 
     /**
-     * The command that gives the guest its address, route and resolver (busybox or iproute2
-     * {@code ip} in the image). It replaces what a previous run left (a resume, a fork: another
+     * The agent builtin (agent 0.5.0, guest/agent/netcfg.h) that gives the guest its address,
+     * route and resolver by ioctl: the image needs nothing. Like {@link #guestSetup()} it
+     * replaces what an earlier run set.
+     */
+    public List<String> guestSetupBuiltin() {
+        return List.of("net", GUEST_IFACE, guestAddress() + "/30", gatewayAddress(), gatewayAddress());
+    }
+
+    /**
+     * The command that gives the guest its address, route and resolver with the image's tools
+     * (busybox or iproute2 {@code ip}, {@code sh}, {@code mv}): for agents before the builtin. It replaces what a previous run left (a resume, a fork: another
      * block), so it may run again on a configured guest.
      */
     public List<String> guestSetup() {
         String gw = gatewayAddress();
         return List.of("sh", "-c", "ip link set " + GUEST_IFACE + " up && ip addr flush dev " + GUEST_IFACE
-                + " && ip addr add " + guestAddress() + "/30 dev " + GUEST_IFACE + " && ip route replace default via " + gw
+                + " && ip addr add " + guestAddress() + "/30 brd + dev " + GUEST_IFACE + " && ip route replace default via " + gw
                 + " && printf 'nameserver " + gw + "\\n' > /etc/resolv.conf.burrow && mv -f /etc/resolv.conf.burrow /etc/resolv.conf");
     }
 

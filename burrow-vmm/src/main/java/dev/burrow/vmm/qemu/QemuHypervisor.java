@@ -21,6 +21,7 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecResult;
 import dev.burrow.vmm.agent.HelloAck;
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.agent.internal.AgentVersion;
 import dev.burrow.vmm.internal.Commands;
 import dev.burrow.vmm.internal.Durable;
 import dev.burrow.vmm.internal.FileTrees;
@@ -793,7 +794,7 @@ public final class QemuHypervisor implements Hypervisor {
         long t0 = System.nanoTime();
         vm.qmp().execute("set_link", Map.of("name", "net0", "up", true), QMP_TIMEOUT);
         try {
-            ExecResult r = vm.agent().run(ExecRequest.of(net.guestSetup().toArray(String[]::new)), network.guestTimeout());
+            ExecResult r = vm.agent().run(guestSetup(vm.agent(), net), network.guestTimeout());
             if (r.exitCode() != 0) {
                 throw new VmmException("the guest could not configure " + VethPath.GUEST_IFACE + " (exit " + r.exitCode() + "): "
                         + Commands.tail(r.stderrText()));
@@ -805,6 +806,15 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("interrupted configuring the guest's network", e);
         }
         LOG.debug("{}: guest network configured in {} ms", vm.id(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** The agent's {@code net} builtin when it has one, else the image's {@code ip} through {@code sh}. */
+    private static ExecRequest guestSetup(AgentConnection agent, VethPath net) {
+        AgentVersion v = AgentVersion.parse(agent.agentVersion());
+        if (v != null && v.compareTo(AgentVersion.NET_BUILTIN) >= 0) {
+            return ExecRequest.of(net.guestSetupBuiltin().toArray(String[]::new)).asBuiltin();
+        }
+        return ExecRequest.of(net.guestSetup().toArray(String[]::new));
     }
 
     private static void closeNetworkQuietly(VethPath net) {

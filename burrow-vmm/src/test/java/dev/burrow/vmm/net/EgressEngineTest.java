@@ -7,6 +7,7 @@ import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.agent.internal.AgentVersion;
 import dev.burrow.vmm.internal.Commands;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.EngineFixture;
@@ -173,6 +174,22 @@ class EgressEngineTest {
         }
         assertThat(fetch(vm, web.url(web.webPublic))).isEmpty();
         assertThat(hostFetch(web.url(web.webPublic))).isEqualTo(TestHosts.PAGE);
+    }
+
+    @Test
+    void theAgentsBuiltinAndTheImagesIpCommandConfigureTheGuestAlike() throws Exception {
+        MicroVm vm = restore(NetworkSpec.internet());
+        VethPath path = fx.engine.network(vm.id()).orElseThrow();
+        assertThat(AgentVersion.parse(vm.agent().agentVersion())).isGreaterThanOrEqualTo(AgentVersion.NET_BUILTIN);
+        String configured = sh(vm, "ip -o -4 addr show dev eth0; ip route; cat /etc/resolv.conf");
+        assertThat(configured).contains(path.guestAddress() + "/30", "default via " + path.gatewayAddress(),
+                "nameserver " + path.gatewayAddress());
+
+        // what an agent before 0.5.0 gets instead of the builtin, run again on the configured guest
+        assertThat(vm.agent().run(ExecRequest.of(path.guestSetup().toArray(String[]::new)), T).exitCode()).isZero();
+
+        assertThat(sh(vm, "ip -o -4 addr show dev eth0; ip route; cat /etc/resolv.conf")).isEqualTo(configured);
+        assertThat(fetch(vm, web.url(web.webPublic))).isEqualTo(TestHosts.PAGE);
     }
 
     @Test

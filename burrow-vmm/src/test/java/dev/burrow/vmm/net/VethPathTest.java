@@ -47,9 +47,16 @@ class VethPathTest {
         VethPath p = create("vm13", NetworkSpec.allowlist());
 
         assertThat(p.guestSetup()).containsExactly("sh", "-c", "ip link set eth0 up && ip addr flush dev eth0 && ip addr add "
-                + p.guestAddress() + "/30 dev eth0 && ip route replace default via " + p.gatewayAddress()
+                + p.guestAddress() + "/30 brd + dev eth0 && ip route replace default via " + p.gatewayAddress()
                 + " && printf 'nameserver " + p.gatewayAddress() + "\\n' > /etc/resolv.conf.burrow"
                 + " && mv -f /etc/resolv.conf.burrow /etc/resolv.conf");
+    }
+
+    @Test
+    void theAgentsBuiltinGetsTheSameAddressRouteAndResolver() throws Exception {
+        VethPath p = create("vm23", NetworkSpec.internet());
+
+        assertThat(p.guestSetupBuiltin()).containsExactly("net", "eth0", p.guestAddress() + "/30", p.gatewayAddress(), p.gatewayAddress());
     }
 
     @Test
