@@ -16,6 +16,7 @@
 #include "fs_tar.h"
 #include "fs_util.h"
 #include "fs_watch.h"
+#include "netcfg.h"
 
 #define WRITE_DEFAULT_MODE 0644
 #define MKDIR_MODE 0755
@@ -523,6 +524,7 @@ static const struct {
 } commands[] = {
     {"read", cmd_read},   {"write", cmd_write}, {"mkdir", cmd_mkdir}, {"rm", cmd_rm},
     {"mv", cmd_mv},       {"list", cmd_list},   {"stat", cmd_stat},   {"watch", cmd_watch},
+    {"net", net_builtin},
 };
 
 int builtin_known(const char *name)

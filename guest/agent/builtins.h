@@ -1,5 +1,6 @@
-/* Builtin commands: file operations the agent runs itself, in a forked child, instead of
- * exec'ing a program the image may not have (SPEC §3 files API). An EXEC with flag
+/* Builtin commands: file operations (SPEC §3 files API) and the guest's network setup
+ * (`net`, netcfg.h) the agent runs itself, in a forked child, instead of exec'ing a program
+ * the image may not have. An EXEC with flag
  * EXEC_F_BUILTIN names one in argv[0]; the child has already taken the user's uid, gids and
  * cwd and has its stdin, stdout and stderr on the stream's pipes (fds 0, 1, 2), exactly as an
  * exec'd program would. The return value is the exit code reported in EXIT.

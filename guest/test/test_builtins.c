@@ -269,6 +269,33 @@ static void aWriteOverADirectoryIsTheWrongType(void)
     result_free(&r);
 }
 
+/* Only argument checks and an unknown interface: the rest changes the machine's network. */
+static void theNetBuiltinChecksEveryArgumentBeforeItChangesAnything(void)
+{
+    char *bad[][6] = {
+        {"net", "eth0", "10.250.0.6", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.6/33", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.6/", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "/30", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.256/30", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.6/30", "gateway", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.6/30", "10.250.0.5", "::1", NULL},
+        {"net", "an-interface-name-too-long", "10.250.0.6/30", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "", "10.250.0.6/30", "10.250.0.5", "10.250.0.5", NULL},
+        {"net", "eth0", "10.250.0.6/30", "10.250.0.5", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct result r = run(bad[i]);
+        CHECK(r.code == FS_EXIT_USAGE);
+        CHECK(r.err.p && strstr(r.err.p, "usage: net"));
+        result_free(&r);
+    }
+    struct result r = run(ARGV("net", "burrowtest9", "10.250.0.6/30", "10.250.0.5", "10.250.0.5"));
+    CHECK(r.code == FS_EXIT_NOT_FOUND);
+    CHECK(r.err.p && strstr(r.err.p, "burrowtest9"));
+    result_free(&r);
+}
+
 static void errorsAreOneLineAndAnExitCodePerClass(void)
 {
     struct result r = run(ARGV("read", (char *)at("missing")));
@@ -480,6 +507,7 @@ int main(void)
     aWriteShorterThanItsAnnouncedSizeChangesNothing();
     aWriteOverADirectoryIsTheWrongType();
     errorsAreOneLineAndAnExitCodePerClass();
+    theNetBuiltinChecksEveryArgumentBeforeItChangesAnything();
     aDirectoryReadsAsATarThatTheSystemTarExtracts();
     aListNamesEveryEntryAndEscapesNamesThatAreNotUtf8();
     aStatDoesNotFollowASymlinkUnlessAsked();

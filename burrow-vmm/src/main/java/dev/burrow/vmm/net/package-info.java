@@ -1,7 +1,10 @@
 /**
- * Network paths into a microVM. Today only the benchmark's: a network namespace per microVM
- * holding its VMM and a tap for its NIC, joined to the host by a veth pair with addresses from
- * a bench-only range and a host route (docs/adr/0016-bench-network-path.md). It is an engine
- * option no API exposes, off by default; issue 10 builds the product's networking on it.
+ * Network paths into a microVM (SPEC §6). A restore asks for one with a {@link
+ * dev.burrow.vmm.net.NetworkSpec}; for INTERNET and ALLOWLIST the engine makes a {@link
+ * dev.burrow.vmm.net.VethPath}: a network namespace per microVM holding its VMM and a tap for
+ * its NIC, joined to the host by a routed veth pair, walled by an nftables table inside the
+ * namespace and the instance's table on the host (docs/adr/0016-bench-network-path.md,
+ * docs/adr/XXXX-egress-path.md). {@link dev.burrow.vmm.net.NetworkSettings} holds how paths are
+ * made (the range, timeouts); the benchmark's variant lets the host connect to the guest.
  */
 package dev.burrow.vmm.net;

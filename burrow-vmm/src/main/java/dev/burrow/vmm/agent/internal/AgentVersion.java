@@ -6,10 +6,12 @@ import java.util.regex.Pattern;
 /** An agent's {@code major.minor.patch} version as HELLO_ACK reports it, compared numerically. */
 public record AgentVersion(int major, int minor, int patch) implements Comparable<AgentVersion> {
 
-    /** The first agent with PTY execs, RESIZE and builtins. */
     /** The first agent that answers STATS (guest CPU for the idle policy). */
     public static final AgentVersion STATS = new AgentVersion(0, 3, 0);
+    /** The first agent with PTY execs, RESIZE and builtins. */
     public static final AgentVersion PTY_AND_BUILTINS = new AgentVersion(0, 4, 0);
+    /** The first agent with the {@code net} builtin (address, route and resolver without {@code ip} in the image). */
+    public static final AgentVersion NET_BUILTIN = new AgentVersion(0, 5, 0);
 
     private static final Pattern FORM = Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:[-+].*)?");
 

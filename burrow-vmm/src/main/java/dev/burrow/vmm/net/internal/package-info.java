@@ -1,2 +1,2 @@
-/** Address arithmetic and the host's {@code ip} tool behind the network paths. */
+/** Address arithmetic, the nftables rulesets the paths load, and the host's {@code ip}/{@code nft} tools behind them. */
 package dev.burrow.vmm.net.internal;
