@@ -18,7 +18,7 @@
  *     netns      setns(--netns), else unshare(CLONE_NEWNET): a new, empty network namespace
  *     namespaces unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
  *     cgroup     "0" into each --cgroup cgroup.procs file
- *     mounts     / rprivate; a small tmpfs on --root; each --bind-ro/--bind-rw/--dev at the same
+ *     mounts     umask 022 (burrowd's 077 would hide the tree); / rprivate; a small tmpfs on --root; each --bind-ro/--bind-rw/--dev at the same
  *                absolute path inside (ro: rdonly,nosuid,nodev; rw: nosuid,nodev; dev: nosuid,
  *                noexec); the system files QEMU needs read-only (/usr, the merged-usr links
  *                /bin /lib /lib64 /sbin, /etc/ld.so.cache); nothing else
@@ -27,7 +27,7 @@
  *     rlimits    NOFILE, NPROC (per uid: QEMU's threads count), CORE 0
  *     identity   setgroups, setgid, setuid, then checked: every id is the asked one and
  *                setuid(0) fails
- *     privs      PR_SET_NO_NEW_PRIVS (dumpable stays: burrowd reads /proc/<pid>/mem as root)
+ *     privs      PR_SET_NO_NEW_PRIVS (dumpable stays: burrowd reads /proc/<pid>/mem as root), umask 077
  *     exec       fds above the console closed, signals default, execve with an empty environment
  * Without --root the program runs as before (burrowd's "jail off" mode for measurements): no
  * namespaces but the optional --netns, no uid change.
@@ -70,6 +70,8 @@
 #define MAX_PATHS 64                /* --bind-ro + --bind-rw + --dev + --cgroup, each */
 #define MAX_GROUPS 8
 #define ROOT_TMPFS "size=256k,nr_inodes=1024,mode=0755"
+#define JAIL_TREE_UMASK 022
+#define VMM_UMASK 077
 
 /* The console ring: `path` holds at most `half` bytes, `path`.1 the previous half. */
 struct ring {
@@ -377,6 +379,8 @@ static int stage_cgroups(const struct jail *j)
 
 static int stage_mounts(const struct jail *j)
 {
+    /* burrowd runs with umask 077: the jail's directories must stay searchable by the VMM's uid */
+    umask(JAIL_TREE_UMASK);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return fail(j, "mounts", "make / rprivate");
     if (mount("burrow-jail", j->root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, ROOT_TMPFS) < 0)
@@ -462,6 +466,7 @@ static int stage_privs(const struct jail *j)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return fail(j, "privs", "PR_SET_NO_NEW_PRIVS");
+    umask(VMM_UMASK); /* what QEMU creates (a device state file) is its own alone */
     return 0;
 }
 

@@ -45,6 +45,7 @@ static int run(const char *first, ...)
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 2); /* usage messages */
+        umask(077);    /* burrowd's: the jail's tree must stay searchable all the same */
         execv(jailer, (char **)argv);
         _exit(126);
     }
@@ -104,7 +105,8 @@ int main(int argc, char **argv)
               "echo env=$(env | grep -v '^PWD=' | wc -l); "
               "test -e /home || test -e /root || test -e /var || test -e /proc || echo hidden=yes; "
               "touch /x 2>/dev/null || echo rootro=yes; touch $0/ok && echo rw=yes; "
-              "grep NoNewPrivs /proc/self/status 2>/dev/null || echo noproc=yes",
+              "grep NoNewPrivs /proc/self/status 2>/dev/null || echo noproc=yes; "
+              "head -c1 /dev/null && echo dev=yes; echo umask=$(umask)",
               shared, NULL) == 0);
     char *o = slurp(out);
     CHECK(strstr(o, "ids=" UID ":" UID ":" UID " " GROUP "\n") != NULL);
@@ -115,6 +117,8 @@ int main(int argc, char **argv)
     CHECK(strstr(o, "rootro=yes\n") != NULL);
     CHECK(strstr(o, "rw=yes\n") != NULL);
     CHECK(strstr(o, "noproc=yes\n") != NULL);
+    CHECK(strstr(o, "dev=yes\n") != NULL);
+    CHECK(strstr(o, "umask=0077\n") != NULL);
     struct stat st;
     char ok[400];
     snprintf(ok, sizeof ok, "%s/ok", shared);
