@@ -192,10 +192,11 @@ public final class VethPath implements AutoCloseable {
                 tap,
                 List.of("addr", "add", address(NS_TAP_ADDRESS) + "/30", "dev", TAP),
                 List.of("link", "set", TAP, "up")));
-        // forwarding is per namespace (between the veth and the tap only), and on only once the rules say what may pass
+        // the host's walls first, then the namespace's; forwarding is per namespace (between the
+        // veth and the tap only) and goes on last, once both say what may pass
         NamespaceRuleset rules = ruleset(settings, spec);
-        host.configureNetns(netns, NETNS_SYSCTLS, rules.render());
         ensureHostTable(host, hostTable(settings, instanceId), rules.daemonPorts());
+        host.configureNetns(netns, NETNS_SYSCTLS, rules.render());
         if (spec.mode() == NetworkSpec.Mode.INTERNET && host.enableHostForwarding() && FORWARDING_LOGGED.compareAndSet(false, true)) {
             LOG.info("turned on the host's IPv4 forwarding (net.ipv4.ip_forward=1) for the first INTERNET network path; "
                     + "table inet {} confines what the microVMs' links may forward", hostTable(settings, instanceId).name());

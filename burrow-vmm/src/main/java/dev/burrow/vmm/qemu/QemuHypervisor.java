@@ -919,9 +919,6 @@ public final class QemuHypervisor implements Hypervisor {
             checkHello(vm.id(), vm.agent().hello(identity, config.restoreTimeout()));
             if (vm.network() != null) {
                 connectNetwork(vm, vm.network());
-            } else if (t.delta() != null || saves.owner(t).isPresent()) {
-                // a saved state of a microVM that had a network: its NIC comes back up; without a backend it goes down
-                vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
             }
             LOG.debug("restore {}: VMM ready {} ms before, state {} ms, hello {} ms", vm.id(), (t0 - w.startedNanos) / 1_000_000,
                     (tState - t0) / 1_000_000, (System.nanoTime() - tState) / 1_000_000);

@@ -84,6 +84,14 @@ class VethPathTest {
     }
 
     @Test
+    void theNamespaceForwardsOnlyOnceTheHostTableAndItsOwnRulesAreLoaded() throws Exception {
+        VethPath p = create("vm24", NetworkSpec.internet());
+
+        assertThat(host.calls).containsSubsequence("nft host", "nft " + p.netns(), "sysctl " + p.netns()
+                + " net.ipv4.ip_forward=1 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+    }
+
+    @Test
     void onlyAnInternetPathTurnsOnTheHostsForwarding() throws Exception {
         create("vm17", NetworkSpec.allowlist());
         assertThat(host.forwarding).isFalse();
