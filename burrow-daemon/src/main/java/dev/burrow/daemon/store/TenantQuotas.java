@@ -1,5 +1,6 @@
 package dev.burrow.daemon.store;
 
+import dev.burrow.daemon.images.Resources;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,8 +26,8 @@ import java.util.Objects;
 public final class TenantQuotas {
 
     /** SPEC §2 defaults: what a row admitted before migration V4 (no resources of its own) counts as. */
-    public static final int DEFAULT_VCPUS = 1;
-    public static final int DEFAULT_MEMORY_MIB = 512;
+    public static final int DEFAULT_VCPUS = Resources.DEFAULT.vcpus();
+    public static final int DEFAULT_MEMORY_MIB = Resources.DEFAULT.memoryMiB();
     public static final long MIB = 1L << 20;
     /** States whose microVM holds a VMM (vCPUs and memory): a SUSPENDED one, in either tier, does not (docs/tenants.md). */
     static final List<String> VMM_STATES = List.of("PENDING", "RUNNING", "RESUMING", "SUSPENDING", "TERMINATING");
