@@ -28,8 +28,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Tenant A against tenant B's resources on a real burrowd (SPEC §3: other tenants' ids answer
@@ -38,12 +41,14 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("security")
 @Tag("hostile")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TenantIsolationTest {
 
     private static final String IMAGE = "bimg";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration CONCURRENT_RUNS = Duration.ofMinutes(3);
+    private static final Duration VMM_EXIT = Duration.ofSeconds(10);
 
     private static TestDaemon daemon;
     private static KeyClient admin;
@@ -81,7 +86,8 @@ class TenantIsolationTest {
     @AfterAll
     static void stop() throws Exception {
         if (daemon != null) {
-            for (JsonNode vm : b.call("GET", "/v1/microvms?limit=500", null, 200).get("items")) {
+            HttpResponse<String> left = b.send("GET", "/v1/microvms?limit=500", (String) null);
+            for (JsonNode vm : left.statusCode() == 200 ? TestDaemon.JSON.readTree(left.body()).get("items") : TestDaemon.JSON.createArrayNode()) {
                 if (!vm.get("state").asText().matches("TERMINATED|FAILED")) {
                     b.send("DELETE", "/v1/microvms/" + vm.get("id").asText(), (String) null);
                 }
@@ -92,6 +98,9 @@ class TenantIsolationTest {
 
     @AfterEach
     void unlimitedAgain() throws Exception {
+        if (admin.send("GET", "/v1/admin/tenants/beta", (String) null).statusCode() == 404) {
+            return; // deleted by the last test
+        }
         admin.call("PATCH", "/v1/admin/tenants/beta", "{\"quotas\":{\"microvms\":null,\"vcpus\":null,\"memoryMiB\":null,"
                 + "\"suspendedMiB\":null,\"uploadsMiB\":null,\"builds\":null}}", 200);
     }
@@ -321,6 +330,48 @@ class TenantIsolationTest {
             }
             throw e;
         }
+    }
+
+    @Test
+    void aResumePastTheVcpuQuotaIsRefusedAndTheMicroVmStaysSuspended() throws Exception {
+        assertThat(b.call("POST", "/v1/microvms/" + vmB + "/suspend", null, 200).get("state").asText()).isEqualTo("SUSPENDED");
+        try {
+            JsonNode usage = admin.call("GET", "/v1/admin/tenants/beta", null, 200).get("usage");
+            assertThat(usage.get("vcpus").asInt()).isZero(); // a suspended microVM holds none
+            assertThat(usage.get("microvms").asInt()).isEqualTo(1);
+            assertThat(usage.get("suspendedMiB").asInt()).isPositive();
+            quotas("{\"vcpus\":0}");
+            JsonNode p = refused(b, "POST", "/v1/microvms/" + vmB + "/resume", null, "vcpus");
+            assertThat(List.of(p.get("limit").asInt(), p.get("current").asInt(), p.get("requested").asInt())).containsExactly(0, 0, 1);
+            assertThat(b.call("GET", "/v1/microvms/" + vmB, null, 200).get("state").asText()).isEqualTo("SUSPENDED");
+            quotas("{\"vcpus\":1}");
+        } finally {
+            assertThat(b.call("POST", "/v1/microvms/" + vmB + "/resume", null, 200).get("state").asText()).isEqualTo("RUNNING");
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // it deletes tenant B: the other tests need it
+    void forceDeletingTenantBTerminatesItsMicroVmsAndItsKeyStopsWorking() throws Exception {
+        JsonNode refusedDelete = admin.call("DELETE", "/v1/admin/tenants/beta", null, 409);
+        assertThat(refusedDelete.get("counts").get("microvms").asInt()).isEqualTo(1);
+        assertThat(refusedDelete.get("counts").get("images").asInt()).isEqualTo(1);
+        String instance = daemon.dataDir.toString();
+        admin.call("DELETE", "/v1/admin/tenants/beta?force=true", null, 204);
+        b.call("GET", "/v1/microvms", null, 401);
+        admin.call("GET", "/v1/admin/tenants/beta", null, 404);
+        long deadline = System.nanoTime() + VMM_EXIT.toNanos();
+        while (!vmmsOf(vmB).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL.toMillis()); // the VMM's exit has no event to wait on: poll against the deadline
+        }
+        assertThat(vmmsOf(vmB)).as("the VMM of %s under %s", vmB, instance).isEmpty();
+        assertThat(daemon.dataDir.resolve("tenants").resolve(bTenantId)).doesNotExist();
+        assertThat(daemon.dataDir.resolve("uploads").resolve(bUpload)).doesNotExist();
+    }
+
+    private static List<String> vmmsOf(String id) {
+        return ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse(""))
+                .filter(cmd -> cmd.contains("qemu") && cmd.contains(id)).toList();
     }
 
     private static void awaitReady(KeyClient client, String path) throws Exception {
