@@ -24,10 +24,12 @@ import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.SqliteImageStore;
+import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.IOException;
@@ -99,8 +101,10 @@ public final class Burrowd implements AutoCloseable {
         MicroVmService[] service = new MicroVmService[1];
         this.lifecycle = new Lifecycle(engine, records, events, new AgentHooks(), new AgentCpuProbe(), Clock.systemUTC(),
                 config.lifecycle(), r -> service[0].settingsOf(r), HostMemory::availableMiB);
+        TenantQuotas quotas = new TenantQuotas(db);
+        quotas.clearHolds(); // a hold belongs to a request of the process before this one
         this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
-                config.maxDurationSeconds(), Clock.systemUTC());
+                config.maxDurationSeconds(), Clock.systemUTC(), quotas);
         service[0] = microvms;
         // every open record gets its supervisor before the API answers; resolving them runs with the API up
         CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();
@@ -108,7 +112,7 @@ public final class Burrowd implements AutoCloseable {
         Tokens tokens = new Tokens(db, Clock.systemUTC());
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
-                new IdempotencyKeys(db), events, tokens, config.apiLimits());
+                new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -146,6 +150,15 @@ public final class Burrowd implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /** A deleted tenant: its image service ends and its directory (blobs, image files) goes. */
+    private void forgetTenant(String tenantId) {
+        ImageService s = imageServices.remove(tenantId);
+        if (s != null) {
+            s.close();
+        }
+        FileTrees.deleteQuietly(config.dataDir().resolve("tenants").resolve(tenantId));
     }
 
     /** Where a tenant's image of that name lives: its own, else the admin tenant's when public. */

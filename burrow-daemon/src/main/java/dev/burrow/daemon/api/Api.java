@@ -12,12 +12,15 @@ import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.MicroVmRecord;
+import dev.burrow.daemon.store.TenantQuotas;
+import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -27,12 +30,17 @@ public final class Api implements AutoCloseable {
     private final ApiServer server;
     private final ApiJanitor janitor;
 
+    /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
+    public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
+
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
-               IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits) {
+               IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits, Tenancy tenancy) {
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
-        new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
+        new ImageRoutes(images, uploads, uploadDir, microvms, limits, tenancy.quotas()).register(server);
+        new AdminRoutes(tenancy.tenants(), keys, tenancy.quotas(),
+                new TenantTeardown(microvms, images, uploads, tenancy.tenants(), tenancy.forget()), events).register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
         new LogRoutes((tenant, id) -> {

@@ -12,6 +12,7 @@ import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
+import dev.burrow.daemon.store.QuotaExceededException;
 import dev.burrow.daemon.tokens.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -354,6 +355,15 @@ public final class ApiServer implements AutoCloseable {
             case NotFoundException e -> {
                 status = 404;
                 type = "not-found";
+            }
+            case QuotaExceededException e -> {
+                status = 429;
+                type = "quota-exceeded";
+                extra = new LinkedHashMap<>();
+                extra.put("quota", e.quota());
+                extra.put("limit", e.limit());
+                extra.put("current", e.current());
+                extra.put("requested", e.requested());
             }
             case ImageExistsException e -> {
                 status = 409;

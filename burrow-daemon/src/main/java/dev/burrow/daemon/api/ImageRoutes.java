@@ -7,7 +7,9 @@ import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.burrow.daemon.store.Ids;
+import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.oci.ImageFormat;
 import java.io.IOException;
@@ -37,8 +39,11 @@ final class ImageRoutes {
 
     private final MicroVmService microvms;
     private final ApiLimits limits;
+    private final TenantQuotas quotas;
 
-    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir, MicroVmService microvms, ApiLimits limits) {
+    ImageRoutes(Function<String, ImageService> images, Uploads uploads, Path uploadDir, MicroVmService microvms, ApiLimits limits,
+                TenantQuotas quotas) {
+        this.quotas = quotas;
         this.microvms = microvms;
         this.limits = limits;
         this.images = images;
@@ -57,18 +62,25 @@ final class ImageRoutes {
         api.route("GET", "/v1/images/{name}/versions/{version}/logs", this::logs);
         api.route("PATCH", "/v1/images/{name}/versions/{version}", this::patchVersion);
         api.route("DELETE", "/v1/images/{name}", this::deleteImage);
+        api.adminRoute("PATCH", "/v1/images/{name}", this::patchImage);
         api.route("DELETE", "/v1/images/{name}/versions/{version}", this::deleteVersion);
     }
 
     /**
      * Stores the body as an upload: refused with 413 before reading when Content-Length is over
      * the limit, cut with 413 when a chunked body goes over it, cut with 408 when it arrives
-     * slower than the minimum rate; on any failure the partial file is removed.
+     * slower than the minimum rate; on any failure the partial file is removed. The tenant's
+     * uploads quota is checked the same way (429 before reading, 429 when the body grows past what
+     * is left) and decided for good when the upload is recorded.
      */
     private void upload(Call c) throws Exception {
         long max = limits.maxUploadBytes();
         if (c.request.getLength() > max) {
             throw Call.tooLarge("the upload is " + c.request.getLength() + " bytes; the limit is " + max + " bytes");
+        }
+        long room = quotas.uploadRoom(c.tenant());
+        if (c.request.getLength() > room) {
+            throw quotas.uploadRefused(c.tenant(), c.request.getLength());
         }
         c.openStream();
         Files.createDirectories(uploadDir);
@@ -85,6 +97,9 @@ final class ImageRoutes {
                 bytes += n;
                 if (bytes > max) {
                     throw Call.tooLarge("the upload is larger than the limit of " + max + " bytes");
+                }
+                if (bytes > room) {
+                    throw quotas.uploadRefused(c.tenant(), bytes);
                 }
                 sha.update(buf, 0, n);
                 out.write(buf, 0, n);
@@ -286,6 +301,21 @@ final class ImageRoutes {
     }
 
     record StatusPatch(String status) {}
+
+    record PublicPatch(@JsonProperty("public") Boolean isPublic) {}
+
+    /** {@code PATCH /v1/images/{name} {public}} (admin keys only): an admin tenant's public image is runnable by every tenant. */
+    private void patchImage(Call c) throws Exception {
+        PublicPatch p = c.json(PublicPatch.class);
+        if (p.isPublic() == null) {
+            throw ApiException.badRequest("public", "public is required: true or false");
+        }
+        ImageService s = images.apply(c.tenant());
+        if (!s.setPublic(c.param("name"), p.isPublic())) {
+            throw new NotFoundException("no image named " + c.param("name"));
+        }
+        c.send(200, view(s, c.param("name")));
+    }
 
     private void patchVersion(Call c) throws Exception {
         ImageVersion v = versionOf(c);

@@ -151,6 +151,18 @@ public final class ImageService implements AutoCloseable {
         return store.isPublic(name);
     }
 
+    /** Makes an image runnable by every tenant, or only by its own; an event says who changed it. */
+    public boolean setPublic(String name, boolean isPublic) {
+        boolean was = store.isPublic(name);
+        if (!store.setPublic(name, isPublic)) {
+            return false;
+        }
+        if (was != isPublic) {
+            emit(new ImageEvent(Instant.now(), "image-public", name, Boolean.toString(was), Boolean.toString(isPublic), null));
+        }
+        return true;
+    }
+
     public Optional<ImageVersion> version(String name, int version) {
         return store.version(name, version);
     }

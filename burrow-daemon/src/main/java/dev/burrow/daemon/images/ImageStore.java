@@ -34,4 +34,9 @@ public interface ImageStore {
     default boolean isPublic(String image) {
         return false;
     }
+
+    /** Makes an image public or private (an admin's call); false when there is no such image or this store cannot share. */
+    default boolean setPublic(String image, boolean isPublic) {
+        return false;
+    }
 }

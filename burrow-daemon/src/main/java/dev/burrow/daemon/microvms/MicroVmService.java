@@ -12,6 +12,7 @@ import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.Page;
+import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.Template;
@@ -46,10 +47,16 @@ public final class MicroVmService implements AutoCloseable {
     private final int minDurationSeconds;
     private final int maxDurationSeconds;
     private final Clock clock;
+    private final TenantQuotas quotas;
 
-    /** {@code min/maxDurationSeconds}: the server's range for maxDurationSeconds, and the minimum of maxIdleSeconds. */
+    /**
+     * {@code min/maxDurationSeconds}: the server's range for maxDurationSeconds, and the minimum of
+     * maxIdleSeconds; {@code quotas} admits runs, forks and suspends (resumes are admitted where
+     * their state is written).
+     */
     public MicroVmService(Lifecycle lifecycle, MicroVmRecords records, BiFunction<String, String, Optional<ImageService>> images,
-                          int minDurationSeconds, int maxDurationSeconds, Clock clock) {
+                          int minDurationSeconds, int maxDurationSeconds, Clock clock, TenantQuotas quotas) {
+        this.quotas = quotas;
         this.lifecycle = lifecycle;
         this.records = records;
         this.images = images;
@@ -86,17 +93,25 @@ public final class MicroVmService implements AutoCloseable {
         int duration = r.maxDurationSeconds() == null ? maxDurationSeconds : r.maxDurationSeconds();
         Lifecycle.Launch launch = new Lifecycle.Launch(tenantId, r.image(), v.version(), template, v.settings().hooks(), env,
                 r.labels(), r.idlePolicy(), clock.instant().plusSeconds(duration), r.runHookPayload(), "{\"egress\":\"none\"}");
+        Resources resources = v.settings().resources();
+        String hold = quotas.reserve(tenantId, 1, resources.vcpus(), resources.memoryMiB());
         if (waitForRunning) {
-            return lifecycle.run(launch, requestId, rec -> { });
+            try {
+                return ScopedValue.where(TenantQuotas.HOLD, hold).call(() -> lifecycle.run(launch, requestId, rec -> { }));
+            } finally {
+                quotas.release(hold);
+            }
         }
         CompletableFuture<MicroVmRecord> pending = new CompletableFuture<>();
         CompletableFuture<MicroVmRecord> done = new CompletableFuture<>();
         Thread.ofVirtual().name("run-" + requestId).start(() -> {
             try {
-                done.complete(lifecycle.run(launch, requestId, pending::complete));
+                done.complete(ScopedValue.where(TenantQuotas.HOLD, hold).call(() -> lifecycle.run(launch, requestId, pending::complete)));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
                 pending.completeExceptionally(e);
+            } finally {
+                quotas.release(hold);
             }
         });
         try {
@@ -137,6 +152,10 @@ public final class MicroVmService implements AutoCloseable {
     }
 
     public MicroVmRecord suspend(String tenantId, String id, String requestId) {
+        MicroVmRecord r = get(tenantId, id);
+        if ("RUNNING".equals(r.state())) {
+            quotas.checkSuspend(tenantId, id);
+        }
         return lifecycle.suspend(tenantId, id, requestId);
     }
 
@@ -146,6 +165,16 @@ public final class MicroVmService implements AutoCloseable {
 
     /** {@code count} forks of {@code id}: same image version, labels (plus {@value #FORK_OF_LABEL}), env and idle policy; a fresh lifetime. */
     public List<MicroVmRecord> fork(String tenantId, String id, int count, String requestId) {
+        Resources each = resources(get(tenantId, id)); // another tenant's id is a 404 before any quota is looked at
+        String hold = quotas.reserve(tenantId, count, each.vcpus(), each.memoryMiB());
+        try {
+            return ScopedValue.where(TenantQuotas.HOLD, hold).call(() -> forkHeld(tenantId, id, count, requestId));
+        } finally {
+            quotas.release(hold);
+        }
+    }
+
+    private List<MicroVmRecord> forkHeld(String tenantId, String id, int count, String requestId) {
         return lifecycle.fork(tenantId, id, count, source -> {
             Map<String, String> labels = new LinkedHashMap<>(source.labels());
             labels.put(FORK_OF_LABEL, source.id());
@@ -194,6 +223,11 @@ public final class MicroVmService implements AutoCloseable {
     /** After a restart: every non-terminal record resolved to a true state (see {@link Lifecycle#reconcile}). */
     public void reconcile() {
         lifecycle.reconcile();
+    }
+
+    /** The tenant's microVMs that are not TERMINATED or FAILED. */
+    public List<MicroVmRecord> open(String tenantId) {
+        return records.listNonTerminal().stream().filter(r -> r.tenantId().equals(tenantId)).toList();
     }
 
     /** The tenant's microVMs that are not terminal and run this image (any version when {@code version} is null). */

@@ -52,7 +52,10 @@ public final class MicroVmRecords {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** Inserts a new microVM; throws {@link StoreException} when the id exists. */
+    /**
+     * Inserts a new microVM; throws {@link StoreException} when the id exists. When the inserting
+     * thread has a quota hold bound ({@link TenantQuotas#HOLD}), the row takes one unit of it.
+     */
     public void insert(MicroVmRecord r) {
         db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO microvms(" + COLUMNS
@@ -81,6 +84,7 @@ public final class MicroVmRecords {
                 ps.setString(21, r.runHookPayload());
                 ps.executeUpdate();
             }
+            TenantQuotas.consumeHold(c, r.id());
             return null;
         });
     }
@@ -238,6 +242,9 @@ public final class MicroVmRecords {
             }
             if (expectedFrom != null && !expectedFrom.equals(from)) {
                 return false;
+            }
+            if ("SUSPENDED".equals(from) && "RESUMING".equals(to)) {
+                TenantQuotas.admitResume(c, tenant, id); // it holds a VMM again: checked where the move is written
             }
             Instant now = clock.instant();
             try (PreparedStatement ps = c.prepareStatement("""

@@ -106,7 +106,11 @@ public final class SqliteImageStore implements ImageStore {
         }
     }
 
+    /** Inserts a version; a PENDING or BUILDING one must fit the tenant's builds quota ({@link QuotaExceededException}). */
     private void insertVersion(Connection c, ImageVersion v) throws SQLException {
+        if (v.state() == VersionState.PENDING || v.state() == VersionState.BUILDING) {
+            TenantQuotas.admitBuild(c, tenantId);
+        }
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO image_versions(tenant_id, image, version, state, state_reason, active, settings, source,
                     created_at, updated_at, entrypoint, phases, template_dir, build_log)
@@ -218,6 +222,7 @@ public final class SqliteImageStore implements ImageStore {
         return image(name).map(ImageInfo::isPublic).orElse(false);
     }
 
+    @Override
     public boolean setPublic(String name, boolean isPublic) {
         return db.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE images SET public = ? WHERE tenant_id = ? AND name = ?")) {

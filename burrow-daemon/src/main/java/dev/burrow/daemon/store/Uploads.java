@@ -21,9 +21,13 @@ public final class Uploads {
         this.db = Objects.requireNonNull(db);
     }
 
-    /** Records a finished upload (its file is complete and synced); an id is {@code "up" + ULID}, see {@link Ids}. */
+    /**
+     * Records a finished upload (its file is complete and synced); an id is {@code "up" + ULID}, see
+     * {@link Ids}. Throws {@link QuotaExceededException} when it would take the tenant past its uploads quota.
+     */
     public void record(Upload u) {
         db.write(c -> {
+            TenantQuotas.admitUpload(c, u.tenantId(), u.bytes());
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO uploads(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, u.id());
                 ps.setString(2, u.tenantId());
@@ -68,6 +72,22 @@ public final class Uploads {
                     return rs.next() ? Optional.of(Path.of(rs.getString(1))) : Optional.empty();
                 }
             }
+        });
+    }
+
+    /** Deletes every upload row of a tenant (it is being deleted); returns their files' paths for the caller to delete. */
+    public List<Path> deleteAll(String tenantId) {
+        return db.write(c -> {
+            List<Path> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM uploads WHERE tenant_id = ? RETURNING path")) {
+                ps.setString(1, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(Path.of(rs.getString(1)));
+                    }
+                }
+            }
+            return out;
         });
     }
 
