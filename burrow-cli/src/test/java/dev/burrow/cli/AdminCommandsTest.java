@@ -104,9 +104,9 @@ class AdminCommandsTest {
         var r = cli.run("admin", "tenant", "rm", "acme");
         assertThat(r.code()).isEqualTo(125);
         assertThat(r.err()).contains("still has 2 microVMs").contains("--force");
-        r = cli.run("admin", "tenant", "rm", "acme", "--force");
+        r = cli.run("admin", "tenant", "rm", "acme", "--force", "--json");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).isEqualTo("acme\n");
+        assertThat(r.out().replaceAll("\\s", "")).isEqualTo("[\"acme\"]");
         assertThat(fake.requests("DELETE", "/v1/admin/tenants/acme").getLast().query()).isEqualTo("force=true");
         assertThat(fake.admin.tenants).doesNotContainKey("acme");
     }
@@ -144,6 +144,13 @@ class AdminCommandsTest {
         r = cli.run("ps");
         assertThat(r.code()).isEqualTo(125);
         assertThat(r.err()).contains("invalid API key");
+    }
+
+    @Test
+    void aQuotaExceededProblemShowsItsQuotaLimitAndCurrentAndExits125() {
+        var r = cli.run("run", "over-quota");
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).isEqualTo("burrow: the tenant's vcpus quota is exhausted (quota vcpus: limit 8, current 8, requested 1)\n");
     }
 
     @Test

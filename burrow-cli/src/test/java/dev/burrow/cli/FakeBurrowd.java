@@ -247,6 +247,15 @@ final class FakeBurrowd implements AutoCloseable {
             json(ex, 200, page);
         } else if (method.equals("POST") && path.equals("/v1/microvms")) {
             JsonNode req = M.readTree(body);
+            if (req.path("image").asText().equals("over-quota")) {
+                ObjectNode pr = problemNode(429, "quota-exceeded", "the tenant's vcpus quota is exhausted");
+                pr.put("quota", "vcpus").put("limit", 8).put("current", 8).put("requested", 1);
+                byte[] b = M.writeValueAsBytes(pr);
+                ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+                ex.sendResponseHeaders(429, b.length);
+                ex.getResponseBody().write(b);
+                return;
+            }
             if (!req.path("image").asText().equals("demo")) {
                 problem(ex, 404, "not-found", "image " + req.path("image").asText() + " not found");
                 return;

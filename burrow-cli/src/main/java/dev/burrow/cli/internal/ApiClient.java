@@ -210,10 +210,33 @@ public final class ApiClient {
             String trimmed = body == null ? "" : body.strip();
             detail = "HTTP " + status + (trimmed.isEmpty() ? "" : ": " + (trimmed.length() > 500 ? trimmed.substring(0, 500) : trimmed));
         }
+        if (status == 429 && "quota-exceeded".equals(type)) {
+            detail += quotaNote(body);
+        }
         if (status == 401 && apiKey == null) {
             detail += " (no API key: run ./burrow up, or set BURROW_API_KEY)";
         }
         return new BurrowException(detail, status, type, null);
+    }
+
+    /** {@code (quota vcpus: limit 8, current 6, requested 4)} from a quota-exceeded problem's members; empty without them. */
+    static String quotaNote(String body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            String quota = Json.text(node, "quota");
+            if (quota.isEmpty()) return "";
+            StringBuilder sb = new StringBuilder(" (quota ").append(quota);
+            String sep = ": ";
+            for (String member : new String[] {"limit", "current", "requested"}) {
+                String v = Json.text(node, member);
+                if (v.isEmpty()) continue;
+                sb.append(sep).append(member).append(' ').append(v);
+                sep = ", ";
+            }
+            return sb.append(')').toString();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static JsonNode json(HttpResponse<String> resp) {

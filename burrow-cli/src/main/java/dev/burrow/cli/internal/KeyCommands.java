@@ -81,12 +81,16 @@ public final class KeyCommands extends BaseCommand {
         @Parameters(index = "0", arity = "1..*", paramLabel = "ID")
         List<String> ids;
 
+        @Option(names = "--json", description = "Print the revoked ids as a JSON array.")
+        boolean json;
+
         @Override
         protected Integer run() {
             for (String id : ids) {
                 adminApi().delete(PATH + "/" + ApiClient.seg(id));
-                out().println(id);
+                if (!json) out().println(id);
             }
+            if (json) out().println(Json.pretty(Json.MAPPER.valueToTree(ids)));
             return 0;
         }
     }

@@ -134,8 +134,12 @@ public final class TenantCommands extends BaseCommand {
         @Option(names = {"-f", "--force"}, description = "Terminate its microVMs and delete its images first.")
         boolean force;
 
+        @Option(names = "--json", description = "Print the deleted names as a JSON array.")
+        boolean json;
+
         @Override
         protected Integer run() {
+            List<String> deleted = new ArrayList<>();
             for (String name : names) {
                 try {
                     adminApi().delete(path(name) + (force ? "?force=true" : ""));
@@ -144,8 +148,10 @@ public final class TenantCommands extends BaseCommand {
                     throw new BurrowException(e.getMessage() + " (--force terminates and deletes what it still has)",
                             e.status(), e.type(), e);
                 }
-                out().println(name);
+                if (!json) out().println(name);
+                deleted.add(name);
             }
+            if (json) out().println(Json.pretty(Json.MAPPER.valueToTree(deleted)));
             return 0;
         }
     }
