@@ -91,6 +91,12 @@ class AdminCliTest {
         Result forbidden = cli(Map.of("BURROW_ADMIN_KEY", key), "admin", "tenant", "ls");
         assertThat(forbidden.code()).isEqualTo(125);
         assertThat(forbidden.err()).contains("burrow admin needs the admin key");
+        forbidden = cli(Map.of("BURROW_ADMIN_KEY", key), "image", "publish", "no-such-image");
+        assertThat(forbidden.code()).isEqualTo(125);
+        assertThat(forbidden.err()).contains("burrow admin needs the admin key");
+        Result missing = cli("image", "publish", "no-such-image");
+        assertThat(missing.code()).isEqualTo(125);
+        assertThat(missing.err()).contains("no-such-image").doesNotContain("needs the admin key");
     }
 
     @Test
