@@ -136,7 +136,8 @@ class UpDownTest {
         cli.env.put("BURROW_DATA_DIR", tmp.resolve("not-the-daemons").toString());   // no admin.key there
         r = cli.run("up");
         assertThat(r.code()).as(r.err()).isZero();   // burrowd is up; only the handover could not happen
-        assertThat(r.err()).contains("warning").contains("is not accepted (HTTP 401)").contains("BURROW_ADMIN_KEY");
+        assertThat(r.err()).contains("warning").contains("is not accepted (HTTP 401)")
+                .contains("no key of tenant dev can be made without the admin key (cannot read ").contains("BURROW_ADMIN_KEY");
         assertThat(configKey()).isEqualTo("bk_not_a_key_of_this_daemon");
         assertThat(minted()).hasSize(2);
         cli.env.put("BURROW_DATA_DIR", data.toString());

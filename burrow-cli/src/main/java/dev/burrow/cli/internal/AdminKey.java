@@ -25,28 +25,34 @@ final class AdminKey {
         return dataDir.resolve(FILE_NAME);
     }
 
-    /** The key from the environment or the file; empty when neither gives one. */
+    /** The key from the environment or the file; empty when neither gives one ({@link #unreadable} says why). */
     static Optional<String> find(CliEnv env, Path dataDir) {
+        String fromEnv = env.getenv(ENV);
+        if (fromEnv != null) return Optional.of(fromEnv.strip());
         try {
-            return Optional.of(require(env, dataDir));
-        } catch (BurrowException e) {
+            Path file = file(dataDir);
+            if (Files.size(file) > MAX_FILE_BYTES) return Optional.empty();
+            String key = Files.readString(file).strip();
+            return key.isEmpty() ? Optional.empty() : Optional.of(key);
+        } catch (IOException e) {
             return Optional.empty();
         }
     }
 
     /** The key from the environment or the file; a {@link BurrowException} (exit 125) saying how to give one. */
     static String require(CliEnv env, Path dataDir) {
-        String fromEnv = env.getenv(ENV);
-        if (fromEnv != null) return fromEnv.strip();
+        return find(env, dataDir).orElseThrow(() -> new BurrowException("admin verbs need root or " + ENV + ": " + unreadable(dataDir)));
+    }
+
+    /** Why {@code <dataDir>/admin.key} gives no key: {@code cannot read FILE: REASON}. */
+    static String unreadable(Path dataDir) {
         Path file = file(dataDir);
         String why;
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
                 why = "it is larger than " + MAX_FILE_BYTES + " bytes";
             } else {
-                String key = Files.readString(file).strip();
-                if (!key.isEmpty()) return key;
-                why = "it is empty";
+                why = Files.readString(file).isBlank() ? "it is empty" : "it was unreadable a moment ago";
             }
         } catch (NoSuchFileException e) {
             why = "there is no such file (has burrowd started with this data directory?)";
@@ -55,7 +61,7 @@ final class AdminKey {
         } catch (IOException e) {
             why = e.getMessage();
         }
-        throw new BurrowException("admin verbs need root or " + ENV + ": cannot read " + file + ": " + why);
+        return "cannot read " + file + ": " + why;
     }
 
     /** An API error of an admin call, told in terms of the admin key; other errors as they are. */

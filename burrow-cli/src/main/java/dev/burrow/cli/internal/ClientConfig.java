@@ -19,7 +19,8 @@ import java.util.List;
  * The client config file, {@code $XDG_CONFIG_HOME/burrow/config.json} (else
  * {@code ~/.config/burrow/config.json}), mode 0600: {@code {"url", "apiKey", "dataDir"}}.
  * Under sudo it is the invoking user's file, owned by them. {@code BURROW_URL} and
- * {@code BURROW_API_KEY} override what the file says.
+ * {@code BURROW_API_KEY} override what the file says. {@code burrow up} puts a key of tenant
+ * {@code dev} here ({@link DevKeyHandover}); the admin key never goes into this file.
  */
 public record ClientConfig(String url, String apiKey, String dataDir, Path file) {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";

@@ -54,8 +54,8 @@ final class DevKeyHandover {
         }
         Optional<String> admin = adminKey();
         if (admin.isEmpty()) {
-            return Outcome.warn(why + " and the admin key is out of reach: " + adminKeyProblem()
-                    + "; run ./burrow up as root once, or set BURROW_API_KEY");
+            return Outcome.warn(why + ", and no key of tenant " + DEV_TENANT + " can be made without the admin key ("
+                    + AdminKey.unreadable(dataDir) + "): run sudo ./burrow up, or set " + AdminKey.ENV + " or BURROW_API_KEY");
         }
         try {
             return new Outcome(Optional.of(mint(new ApiClient(url, admin.get()))), true, null);
@@ -99,15 +99,6 @@ final class DevKeyHandover {
             Optional<String> key = AdminKey.find(env, dataDir);
             if (key.isPresent() || Files.exists(AdminKey.file(dataDir)) || System.nanoTime() > deadline) return key;
             ImageCommands.sleep(ADMIN_KEY_POLL_MILLIS);
-        }
-    }
-
-    private String adminKeyProblem() {
-        try {
-            AdminKey.require(env, dataDir);
-            return "unknown";
-        } catch (BurrowException e) {
-            return e.getMessage();
         }
     }
 }
