@@ -50,22 +50,25 @@ class EgressCommandTest {
     void egressListsEveryDecisionAcrossPagesAsATableOrJson() throws Exception {
         fake.addMicroVm("vm01net1");
         List<ObjectNode> decisions = new ArrayList<>();
-        decisions.add(decision(0, "pypi.org", "allow", "allowlist pypi.org"));
-        decisions.add(decision(1, "pypi.org", "allow", "allowlist pypi.org"));
-        decisions.add(decision(2, "evil.example", "deny", "not on the allowlist"));
+        decisions.add(decision(0, "pypi.org", "allowed", "on the allowlist"));
+        decisions.add(decision(1, "pypi.org", "allowed", "on the allowlist"));
+        decisions.add(decision(2, "evil.example", "denied", "not on the allowlist"));
+        decisions.add(decision(3, null, "denied", "no server name in the ClientHello"));
         fake.egress.put("vm01net1", decisions);
 
         var r = cli.run("egress", "vm01net");
         assertThat(r.code()).as(r.err()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.getFirst()).matches("TIME +PROTOCOL +NAME +PORT +DECISION +REASON");
-        assertThat(lines).hasSize(4);
-        assertThat(lines.get(3)).matches("2026-12-01T10:00:02Z +dns +evil\\.example +53 +deny +not on the allowlist");
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(3)).matches("2026-12-01T10:00:02Z +dns +evil\\.example +53 +denied +not on the allowlist");
+        assertThat(lines.get(4)).matches("2026-12-01T10:00:03Z +tls +- +443 +denied +no server name in the ClientHello");
         assertThat(fake.requests("GET", "/v1/microvms/vm01net1/egress")).hasSize(2);   // two pages
 
         JsonNode json = M.readTree(cli.run("egress", "vm01net1", "--json").out());
-        assertThat(json).hasSize(3);
-        assertThat(json.get(2).path("decision").asText()).isEqualTo("deny");
+        assertThat(json).hasSize(4);
+        assertThat(json.get(3).path("name").isNull()).isTrue();
+        assertThat(json.get(2).path("decision").asText()).isEqualTo("denied");
     }
 
     @Test

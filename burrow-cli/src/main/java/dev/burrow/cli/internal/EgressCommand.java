@@ -9,6 +9,9 @@ import picocli.CommandLine.Parameters;
 /** {@code burrow egress ID [--json]}: the egress decisions burrowd recorded for a microVM (SPEC §6). */
 @Command(name = "egress", description = "List a microVM's egress decisions (names asked for, allowed or denied, and why).")
 public final class EgressCommand extends BaseCommand {
+    /** The NAME cell of a decision where the guest sent no usable name. */
+    static final String NO_NAME = "-";
+
     @Parameters(index = "0", paramLabel = "ID", description = "An id or any unique prefix.")
     String id;
 
@@ -25,7 +28,8 @@ public final class EgressCommand extends BaseCommand {
         }
         Table t = new Table("TIME", "PROTOCOL", "NAME", "PORT", "DECISION", "REASON");
         for (JsonNode d : items) {
-            t.row(Json.text(d, "time"), Json.text(d, "protocol"), Json.text(d, "name"), Json.text(d, "port"),
+            String name = Json.text(d, "name");
+            t.row(Json.text(d, "time"), Json.text(d, "protocol"), name.isEmpty() ? NO_NAME : name, Json.text(d, "port"),
                     Json.text(d, "decision"), Json.text(d, "reason"));
         }
         t.print(out());
