@@ -81,10 +81,19 @@ class EgressCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(fake.requests("POST", "/v1/microvms").getLast().json().path("network").path("allow").get(0).asText()).isEqualTo("*.b.org");
 
+        r = cli.run("run", "demo", "--egress", "allowlist:a_b.com,*");
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).isEqualTo("burrow: 2 errors in the request:\n"
+                + "  network.allow[0]: 'a_b.com' is not a host name\n"
+                + "  network.allow[1]: '*' alone allows everything: use egress internet\n");
+        // names are burrowd's call: the CLI sent what the user typed, which the contract's pattern refuses too
+        assertThat(fake.contractViolations).hasSize(2).allMatch(v -> v.contains("network.allow["));
+        fake.contractViolations.clear();
+
         r = cli.run("run", "demo", "--egress", "allowlist:a.com,,b.org");
         assertThat(r.code()).isEqualTo(125);
         assertThat(r.err()).contains("--egress: an empty name");
-        assertThat(fake.requests("POST", "/v1/microvms")).hasSize(2);   // a syntax error never reaches burrowd
+        assertThat(fake.requests("POST", "/v1/microvms")).hasSize(3);   // a syntax error never reaches burrowd
     }
 
     @Test

@@ -247,6 +247,17 @@ final class FakeBurrowd implements AutoCloseable {
             json(ex, 200, page);
         } else if (method.equals("POST") && path.equals("/v1/microvms")) {
             JsonNode req = M.readTree(body);
+            if (req.path("network").path("allow").size() > 1 && req.path("network").path("allow").get(0).asText().contains("_")) {
+                ObjectNode pr = problemNode(400, "invalid-request", "network.allow[0]: 'a_b.com' is not a host name (and 1 more field error(s), see errors)");
+                ArrayNode errors = pr.putArray("errors");
+                errors.addObject().put("field", "network.allow[0]").put("detail", "network.allow[0]: 'a_b.com' is not a host name");
+                errors.addObject().put("field", "network.allow[1]").put("detail", "network.allow[1]: '*' alone allows everything: use egress internet");
+                byte[] b = M.writeValueAsBytes(pr);
+                ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+                ex.sendResponseHeaders(400, b.length);
+                ex.getResponseBody().write(b);
+                return;
+            }
             if (req.path("image").asText().equals("over-quota")) {
                 ObjectNode pr = problemNode(429, "quota-exceeded", "the tenant's vcpus quota is exhausted");
                 pr.put("quota", "vcpus").put("limit", 8).put("current", 8).put("requested", 1);
