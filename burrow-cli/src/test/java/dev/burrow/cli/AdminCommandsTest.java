@@ -144,6 +144,22 @@ class AdminCommandsTest {
         r = cli.run("ps");
         assertThat(r.code()).isEqualTo(125);
         assertThat(r.err()).contains("invalid API key");
+
+        r = cli.run("admin", "key", "revoke", "key-admin", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().replaceAll("\\s", "")).isEqualTo("[\"key-admin\"]");
+        r = cli.run("admin", "key", "revoke", "key-admin");   // revoked with the call before: the admin key is gone
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).contains("the admin key was not accepted");
+    }
+
+    @Test
+    void aGroupWithoutASubcommandIsAUsageError() {
+        for (String[] args : new String[][] {{"admin"}, {"admin", "tenant"}, {"admin", "key"}}) {
+            var r = cli.run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(125);
+            assertThat(r.err()).contains("missing subcommand");
+        }
     }
 
     @Test
