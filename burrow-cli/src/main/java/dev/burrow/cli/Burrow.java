@@ -1,11 +1,13 @@
 package dev.burrow.cli;
 
+import dev.burrow.cli.internal.AdminCommands;
 import dev.burrow.cli.internal.BaseCommand;
 import dev.burrow.cli.internal.BurrowException;
 import dev.burrow.cli.internal.CliEnv;
 import dev.burrow.cli.internal.ConfigCommand;
 import dev.burrow.cli.internal.CpCommand;
 import dev.burrow.cli.internal.DaemonCommands;
+import dev.burrow.cli.internal.EgressCommand;
 import dev.burrow.cli.internal.ExecCommand;
 import dev.burrow.cli.internal.ImageCommands;
 import dev.burrow.cli.internal.LogsCommand;
@@ -48,6 +50,8 @@ import picocli.CommandLine.Spec;
                 LogsCommand.class,
                 TokenCommand.class,
                 CpCommand.class,
+                EgressCommand.class,
+                AdminCommands.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

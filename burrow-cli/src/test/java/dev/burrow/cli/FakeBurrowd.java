@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,7 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * microVMs (paged two at a time), exec with NDJSON output and streamed stdin, problem+json errors.
  */
 final class FakeBurrowd implements AutoCloseable {
+    /** The client config's key: tenant {@code dev}, not an admin. */
     static final String KEY = "bk_test_0123456789abcdef";
+    /** The admin key ({@code <dataDir>/admin.key} or {@code BURROW_ADMIN_KEY}). */
+    static final String ADMIN_KEY = "bk_admin_fedcba9876543210";
     private static final ObjectMapper M = new ObjectMapper();
 
     record Request(String method, String path, String query, byte[] body) {
@@ -49,6 +53,10 @@ final class FakeBurrowd implements AutoCloseable {
     final Map<String, List<ObjectNode>> images = new ConcurrentHashMap<>();
     final Map<String, ObjectNode> microvms = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     final Map<String, CompletableFuture<byte[]>> stdins = new ConcurrentHashMap<>();
+    final FakeAdmin admin = new FakeAdmin();
+    /** Per microVM: the egress decisions {@code GET /v1/microvms/{id}/egress} pages through, two at a time. */
+    final Map<String, List<ObjectNode>> egress = new ConcurrentHashMap<>();
+    final Set<String> publicImages = ConcurrentHashMap.newKeySet();
     volatile String failBuildsWith;
     private final AtomicInteger seq = new AtomicInteger();
     private final HttpServer server;
@@ -124,8 +132,16 @@ final class FakeBurrowd implements AutoCloseable {
                 json(ex, 200, M.createObjectNode().put("status", "ok"));
                 return;
             }
-            if (!("Bearer " + KEY).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            FakeAdmin.Key who = admin.principal(ex.getRequestHeaders().getFirst("Authorization"));
+            if (who == null) {
                 problem(ex, 401, "unauthorized", "missing or invalid API key");
+                return;
+            }
+            if (admin.handle(ex, who, method, path, query, body)) {
+                return;
+            }
+            if (p3(path) && method.equals("PATCH")) {
+                publish(ex, who, path.substring("/v1/images/".length()), body);
                 return;
             }
             route(ex, method, path, query, body);
@@ -231,6 +247,26 @@ final class FakeBurrowd implements AutoCloseable {
             json(ex, 200, page);
         } else if (method.equals("POST") && path.equals("/v1/microvms")) {
             JsonNode req = M.readTree(body);
+            if (req.path("network").path("allow").size() > 1 && req.path("network").path("allow").get(0).asText().contains("_")) {
+                ObjectNode pr = problemNode(400, "invalid-request", "network.allow[0]: 'a_b.com' is not a host name (and 1 more field error(s), see errors)");
+                ArrayNode errors = pr.putArray("errors");
+                errors.addObject().put("field", "network.allow[0]").put("detail", "network.allow[0]: 'a_b.com' is not a host name");
+                errors.addObject().put("field", "network.allow[1]").put("detail", "network.allow[1]: '*' alone allows everything: use egress internet");
+                byte[] b = M.writeValueAsBytes(pr);
+                ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+                ex.sendResponseHeaders(400, b.length);
+                ex.getResponseBody().write(b);
+                return;
+            }
+            if (req.path("image").asText().equals("over-quota")) {
+                ObjectNode pr = problemNode(429, "quota-exceeded", "the tenant's vcpus quota is exhausted");
+                pr.put("quota", "vcpus").put("limit", 8).put("current", 8).put("requested", 1);
+                byte[] b = M.writeValueAsBytes(pr);
+                ex.getResponseHeaders().set("Content-Type", "application/problem+json");
+                ex.sendResponseHeaders(429, b.length);
+                ex.getResponseBody().write(b);
+                return;
+            }
             if (!req.path("image").asText().equals("demo")) {
                 problem(ex, 404, "not-found", "image " + req.path("image").asText() + " not found");
                 return;
@@ -273,6 +309,8 @@ final class FakeBurrowd implements AutoCloseable {
                 items.add(fork);
             }
             json(ex, 201, result);
+        } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("egress") && method.equals("GET")) {
+            egressPage(ex, p[2], query);
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("logs") && method.equals("GET")) {
             logs(ex, p[2], query == null ? "" : query);
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("tokens") && method.equals("POST")) {
@@ -292,11 +330,40 @@ final class FakeBurrowd implements AutoCloseable {
         }
     }
 
+    private static boolean p3(String path) {
+        return path.startsWith("/v1/images/") && path.indexOf('/', "/v1/images/".length()) < 0;
+    }
+
+    private void publish(HttpExchange ex, FakeAdmin.Key who, String name, byte[] body) throws IOException {
+        if (!who.admin()) {
+            problem(ex, 403, "forbidden", "this call needs an admin key");
+        } else if (!images.containsKey(name)) {
+            problem(ex, 404, "not-found", "image " + name + " not found");
+        } else {
+            if (M.readTree(body).path("public").asBoolean()) publicImages.add(name); else publicImages.remove(name);
+            json(ex, 200, image(name));
+        }
+    }
+
+    private void egressPage(HttpExchange ex, String id, String query) throws IOException {
+        if (!microvms.containsKey(id)) {
+            problem(ex, 404, "not-found", "no microVM " + id);
+            return;
+        }
+        List<ObjectNode> all = egress.getOrDefault(id, List.of());
+        int from = query != null && query.contains("cursor=") ? Integer.parseInt(query.replaceAll(".*cursor=(\\d+).*", "$1")) : 0;
+        ObjectNode page = M.createObjectNode();
+        ArrayNode items = page.putArray("items");
+        for (int i = from; i < Math.min(all.size(), from + 2); i++) items.add(all.get(i));
+        if (from + 2 < all.size()) page.put("nextCursor", String.valueOf(from + 2)); else page.putNull("nextCursor");
+        json(ex, 200, page);
+    }
+
     private ObjectNode image(String name) {
         List<ObjectNode> versions = images.get(name);
         ObjectNode img = M.createObjectNode();
         img.put("name", name);
-        img.put("public", false);
+        img.put("public", publicImages.contains(name));
         img.put("createdAt", "2026-11-29T10:00:00Z");
         img.put("latestVersion", versions.size());
         ArrayNode vs = img.putArray("versions");
@@ -451,14 +518,14 @@ final class FakeBurrowd implements AutoCloseable {
         return pr;
     }
 
-    private static void problem(HttpExchange ex, int status, String type, String detail) throws IOException {
+    static void problem(HttpExchange ex, int status, String type, String detail) throws IOException {
         byte[] b = M.writeValueAsBytes(problemNode(status, type, detail));
         ex.getResponseHeaders().set("Content-Type", "application/problem+json");
         ex.sendResponseHeaders(status, b.length);
         ex.getResponseBody().write(b);
     }
 
-    private static void json(HttpExchange ex, int status, JsonNode node) throws IOException {
+    static void json(HttpExchange ex, int status, JsonNode node) throws IOException {
         byte[] b = M.writeValueAsBytes(node);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, b.length);

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code up} starts a daemon process in the background (here the test class path's stand-in
- * {@code dev.burrow.daemon.Burrowd}), waits for /readyz and writes the client config from the
- * daemon's admin.key; a second {@code up} reports it; {@code down} stops it.
+ * {@code dev.burrow.daemon.Burrowd}), waits for /readyz and gives the client config a key of
+ * tenant dev made with the daemon's admin.key (never the admin key itself); a second {@code up}
+ * reports it and keeps that key; {@code down} stops it.
  */
 class UpDownTest {
     @TempDir
@@ -58,7 +60,9 @@ class UpDownTest {
         Path config = tmp.resolve("config/burrow/config.json");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
         JsonNode c = new ObjectMapper().readTree(config.toFile());
-        assertThat(c.path("apiKey").asText()).isEqualTo(Files.readString(data.resolve("admin.key")).trim());
+        String adminKey = Files.readString(data.resolve("admin.key")).trim();
+        assertThat(c.path("apiKey").asText()).isNotEqualTo(adminKey).startsWith("bk_dev_");
+        assertThat(minted()).containsExactly("dev " + c.path("apiKey").asText());
         assertThat(c.path("dataDir").asText()).isEqualTo(data.toString());
         assertThat(c.path("url").asText()).isEqualTo(cli.env.get("BURROW_URL"));
         assertThat(Files.readString(data.resolve("env-seen"))).contains("BURROW_DEV=1").contains(tmp.resolve("cache").toString());
@@ -71,7 +75,9 @@ class UpDownTest {
 
         r = cli.run("up");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("already running");
+        assertThat(r.out()).contains("already running").contains("burrowd 0.1.0-fake");
+        assertThat(minted()).hasSize(1);   // the config's dev key still works: no new one
+        assertThat(new ObjectMapper().readTree(config.toFile()).path("apiKey").asText()).isEqualTo(c.path("apiKey").asText());
 
         long pid = Long.parseLong(Files.readString(data.resolve("burrowd.pid")).trim());
         r = cli.run("down");
@@ -82,6 +88,59 @@ class UpDownTest {
         r = cli.run("down");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("not running");
+    }
+
+    private List<String> minted() throws Exception {
+        Path file = data.resolve("keys-minted");
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    private void writeConfigKey(String key) throws Exception {
+        Path config = tmp.resolve("config/burrow/config.json");
+        Files.writeString(config, "{\"url\":\"" + cli.env.get("BURROW_URL") + "\",\"apiKey\":\"" + key
+                + "\",\"dataDir\":\"" + data + "\"}\n");
+    }
+
+    private String configKey() throws Exception {
+        var r = cli.run("config", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out()).path("apiKey").asText();
+    }
+
+    @Test
+    void aConfigHoldingTheAdminKeyFromBeforeTenantsGetsADevKeyInstead() throws Exception {
+        assertThat(cli.run("up").code()).isZero();
+        String adminKey = Files.readString(data.resolve("admin.key")).trim();
+        writeConfigKey(adminKey);
+
+        var r = cli.run("up");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("new key of tenant dev");
+        String key = configKey();
+        assertThat(key).isNotEqualTo(adminKey).startsWith("bk_dev_");
+        assertThat(minted()).hasSize(2).last().isEqualTo("dev " + key);
+        assertThat(Files.readString(tmp.resolve("config/burrow/config.json"))).doesNotContain(adminKey);
+        assertThat(cli.run("run", "demo").code()).isZero();   // the dev key works for the data plane
+    }
+
+    @Test
+    void aRevokedOrForeignKeyIsReplacedButAnUnreadableAdminKeyOnlyWarns() throws Exception {
+        assertThat(cli.run("up").code()).isZero();
+        writeConfigKey("bk_not_a_key_of_this_daemon");
+        var r = cli.run("up");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(configKey()).startsWith("bk_dev_");
+        assertThat(minted()).hasSize(2);
+
+        writeConfigKey("bk_not_a_key_of_this_daemon");
+        cli.env.put("BURROW_DATA_DIR", tmp.resolve("not-the-daemons").toString());   // no admin.key there
+        r = cli.run("up");
+        assertThat(r.code()).as(r.err()).isZero();   // burrowd is up; only the handover could not happen
+        assertThat(r.err()).contains("warning").contains("is not accepted (HTTP 401)")
+                .contains("no key of tenant dev can be made without the admin key (cannot read ").contains("BURROW_ADMIN_KEY");
+        assertThat(configKey()).isEqualTo("bk_not_a_key_of_this_daemon");
+        assertThat(minted()).hasSize(2);
+        cli.env.put("BURROW_DATA_DIR", data.toString());
     }
 
     @Test

@@ -7,14 +7,21 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * A stand-in burrowd for the CLI's {@code up}/{@code down} tests (test class path only; the
  * CLI module does not depend on the real daemon): started the way {@code burrow up} starts the
  * real one, it writes {@code admin.key} and {@code burrowd.pid} into {@code BURROW_DATA_DIR},
- * listens on {@code BURROW_LISTEN}, is ready a moment after start, and leaves on SIGTERM.
+ * listens on {@code BURROW_LISTEN}, is ready a moment after start, and leaves on SIGTERM. Its
+ * admin routes are just what the key handover of {@code up} calls: tenants (create, list as the
+ * admin probe) and key creation; every key it mints is appended to {@code keys-minted}.
  */
 public final class Burrowd {
     public static void main(String[] args) throws Exception {
@@ -39,6 +46,10 @@ public final class Burrowd {
                 + "\nBURROW_LOG_FILE=" + System.getenv("BURROW_LOG_FILE")
                 + "\nJVM=" + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments() + "\n");
         long readyAt = System.currentTimeMillis() + 700;
+        Map<String, Boolean> keys = new ConcurrentHashMap<>();   // key → admin
+        keys.put(key, true);
+        Set<String> tenants = ConcurrentHashMap.newKeySet();
+        tenants.add("admin");
 
         HttpServer server = HttpServer.create(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))), 0);
         server.createContext("/healthz", ex -> send(ex, 200, "{\"status\":\"ok\"}"));
@@ -47,17 +58,17 @@ public final class Burrowd {
             send(ex, ready ? 200 : 503, "{\"status\":\"" + (ready ? "ready" : "not-ready") + "\",\"checks\":{}}");
         });
         server.createContext("/v1/version", ex -> {
-            if (!("Bearer " + key).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-                send(ex, 401, "{\"type\":\"https://burrow.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"bad key\"}");
+            if (principal(ex, keys) == null) {
+                send(ex, 401, UNAUTHORIZED);
             } else {
                 send(ex, 200, "{\"server\":\"0.1.0-fake\",\"agentProtocol\":1,\"vmm\":\"qemu 7.2.22\",\"accelerator\":\"TCG\",\"kernel\":\"6.1\"}");
             }
         });
         // just enough microVMs for `down --suspend-all|--terminate-all`: run, list, suspend, delete
-        java.util.Map<String, String> states = new java.util.concurrent.ConcurrentSkipListMap<>();
+        Map<String, String> states = new ConcurrentSkipListMap<>();
         server.createContext("/v1/microvms", ex -> {
-            if (!("Bearer " + key).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-                send(ex, 401, "{\"type\":\"https://burrow.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"bad key\"}");
+            if (principal(ex, keys) == null) {
+                send(ex, 401, UNAUTHORIZED);
                 return;
             }
             ex.getRequestBody().readAllBytes();
@@ -81,6 +92,37 @@ public final class Burrowd {
                 send(ex, 404, "{\"type\":\"https://burrow.dev/problems/not-found\",\"title\":\"not found\",\"status\":404,\"detail\":\"no route\"}");
             }
         });
+        server.createContext("/v1/admin", ex -> {
+            Boolean admin = principal(ex, keys);
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (admin == null) {
+                send(ex, 401, UNAUTHORIZED);
+            } else if (!admin) {
+                send(ex, 403, "{\"type\":\"https://burrow.dev/problems/forbidden\",\"title\":\"Forbidden\",\"status\":403,\"detail\":\"this call needs an admin key\"}");
+            } else if (path.equals("/v1/admin/tenants") && method.equals("GET")) {
+                send(ex, 200, "{\"items\":[],\"nextCursor\":null}");
+            } else if (path.equals("/v1/admin/tenants") && method.equals("POST")) {
+                String name = body.replaceAll(".*\"name\":\"([a-z0-9-]+)\".*", "$1");
+                boolean created = tenants.add(name);
+                send(ex, created ? 201 : 409, created ? tenant(name)
+                        : "{\"type\":\"https://burrow.dev/problems/conflict\",\"title\":\"Conflict\",\"status\":409,\"detail\":\"tenant exists\"}");
+            } else if (path.equals("/v1/admin/keys") && method.equals("POST")) {
+                String tenant = body.replaceAll(".*\"tenant\":\"([a-z0-9-]+)\".*", "$1");
+                if (!tenants.contains(tenant) || body.contains("\"admin\":true")) {
+                    send(ex, 404, "{\"type\":\"https://burrow.dev/problems/not-found\",\"title\":\"Not found\",\"status\":404,\"detail\":\"no tenant\"}");
+                    return;
+                }
+                String minted = "bk_" + tenant + "_" + UUID.randomUUID().toString().replace("-", "");
+                keys.put(minted, false);
+                Files.writeString(data.resolve("keys-minted"), tenant + " " + minted + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                send(ex, 201, "{\"id\":\"key" + keys.size() + "\",\"tenant\":\"" + tenant + "\",\"prefix\":\"" + minted.substring(0, 8)
+                        + "\",\"admin\":false,\"createdAt\":\"2026-12-01T10:00:00Z\",\"key\":\"" + minted + "\"}");
+            } else {
+                send(ex, 404, "{\"type\":\"https://burrow.dev/problems/not-found\",\"title\":\"not found\",\"status\":404,\"detail\":\"no route\"}");
+            }
+        });
         server.start();
         System.out.println("fake burrowd listening on " + listen);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -92,6 +134,19 @@ public final class Burrowd {
             }
         }));
         Thread.currentThread().join();
+    }
+
+    private static final String UNAUTHORIZED =
+            "{\"type\":\"https://burrow.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"bad key\"}";
+
+    /** Whether the request's key is an admin key; null when it is no key of ours. */
+    private static Boolean principal(HttpExchange ex, Map<String, Boolean> keys) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        return auth == null || !auth.startsWith("Bearer ") ? null : keys.get(auth.substring("Bearer ".length()));
+    }
+
+    private static String tenant(String name) {
+        return "{\"id\":\"tn" + name + "\",\"name\":\"" + name + "\",\"createdAt\":\"2026-12-01T10:00:00Z\",\"quotas\":{},\"usage\":{}}";
     }
 
     private static String vm(String id, String state) {

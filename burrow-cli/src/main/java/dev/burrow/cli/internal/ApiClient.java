@@ -21,6 +21,9 @@ import java.util.function.Supplier;
 
 /** burrowd's REST API over the JDK HTTP client: JSON in, JSON out, problem+json errors as {@link BurrowException}. */
 public final class ApiClient {
+    /** How many field errors of one 400 the message lists; the rest are counted. */
+    static final int MAX_FIELD_ERRORS_SHOWN = 20;
+
     private final String baseUrl;
     private final String apiKey;
     private final HttpClient http;
@@ -200,6 +203,8 @@ public final class ApiClient {
             if (node != null && node.isObject()) {
                 detail = Json.text(node, "detail");
                 if (detail.isEmpty()) detail = Json.text(node, "title");
+                String all = fieldErrors(node.get("errors"));
+                if (all != null) detail = all;
                 String t = Json.text(node, "type");
                 if (!t.isEmpty()) type = t.substring(t.lastIndexOf('/') + 1);
             }
@@ -210,10 +215,54 @@ public final class ApiClient {
             String trimmed = body == null ? "" : body.strip();
             detail = "HTTP " + status + (trimmed.isEmpty() ? "" : ": " + (trimmed.length() > 500 ? trimmed.substring(0, 500) : trimmed));
         }
+        if (status == 429 && "quota-exceeded".equals(type)) {
+            detail += quotaNote(body);
+        }
         if (status == 401 && apiKey == null) {
             detail += " (no API key: run ./burrow up, or set BURROW_API_KEY)";
         }
         return new BurrowException(detail, status, type, null);
+    }
+
+    /**
+     * Every field error of a 400 that has more than one ({@code errors: [{field, detail}]}), one
+     * per line, so the user sees them all as burrowd wrote them; null when there is one or none
+     * (the problem's own detail says it).
+     */
+    static String fieldErrors(JsonNode errors) {
+        if (errors == null || !errors.isArray() || errors.size() < 2) return null;
+        List<String> lines = new ArrayList<>();
+        int shown = 0;
+        for (JsonNode e : errors) {
+            if (shown++ == MAX_FIELD_ERRORS_SHOWN) {
+                lines.add("… and " + (errors.size() - MAX_FIELD_ERRORS_SHOWN) + " more");
+                break;
+            }
+            String detail = Json.text(e, "detail");
+            String field = Json.text(e, "field");
+            lines.add(detail.isEmpty() ? field : detail);
+        }
+        return errors.size() + " errors in the request:\n  " + String.join("\n  ", lines);
+    }
+
+    /** {@code (quota vcpus: limit 8, current 6, requested 4)} from a quota-exceeded problem's members; empty without them. */
+    static String quotaNote(String body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            String quota = Json.text(node, "quota");
+            if (quota.isEmpty()) return "";
+            StringBuilder sb = new StringBuilder(" (quota ").append(quota);
+            String sep = ": ";
+            for (String member : new String[] {"limit", "current", "requested"}) {
+                String v = Json.text(node, member);
+                if (v.isEmpty()) continue;
+                sb.append(sep).append(member).append(' ').append(v);
+                sep = ", ";
+            }
+            return sb.append(')').toString();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static JsonNode json(HttpResponse<String> resp) {

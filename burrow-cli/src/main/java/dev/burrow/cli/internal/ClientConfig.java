@@ -19,7 +19,8 @@ import java.util.List;
  * The client config file, {@code $XDG_CONFIG_HOME/burrow/config.json} (else
  * {@code ~/.config/burrow/config.json}), mode 0600: {@code {"url", "apiKey", "dataDir"}}.
  * Under sudo it is the invoking user's file, owned by them. {@code BURROW_URL} and
- * {@code BURROW_API_KEY} override what the file says.
+ * {@code BURROW_API_KEY} override what the file says. {@code burrow up} puts a key of tenant
+ * {@code dev} here ({@link DevKeyHandover}); the admin key never goes into this file.
  */
 public record ClientConfig(String url, String apiKey, String dataDir, Path file) {
     public static final String DEFAULT_URL = "http://127.0.0.1:7070";
@@ -45,6 +46,17 @@ public record ClientConfig(String url, String apiKey, String dataDir, Path file)
 
     /** The file's contents with the environment overrides applied; a missing file is fine. */
     public static ClientConfig load(CliEnv env) {
+        ClientConfig stored = stored(env);
+        String url = stored.url, apiKey = stored.apiKey;
+        if (env.getenv("BURROW_URL") != null) url = env.getenv("BURROW_URL");
+        if (env.getenv("BURROW_API_KEY") != null) apiKey = env.getenv("BURROW_API_KEY");
+        if (url == null) url = DEFAULT_URL;
+        while (url.endsWith("/")) url = url.substring(0, url.length() - 1);
+        return new ClientConfig(url, apiKey, stored.dataDir, stored.file);
+    }
+
+    /** What the file itself says, without the environment overrides (null members when it is missing or says nothing). */
+    public static ClientConfig stored(CliEnv env) {
         Path file = path(env);
         String url = null, apiKey = null, dataDir = null;
         if (Files.isRegularFile(file)) {
@@ -57,10 +69,6 @@ public record ClientConfig(String url, String apiKey, String dataDir, Path file)
                 throw new BurrowException("cannot read " + file + ": " + e.getMessage(), e);
             }
         }
-        if (env.getenv("BURROW_URL") != null) url = env.getenv("BURROW_URL");
-        if (env.getenv("BURROW_API_KEY") != null) apiKey = env.getenv("BURROW_API_KEY");
-        if (url == null) url = DEFAULT_URL;
-        while (url.endsWith("/")) url = url.substring(0, url.length() - 1);
         return new ClientConfig(url, apiKey, dataDir, file);
     }
 

@@ -66,7 +66,6 @@ public final class DaemonCommands {
         }
 
         Path pidFile() { return dataDir.resolve("burrowd.pid"); }
-        Path adminKey() { return dataDir.resolve("admin.key"); }
         Path logFile() { return dataDir.resolve("logs").resolve("burrowd.log"); }
         /** What the JVM itself prints (a crash before logging starts); burrowd's own log is {@link #logFile}, rotated. */
         Path outFile() { return dataDir.resolve("logs").resolve("burrowd.out"); }
@@ -120,18 +119,8 @@ public final class DaemonCommands {
             Setup setup = Setup.resolve(env, config);
             ApiClient probe = new ApiClient(setup.url(), null);
             if (probe.probe("/healthz", Duration.ofSeconds(3)) == 200) {
-                String key = config.apiKey();
-                if (key == null) {
-                    key = readKey(setup, false);
-                    if (key != null) ClientConfig.write(env, setup.url(), key, setup.dataDir().toString());
-                }
-                String desc;
-                try {
-                    desc = VersionCommand.describe(new ApiClient(setup.url(), key).get("/v1/version"));
-                } catch (BurrowException e) {
-                    desc = "burrowd";
-                }
-                out().println(desc + " is already running at " + setup.url() + pidNote(setup));
+                String key = handOver(setup);
+                out().println(describe(setup, key) + " is already running at " + setup.url() + pidNote(setup));
                 return 0;
             }
 
@@ -173,21 +162,10 @@ public final class DaemonCommands {
             }
             err().println(" ready");
 
-            String key = readKey(setup, true);
-            if (key == null) {
-                key = config.apiKey();
-                err().println("burrow: warning: no admin key at " + setup.adminKey()
-                        + (key == null ? "; set BURROW_API_KEY" : "; keeping the key already configured"));
-            }
-            Path file = key == null ? null : ClientConfig.write(env, setup.url(), key, setup.dataDir().toString());
-            String desc;
-            try {
-                desc = VersionCommand.describe(new ApiClient(setup.url(), key).get("/v1/version"));
-            } catch (BurrowException e) {
-                desc = "burrowd";
-            }
+            String key = handOver(setup);
+            String desc = describe(setup, key);
             out().println(desc + " is running at " + setup.url() + " (pid " + process.pid() + ")");
-            if (file != null) out().println("client config: " + file);
+            if (key != null) out().println("client config: " + ClientConfig.path(env));
             out().println();
             out().println("What to try next:");
             out().println("  ./burrow run demo");
@@ -205,18 +183,32 @@ public final class DaemonCommands {
             }
         }
 
-        private String readKey(Setup setup, boolean wait) {
-            // the daemon writes the key on first start, before it answers /readyz; allow a moment anyway
-            for (int i = 0; i < 20; i++) {
-                try {
-                    String key = Files.readString(setup.adminKey()).trim();
-                    if (!key.isEmpty()) return key;
-                } catch (IOException e) {
-                    if (!wait || Files.exists(setup.adminKey())) return null; // absent, or there but not readable for us
-                }
-                ImageCommands.sleep(100);
+        /**
+         * Gives the client config a key of the development tenant (never the admin key) and returns
+         * the key the config holds afterwards, or null; a handover that cannot happen is a warning:
+         * burrowd itself is up.
+         */
+        private String handOver(Setup setup) {
+            ClientConfig stored = ClientConfig.stored(env);
+            DevKeyHandover.Outcome outcome = new DevKeyHandover(env, setup.url(), setup.dataDir()).handOver(stored.apiKey());
+            if (outcome.warning() != null) {
+                err().println("burrow: warning: " + outcome.warning());
+                return stored.apiKey();
             }
-            return null;
+            String key = outcome.key().orElseThrow();
+            boolean same = key.equals(stored.apiKey()) && setup.url().equals(stored.url())
+                    && setup.dataDir().toString().equals(stored.dataDir());
+            if (!same) ClientConfig.write(env, setup.url(), key, setup.dataDir().toString());
+            if (outcome.minted()) err().println("gave the client config a new key of tenant " + DevKeyHandover.DEV_TENANT);
+            return key;
+        }
+
+        private String describe(Setup setup, String key) {
+            try {
+                return VersionCommand.describe(new ApiClient(setup.url(), key).get("/v1/version"));
+            } catch (BurrowException e) {
+                return "burrowd";
+            }
         }
 
         private static String tailIfAny(Path file, int lines) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code burrow image create|ls|inspect|rm|logs|versions}. */
+/** {@code burrow image create|ls|inspect|rm|logs|versions|publish}. */
 @Command(name = "image", description = "Build and manage images.",
         subcommands = {
                 ImageCommands.Create.class,
@@ -24,11 +24,12 @@ import picocli.CommandLine.Parameters;
                 ImageCommands.Rm.class,
                 ImageCommands.Logs.class,
                 ImageCommands.Versions.class,
+                ImageCommands.Publish.class,
         })
 public final class ImageCommands extends BaseCommand {
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing subcommand: create, ls, inspect, rm, logs or versions");
+        throw new ParameterException(spec.commandLine(), "missing subcommand: create, ls, inspect, rm, logs, versions or publish");
     }
 
     /** {@code NAME} or {@code NAME:VERSION}. */
@@ -305,6 +306,27 @@ public final class ImageCommands extends BaseCommand {
                         Table.ago(Json.text(v, "createdAt"), now), reason);
             }
             t.print(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "publish", description = "Make an image public: runnable by every tenant (admin key only). --private takes that back.")
+    public static final class Publish extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--private", description = "Make it private again: only its own tenant runs it.")
+        boolean makePrivate;
+
+        @Option(names = "--json", description = "Print the image as JSON.")
+        boolean json;
+
+        @Override
+        protected Integer run() {
+            ObjectNode body = Json.object();
+            body.put("public", !makePrivate);
+            JsonNode img = adminApi().patch("/v1/images/" + ApiClient.seg(name), body);
+            out().println(json ? Json.pretty(img) : name + " " + (img != null && img.path("public").asBoolean(!makePrivate) ? "public" : "private"));
             return 0;
         }
     }

@@ -1,7 +1,6 @@
 package dev.burrow.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ public final class MicroVmCommands {
         @Option(names = "--max-duration", paramLabel = "DURATION", description = "Hard lifetime, e.g. 8h.")
         String maxDuration;
 
-        @Option(names = "--egress", paramLabel = "MODE", description = "none, internet or allowlist:a.com,b.org")
+        @Option(names = "--egress", paramLabel = "MODE", description = "Outbound network: none (default), internet, or allowlist:a.com,*.b.org (HTTP/HTTPS to those names only).")
         String egress;
 
         @Option(names = "--payload", paramLabel = "TEXT", description = "The run hook's payload.")
@@ -78,27 +77,11 @@ public final class MicroVmCommands {
                 if (autoResume) p.put("autoResume", true);
             }
             if (payload != null) body.put("runHookPayload", payload);
-            if (egress != null) body.set("network", network(egress));
+            if (egress != null) body.set("network", EgressSpec.parse(egress));
             if (noWait) body.put("wait", false);
             JsonNode vm = api().post("/v1/microvms", body);
             out().println(json ? Json.pretty(vm) : Json.text(vm, "id"));
             return 0;
-        }
-
-        static ObjectNode network(String egress) {
-            ObjectNode n = Json.object();
-            if (egress.equals("none") || egress.equals("internet")) {
-                n.put("egress", egress);
-            } else if (egress.startsWith("allowlist:") && egress.length() > "allowlist:".length()) {
-                n.put("egress", "allowlist");
-                ArrayNode allow = n.putArray("allow");
-                for (String host : egress.substring("allowlist:".length()).split(",")) {
-                    if (!host.isBlank()) allow.add(host.strip());
-                }
-            } else {
-                throw new BurrowException("--egress: expected none, internet or allowlist:a.com,b.org; got '" + egress + "'");
-            }
-            return n;
         }
     }
 
