@@ -1,6 +1,7 @@
 package dev.burrow.vmm;
 
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.net.NetworkSpec;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -86,6 +87,18 @@ public interface Hypervisor extends AutoCloseable {
 
     /** A new microVM from a template, with its own identity applied before this returns. */
     MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;
+
+    /**
+     * STAND-IN (netd branch; the netvmm branch defines the real one): a new microVM from a
+     * template with the network {@code network} asks for. An engine without network paths
+     * serves {@link NetworkSpec#NONE} only.
+     */
+    default MicroVm restore(Template template, String vmId, Identity identity, NetworkSpec network) throws VmmException {
+        if (network.mode() != NetworkSpec.Mode.NONE) {
+            throw new VmmException("this engine cannot give " + vmId + " a network (" + network.mode() + ")");
+        }
+        return restore(template, vmId, identity);
+    }
 
     /**
      * A new microVM from a template under an id the engine chooses: a warm VMM's when one is
