@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.logs.LogSettings;
@@ -26,10 +27,12 @@ public final class Api implements AutoCloseable {
 
     private final ApiServer server;
     private final ApiJanitor janitor;
+    private final MicroVmService microvms;
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
                IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits) {
+        this.microvms = microvms;
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits).register(server);
@@ -44,6 +47,12 @@ public final class Api implements AutoCloseable {
         new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         new FileRoutes(new GuestFiles(new ExecBuiltins(microvms), FileLimits.DEFAULTS)).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
+    }
+
+    /** Serves the egress decisions of microVMs at GET /v1/microvms/{id}/egress. */
+    public Api egress(DecisionLog decisions) {
+        new EgressRoutes(microvms, decisions).register(server);
+        return this;
     }
 
     /** Serves the ingress endpoint (SPEC §3) on the same listener, before the routes. */
