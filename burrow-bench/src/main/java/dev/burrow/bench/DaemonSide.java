@@ -8,7 +8,6 @@ import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.kernel.KernelCache;
-import dev.burrow.vmm.net.BenchNetwork;
 import dev.burrow.vmm.net.VethPath;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,7 +53,7 @@ final class DaemonSide implements AutoCloseable {
         Burrowd d = Burrowd.start(new DaemonConfig(dataDir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1));
         DaemonSide side = new DaemonSide(dataDir, d);
         try {
-            d.engine().benchNetwork(BenchNetwork.defaults());
+            d.engine().benchNetwork(true);
             Path layout = BuiltinImages.busybox(dataDir.resolve("bench-layout"));
             side.call("POST", "/v1/images", Map.of("name", "bb", "source", Map.of("type", "path", "path", layout.toString(), "format",
                     "oci-layout"), "resources", Map.of("memoryMiB", 512, "diskMiB", 1024)));

@@ -11,7 +11,6 @@ import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
-import dev.burrow.vmm.net.BenchNetwork;
 import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import dev.burrow.vmm.testing.EngineFixture;
@@ -61,7 +60,7 @@ public final class NetPathBench {
         String loadBefore = loadAverage();
         EngineFixture fx = EngineFixture.create(new MachineSpec(1, 512));
         QemuHypervisor engine = QemuHypervisor.start(fx.engine.config());
-        engine.benchNetwork(BenchNetwork.defaults());
+        engine.benchNetwork(true);
         String id = BenchSupport.id("net", "p");
         List<Route> routes = new ArrayList<>();
         DaemonSide daemon = null;

@@ -85,17 +85,18 @@ public interface Hypervisor extends AutoCloseable {
     /** Ends the warm VMMs kept for {@code template} (its image version is going away). */
     void dropWarm(Template template);
 
-    /** A new microVM from a template, with its own identity applied before this returns. */
+    /** A new microVM from a template, with its own identity applied before this returns; no network. */
     MicroVm restore(Template template, String vmId, Identity identity) throws VmmException;
 
     /**
-     * STAND-IN (netd branch; the netvmm branch defines the real one): a new microVM from a
-     * template with the network {@code network} asks for. An engine without network paths
-     * serves {@link NetworkSpec#NONE} only.
+     * A new microVM from a template with the network {@code network} describes (SPEC §6): for a
+     * mode with a network its path exists before the VMM starts, and the guest's address, route
+     * and resolver are set before this returns. An engine without network paths serves
+     * {@link NetworkSpec#NONE} only.
      */
     default MicroVm restore(Template template, String vmId, Identity identity, NetworkSpec network) throws VmmException {
-        if (network.mode() != NetworkSpec.Mode.NONE) {
-            throw new VmmException("this engine cannot give " + vmId + " a network (" + network.mode() + ")");
+        if (network.hasPath()) {
+            throw new VmmException("this engine has no network paths: " + network.mode() + " is not available");
         }
         return restore(template, vmId, identity);
     }
@@ -103,7 +104,8 @@ public interface Hypervisor extends AutoCloseable {
     /**
      * A new microVM from a template under an id the engine chooses: a warm VMM's when one is
      * ready (see {@link #keepWarm}). {@code identity} is asked for the microVM's identity once
-     * its id is known and before the guest runs (a daemon records the id there).
+     * its id is known and before the guest runs (a daemon records the id there). No network:
+     * warm VMMs serve {@link NetworkSpec#NONE} only.
      */
     MicroVm restore(Template template, Function<String, Identity> identity) throws VmmException;
 

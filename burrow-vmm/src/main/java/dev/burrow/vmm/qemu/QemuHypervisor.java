@@ -29,7 +29,8 @@ import dev.burrow.vmm.internal.UnixSockets;
 import dev.burrow.vmm.kernel.GuestKernel;
 import dev.burrow.vmm.kernel.InitramfsBuilder;
 import dev.burrow.vmm.kernel.KernelCache;
-import dev.burrow.vmm.net.BenchNetwork;
+import dev.burrow.vmm.net.NetworkSettings;
+import dev.burrow.vmm.net.NetworkSpec;
 import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.internal.GuestMemory;
 import dev.burrow.vmm.qemu.internal.QemuArgs;
@@ -94,8 +95,12 @@ public final class QemuHypervisor implements Hypervisor {
     private final WarmPool pool = new WarmPool(this);
     private final SavedStates saves;
     private volatile Faults faults = Faults.NONE;
-    /** The benchmark network path for microVMs restored from now on, or null (the default: no network). */
-    private volatile BenchNetwork benchNetwork;
+    /** How network paths are made: the range their addresses come from, timeouts. */
+    private volatile NetworkSettings network = NetworkSettings.defaults();
+    /** The benchmark's path for microVMs restored without a network spec (warm ones too); off by default. */
+    private volatile boolean benchNetwork;
+    /** What a benchmark microVM gets: the most closed mode, and the host may connect to the guest (its settings say so). */
+    private static final NetworkSpec BENCH_SPEC = NetworkSpec.allowlist();
 
     private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path initramfs, Path jailer, long tscKhz) {
         this.tscKhz = tscKhz;
@@ -145,12 +150,19 @@ public final class QemuHypervisor implements Hypervisor {
         return new QemuHypervisor(config, accel, profile, kernel, initramfs, jailer, tscKhz);
     }
 
+    /** How network paths are made from now on (the daemon's settings; defaults otherwise). */
+    public void networkSettings(NetworkSettings settings) {
+        this.network = settings;
+    }
+
     /**
-     * Gives every microVM restored from now on the benchmark network path (null: none again).
-     * Benchmarks only: no API reaches this (docs/adr/0016-bench-network-path.md).
+     * Gives every microVM restored from now on without a network spec (false: none again) the
+     * benchmark's path, which lets the host connect to the guest. Benchmarks only: no API
+     * reaches this (docs/adr/0016-bench-network-path.md).
      */
-    public void benchNetwork(BenchNetwork settings) {
-        this.benchNetwork = settings;
+    public void benchNetwork(boolean on) {
+        this.network = network.withHostConnects(on);
+        this.benchNetwork = on;
     }
 
     /** The network path of {@code vm}, when it was restored with one. */
@@ -158,10 +170,12 @@ public final class QemuHypervisor implements Hypervisor {
         return Optional.ofNullable(((QemuMicroVm) vm).network());
     }
 
-    /** The network path of the running microVM {@code vmId}, when it has one (found by its names). */
+    /**
+     * The network path of the running microVM {@code vmId}, when it has one (found by its names):
+     * its {@code hostAddress()} is where the daemon binds the microVM's DNS and proxy listeners.
+     */
     public Optional<VethPath> network(String vmId) {
-        BenchNetwork settings = benchNetwork;
-        return settings == null ? Optional.empty() : VethPath.existing(settings, config.instanceId(), vmId);
+        return VethPath.existing(network, config.instanceId(), vmId);
     }
 
     @Override
@@ -417,6 +431,18 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("resuming " + vm.id() + " failed: its agent did not answer after it ran again; the VMM was ended: "
                     + e.getMessage(), e);
         }
+        if (vm.network() != null) {
+            try {
+                connectNetwork(vm, vm.network());
+            } catch (VmmException e) {
+                try {
+                    vm.close();
+                } catch (VmmException c) {
+                    e.addSuppressed(c);
+                }
+                throw new VmmException("resuming " + vm.id() + " failed: " + e.getMessage() + "; the VMM was ended", e);
+            }
+        }
         // already unusable: deleting it (a journal commit for a delta of many MiB, 50-150 ms on a busy disk) need not hold up the guest
         Thread.ofVirtual().name("remove-" + vm.id()).start(() -> saves.remove(t.dir()));
         return vm;
@@ -475,8 +501,18 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public MicroVm restore(Template t, String vmId, Identity identity) throws VmmException {
+        return restore(t, vmId, identity, withoutSpec());
+    }
+
+    @Override
+    public MicroVm restore(Template t, String vmId, Identity identity, NetworkSpec net) throws VmmException {
         checkCompatible(t);
-        return complete(spawnWaiting(t, vmId), t, identity);
+        return complete(spawnWaiting(t, vmId, net), t, identity);
+    }
+
+    /** The network of a restore that names none: the benchmark's when it is on, else none. */
+    private NetworkSpec withoutSpec() {
+        return benchNetwork ? BENCH_SPEC : NetworkSpec.NONE;
     }
 
     @Override
@@ -484,7 +520,7 @@ public final class QemuHypervisor implements Hypervisor {
         checkCompatible(t);
         Waiting w = pool.take(t);
         if (w == null) {
-            w = spawnWaiting(t, newVmId());
+            w = spawnWaiting(t, newVmId(), withoutSpec());
         }
         return complete(w, t, identity.apply(w.vm.id()));
     }
@@ -523,6 +559,11 @@ public final class QemuHypervisor implements Hypervisor {
                 LOG.info("{}: its VMM was found stopped by an unfinished suspend and runs again", vmId);
             }
             checkHello(vmId, agent.hello(identity, config.restoreTimeout()));
+            Optional<VethPath> net = network(vmId); // its namespace and rules outlived the daemon with the VMM
+            if (net.isPresent()) {
+                vm.network(net.get());
+                connectNetwork(vm, net.get());
+            }
         } catch (VmmException | IOException e) {
             vm.detach();
             throw new VmmException("adopting " + vmId + " failed: " + e.getMessage(), e);
@@ -647,6 +688,10 @@ public final class QemuHypervisor implements Hypervisor {
     record Waiting(QemuMicroVm vm, Layout layout, Path incoming, long startedNanos) {}
 
     Waiting spawnWaiting(Template t, String vmId) throws VmmException {
+        return spawnWaiting(t, vmId, withoutSpec());
+    }
+
+    private Waiting spawnWaiting(Template t, String vmId, NetworkSpec spec) throws VmmException {
         Layout l = layout(vmId);
         Path disk = l.dir.resolve(SavedStates.DISK);
         Optional<String> owner = saves.owner(t);
@@ -679,7 +724,7 @@ public final class QemuHypervisor implements Hypervisor {
         QemuArgs.Files files = new QemuArgs.Files(kernel.vmlinuz(), initramfs, memory, ownMemory, disk,
                 l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
-        VethPath net = createNetwork(vmId, l);
+        VethPath net = createNetwork(vmId, l, spec);
         VmmProcess p;
         try {
             p = launch(vmId, t.machine(), files, l, net);
@@ -710,14 +755,16 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** The benchmark network path for a new VMM, when it is on; null otherwise. */
-    private VethPath createNetwork(String vmId, Layout l) throws VmmException {
-        BenchNetwork settings = benchNetwork;
-        if (settings == null) {
+    /** The network path of a new VMM for a mode with a network, its tap owned by the VMM's uid; null for NONE. */
+    private VethPath createNetwork(String vmId, Layout l, NetworkSpec spec) throws VmmException {
+        if (!spec.hasPath()) {
             return null;
         }
         try {
-            return VethPath.create(settings, config.instanceId(), vmId);
+            long t0 = System.nanoTime();
+            VethPath path = VethPath.create(network, config.instanceId(), vmId, spec, vmmUid(l), vmmGid(l));
+            LOG.debug("{}: {} network path {} in {} ms", vmId, spec.mode(), path, (System.nanoTime() - t0) / 1_000_000);
+            return path;
         } catch (VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);
@@ -726,14 +773,27 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /**
-     * Brings a restored guest onto its network path: the NIC's link, saved down, goes up (now
-     * that it has a backend), then the guest sets its address and route with one exec.
+     * The uid the VMM of {@code l} runs as, owner of its tap. Until the jail gives every VMM its
+     * own (issue 10's JailIds, stored in the VM directory), VMMs run as root.
+     */
+    private static int vmmUid(Layout l) {
+        return VethPath.ROOT_OWNED;
+    }
+
+    private static int vmmGid(Layout l) {
+        return VethPath.ROOT_OWNED;
+    }
+
+    /**
+     * Brings a guest onto its network path after every restore, resume and adoption: the NIC's
+     * link goes up (a template saved it down), then the guest sets its address, route and
+     * resolver with one exec, replacing what an earlier run of it set.
      */
     private void connectNetwork(QemuMicroVm vm, VethPath net) throws VmmException {
-        BenchNetwork settings = benchNetwork == null ? BenchNetwork.defaults() : benchNetwork;
+        long t0 = System.nanoTime();
         vm.qmp().execute("set_link", Map.of("name", "net0", "up", true), QMP_TIMEOUT);
         try {
-            ExecResult r = vm.agent().run(ExecRequest.of(net.guestSetup().toArray(String[]::new)), settings.guestTimeout());
+            ExecResult r = vm.agent().run(ExecRequest.of(net.guestSetup().toArray(String[]::new)), network.guestTimeout());
             if (r.exitCode() != 0) {
                 throw new VmmException("the guest could not configure " + VethPath.GUEST_IFACE + " (exit " + r.exitCode() + "): "
                         + Commands.tail(r.stderrText()));
@@ -744,6 +804,7 @@ public final class QemuHypervisor implements Hypervisor {
             Thread.currentThread().interrupt();
             throw new VmmException("interrupted configuring the guest's network", e);
         }
+        LOG.debug("{}: guest network configured in {} ms", vm.id(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static void closeNetworkQuietly(VethPath net) {
@@ -778,6 +839,9 @@ public final class QemuHypervisor implements Hypervisor {
             checkHello(vm.id(), vm.agent().hello(identity, config.restoreTimeout()));
             if (vm.network() != null) {
                 connectNetwork(vm, vm.network());
+            } else if (t.delta() != null || saves.owner(t).isPresent()) {
+                // a saved state of a microVM that had a network: its NIC comes back up; without a backend it goes down
+                vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
             }
             LOG.debug("restore {}: VMM ready {} ms before, state {} ms, hello {} ms", vm.id(), (t0 - w.startedNanos) / 1_000_000,
                     (tState - t0) / 1_000_000, (System.nanoTime() - tState) / 1_000_000);

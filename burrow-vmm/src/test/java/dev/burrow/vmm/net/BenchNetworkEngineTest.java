@@ -30,7 +30,7 @@ class BenchNetworkEngineTest {
         EngineFixture fx = EngineFixture.get();
         // an engine of its own over the same data directory: the shared one stays without a network
         QemuHypervisor engine = QemuHypervisor.start(fx.engine.config());
-        engine.benchNetwork(BenchNetwork.defaults());
+        engine.benchNetwork(true);
         String id = "net" + Long.toString(System.nanoTime() % 1_000_000, 36);
         VethPath path;
         try (MicroVm vm = engine.restore(fx.template, id, Identity.fresh(id))) {
