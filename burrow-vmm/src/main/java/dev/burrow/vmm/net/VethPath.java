@@ -167,6 +167,7 @@ public final class VethPath implements AutoCloseable {
                 List.of("link", "set", "lo", "up"),
                 List.of("addr", "add", address(NS_VETH_ADDRESS) + "/30", "dev", NS_VETH),
                 List.of("link", "set", NS_VETH, "up"),
+                List.of("route", "add", "default", "via", address(HOST), "dev", NS_VETH),
                 tap,
                 List.of("addr", "add", address(NS_TAP_ADDRESS) + "/30", "dev", TAP),
                 List.of("link", "set", TAP, "up")));
