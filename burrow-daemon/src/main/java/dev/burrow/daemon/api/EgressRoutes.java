@@ -11,7 +11,7 @@ import java.util.List;
 final class EgressRoutes {
 
     private static final int DEFAULT_LIMIT = 100;
-    private static final int MAX_LIMIT = 1000;
+    private static final int MAX_LIMIT = 500;
 
     private final MicroVmService microvms;
     private final DecisionLog decisions;

@@ -1,6 +1,7 @@
 package dev.burrow.daemon.egress;
 
 import dev.burrow.daemon.egress.internal.AddressRanges;
+import dev.burrow.vmm.net.NetworkSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -36,12 +37,11 @@ public record EgressSettings(int dnsPort, int httpPort, int tlsPort, List<String
                              int maxPrefixBytes, Duration prefixTimeout, Duration connectTimeout, Duration idleTimeout,
                              int bufferBytes, int decisionsKept) {
 
-    /** What no guest may reach: this host's and private networks (the Burrow range 10.250.0.0/16 is inside 10/8). */
-    public static final List<String> DEFAULT_BLOCKED_RANGES = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-            "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4");
-    public static final int DEFAULT_DNS_PORT = 10053;
-    public static final int DEFAULT_HTTP_PORT = 10080;
-    public static final int DEFAULT_TLS_PORT = 10443;
+    /** What no guest may reach (the engine's list: this host's and private networks, link-local, multicast). */
+    public static final List<String> DEFAULT_BLOCKED_RANGES = NetworkSpec.DEFAULT_BLOCKED_RANGES;
+    public static final int DEFAULT_DNS_PORT = NetworkSpec.DEFAULT_DNS_PORT;
+    public static final int DEFAULT_HTTP_PORT = NetworkSpec.DEFAULT_HTTP_PORT;
+    public static final int DEFAULT_TLS_PORT = NetworkSpec.DEFAULT_TLS_PORT;
     public static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
     public static final int DNS_PORT = 53;
 
