@@ -90,6 +90,23 @@ class EgressEndToEndTest {
     }
 
     @Test
+    void egressFollowsTheMicroVmThroughSuspendResumeAndFork() throws Exception {
+        String id = d.run("bb", "\"network\":{\"egress\":\"allowlist\",\"allow\":[\"" + ALLOWED + "\"]}");
+        d.call("POST", "/v1/microvms/" + id + "/suspend", null, 200);
+        JsonNode resumed = d.call("POST", "/v1/microvms/" + id + "/resume", null, 200);
+        assertThat(resumed.get("network").get("allow").get(0).asText()).isEqualTo(ALLOWED);
+        assertThat(sh(id, get(ALLOWED, ALLOWED)).stdout()).endsWith(TestHost.PAGE);
+        JsonNode fork = d.call("POST", "/v1/microvms/" + id + "/fork", "{\"count\":1}", 201).get("items").get(0);
+        String forkId = fork.get("id").asText();
+        assertThat(fork.get("network")).isEqualTo(resumed.get("network"));
+        ExecOutput fromFork = sh(forkId, get(ALLOWED, ALLOWED));
+        assertThat(fromFork.stdout()).as(fromFork.stderr()).endsWith(TestHost.PAGE);
+        assertThat(decisions(forkId)).contains("http " + ALLOWED + " allowed");
+        assertThat(sh(id, get(OTHER, OTHER)).stdout()).isEmpty();
+        assertThat(decisions(id)).contains("dns " + OTHER + " denied").doesNotContain("dns " + OTHER + " allowed");
+    }
+
+    @Test
     void internetReachesTheTestHostByNameAndByAddress() throws Exception {
         String id = d.run("bb", "\"network\":{\"egress\":\"internet\"}");
         ExecOutput byName = sh(id, get(ALLOWED, ALLOWED));
