@@ -107,6 +107,18 @@ class EgressEndToEndTest {
     }
 
     @Test
+    void aRestartedBurrowdServesTheEgressOfTheMicroVmsItAdopts() throws Exception {
+        String id = d.run("bb", "\"network\":{\"egress\":\"allowlist\",\"allow\":[\"" + ALLOWED + "\"]}");
+        assertThat(sh(id, get(ALLOWED, ALLOWED)).stdout()).endsWith(TestHost.PAGE);
+        d.restart();
+        assertThat(d.call("GET", "/v1/microvms/" + id, null, 200).get("state").asText()).isEqualTo("RUNNING");
+        ExecOutput after = sh(id, get(ALLOWED, ALLOWED));
+        assertThat(after.stdout()).as(after.stderr()).endsWith(TestHost.PAGE);
+        assertThat(sh(id, get(OTHER, OTHER)).stdout()).isEmpty();
+        assertThat(decisions(id)).contains("http " + ALLOWED + " allowed", "dns " + OTHER + " denied");
+    }
+
+    @Test
     void internetReachesTheTestHostByNameAndByAddress() throws Exception {
         String id = d.run("bb", "\"network\":{\"egress\":\"internet\"}");
         ExecOutput byName = sh(id, get(ALLOWED, ALLOWED));
