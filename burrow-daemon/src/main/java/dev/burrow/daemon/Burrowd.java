@@ -2,6 +2,8 @@ package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
 import dev.burrow.daemon.api.Version;
+import dev.burrow.daemon.egress.DecisionLog;
+import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.files.FileModes;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
@@ -31,6 +33,7 @@ import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
+import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +76,7 @@ public final class Burrowd implements AutoCloseable {
     /** A demo version is being built: readiness waits for it, so `burrow up` returns with a demo that has this build's agent. */
     private volatile boolean demoBuilding;
     private final EventLog events;
+    private final Egress egress;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -106,6 +110,9 @@ public final class Burrowd implements AutoCloseable {
         this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
                 config.maxDurationSeconds(), Clock.systemUTC(), quotas);
         service[0] = microvms;
+        this.egress = new Egress(config.egress(), new DecisionLog(config.egress().decisionsKept(), Clock.systemUTC()),
+                id -> engine.network(id).map(VethPath::hostAddress));
+        lifecycle.networking(egress, QemuHypervisor::newVmId);
         // every open record gets its supervisor before the API answers; resolving them runs with the API up
         CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();
         ApiKeys keys = new ApiKeys(db);
@@ -113,6 +120,7 @@ public final class Burrowd implements AutoCloseable {
         this.api = new Api(config.host(), config.port(), keys, this::images, microvms, new Uploads(db),
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
                 new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
+        api.egress(egress.decisions());
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -254,6 +262,7 @@ public final class Burrowd implements AutoCloseable {
             LOG.warn("stopping the API: {}", e.getMessage());
         }
         microvms.close();
+        egress.close(); // the VMMs run on and are adopted with their egress at the next start
         imageServices.values().forEach(ImageService::close);
         engine.close();
         db.close();

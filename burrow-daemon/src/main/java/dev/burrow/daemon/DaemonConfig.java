@@ -1,6 +1,7 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.ApiLimits;
+import dev.burrow.daemon.egress.EgressSettings;
 import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,10 +11,19 @@ import java.util.Map;
  * burrowd's settings, every one from the environment with its default here (SPEC §7); the
  * API's limits against hostile clients have theirs in {@link ApiLimits#DEFAULTS}. The
  * development profile ({@code BURROW_DEV=1}, what `burrow up` and tests use) lowers the
- * lifecycle minimums to 1 s and builds the public demo image on first start.
+ * lifecycle minimums to 1 s and builds the public demo image on first start. Egress settings
+ * (ports, blocked ranges, DNS upstreams) have theirs in {@link EgressSettings#DEFAULTS}.
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
-                           int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle) {
+                           int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
+                           EgressSettings egress) {
+
+    /** Egress from the environment's defaults (the host's resolvers as upstreams). */
+    public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                        int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle) {
+        this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, lifecycle,
+                EgressSettings.fromEnvironment(Map.of()));
+    }
 
     public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
                         int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits) {
@@ -28,11 +38,16 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
     }
 
     public DaemonConfig withApiLimits(ApiLimits limits) {
-        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle);
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle, egress);
     }
 
     public DaemonConfig withLifecycle(LifecycleSettings l) {
-        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l);
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l, egress);
+    }
+
+    public DaemonConfig withEgress(EgressSettings e) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
+                lifecycle, e);
     }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
@@ -45,7 +60,8 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         }
         boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
-                dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env));
+                dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env),
+                EgressSettings.fromEnvironment(env));
     }
 
     /** BURROW_MEMORY_TIER_SECONDS (how long a suspended microVM keeps its stopped VMM; 0 = disk at once), BURROW_MIN_AVAILABLE_MIB. */

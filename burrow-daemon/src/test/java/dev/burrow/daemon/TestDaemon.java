@@ -33,23 +33,32 @@ final class TestDaemon implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
 
     final Path dataDir;
-    final Burrowd daemon;
-    final String base;
+    private final DaemonConfig config;
+    volatile Burrowd daemon;
+    volatile String base;
     final String key;
 
-    private TestDaemon(Path dataDir, Burrowd daemon) throws Exception {
+    private TestDaemon(Path dataDir, DaemonConfig config, Burrowd daemon) throws Exception {
         this.dataDir = dataDir;
+        this.config = config;
         this.daemon = daemon;
         this.base = "http://127.0.0.1:" + daemon.port();
         this.key = Files.readString(dataDir.resolve("admin.key")).strip();
+    }
+
+    /** burrowd stops (its microVMs run on, as after `burrow down`) and starts again on the same data directory, adopting them. */
+    void restart() throws Exception {
+        daemon.close();
+        daemon = Burrowd.start(config);
+        base = "http://127.0.0.1:" + daemon.port();
     }
 
     /** A development-config burrowd (lifecycle minimums of 1 s); {@code config} may adjust it. */
     static TestDaemon start(String name, UnaryOperator<DaemonConfig> config) throws Exception {
         Path dir = Files.createTempDirectory("burrowd-" + name + "-");
         try {
-            return new TestDaemon(dir, Burrowd.start(config.apply(
-                    new DaemonConfig(dir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1))));
+            DaemonConfig c = config.apply(new DaemonConfig(dir, KernelCache.cacheDirFromEnvironment(), "127.0.0.1", 0, false, 1, 28800, 1));
+            return new TestDaemon(dir, c, Burrowd.start(c));
         } catch (Exception | Error e) {
             FileTrees.deleteQuietly(dir);
             throw e;

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.logs.LogSettings;
@@ -29,6 +30,7 @@ public final class Api implements AutoCloseable {
 
     private final ApiServer server;
     private final ApiJanitor janitor;
+    private final MicroVmService microvms;
 
     /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
     public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
@@ -36,6 +38,7 @@ public final class Api implements AutoCloseable {
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
                IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits, Tenancy tenancy) {
+        this.microvms = microvms;
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits, tenancy.quotas()).register(server);
@@ -52,6 +55,12 @@ public final class Api implements AutoCloseable {
         new ShellPage(tokens, ShellAssets.load(), Clock.systemUTC()).register(server);
         new FileRoutes(new GuestFiles(new ExecBuiltins(microvms), FileLimits.DEFAULTS)).register(server);
         janitor = new ApiJanitor(uploads, idempotency, events, tokens, uploadDir, limits);
+    }
+
+    /** Serves the egress decisions of microVMs at GET /v1/microvms/{id}/egress. */
+    public Api egress(DecisionLog decisions) {
+        new EgressRoutes(microvms, decisions).register(server);
+        return this;
     }
 
     /** Serves the ingress endpoint (SPEC §3) on the same listener, before the routes. */

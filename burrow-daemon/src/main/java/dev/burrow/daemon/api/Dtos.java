@@ -1,6 +1,7 @@
 package dev.burrow.daemon.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.Hook;
 import dev.burrow.daemon.images.Hooks;
@@ -79,7 +80,7 @@ final class Dtos {
 
     record MicroVmView(String id, String image, int version, String state, String stateReason, Instant createdAt,
                        Instant updatedAt, Instant expiresAt, Map<String, String> labels, Resources resources,
-                       Map<String, String> network, IdlePolicyView idlePolicy, SuspensionView suspension) {
+                       Map<String, Object> network, IdlePolicyView idlePolicy, SuspensionView suspension) {
         static MicroVmView of(MicroVmRecord r, Resources resources) {
             IdlePolicy p = PolicyJson.read(r.idlePolicy());
             SuspensionView s = "SUSPENDED".equals(r.state()) && r.suspendedAt() != null
@@ -87,7 +88,7 @@ final class Dtos {
                             r.suspensionBytes() == null ? 0 : r.suspensionBytes())
                     : null;
             return new MicroVmView(r.id(), r.image(), r.version(), r.state(), r.stateReason(), r.createdAt(), r.updatedAt(),
-                    r.expiresAt(), r.labels(), resources, Map.of("egress", "none"),
+                    r.expiresAt(), r.labels(), resources, EgressPolicy.fromJson(r.network()).view(),
                     p == null ? null : new IdlePolicyView(p.maxIdleSeconds(), p.suspendedSeconds(), p.autoResume()), s);
         }
     }

@@ -1,7 +1,7 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.microvms.ConflictException;
-import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
 import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
@@ -94,9 +95,9 @@ final class MicroVmRoutes {
         if (req.maxDurationSeconds() != null && (req.maxDurationSeconds() < min || req.maxDurationSeconds() > max)) {
             errors.add("maxDurationSeconds", "maxDurationSeconds must be between " + min + " and " + max + "; got " + req.maxDurationSeconds());
         }
-        if (req.network() != null && !"none".equals(req.network().get("egress"))) {
-            errors.add("network.egress", "only network.egress \"none\" is supported yet");
-        }
+        List<EgressPolicy.Violation> networkProblems = new ArrayList<>();
+        EgressPolicy network = EgressPolicy.parse(req.network(), networkProblems);
+        networkProblems.forEach(v -> errors.add(v.field(), v.detail()));
         IdlePolicy policy = idlePolicy(req.idlePolicy(), min, req.maxDurationSeconds() == null ? max : req.maxDurationSeconds(), errors);
         if (req.runHookPayload() != null && req.runHookPayload().getBytes(StandardCharsets.UTF_8).length > MAX_RUN_HOOK_PAYLOAD) {
             errors.add("runHookPayload", "runHookPayload must be at most 64 KiB (" + MAX_RUN_HOOK_PAYLOAD + " bytes) of UTF-8");
@@ -110,7 +111,7 @@ final class MicroVmRoutes {
         errors.throwIfAny();
         boolean wait = req.waitForRunHook() == null || req.waitForRunHook();
         MicroVmRecord r = microvms.run(c.tenant(), new RunRequest(req.image(), req.version(), req.maxDurationSeconds(), req.env(),
-                req.labels(), policy, req.runHookPayload()), c.requestId, wait);
+                req.labels(), policy, req.runHookPayload(), network.json()), c.requestId, wait);
         c.send(wait ? 201 : 202, view(r));
     }
 

@@ -92,7 +92,8 @@ public final class MicroVmService implements AutoCloseable {
         env.putAll(r.env());
         int duration = r.maxDurationSeconds() == null ? maxDurationSeconds : r.maxDurationSeconds();
         Lifecycle.Launch launch = new Lifecycle.Launch(tenantId, r.image(), v.version(), template, v.settings().hooks(), env,
-                r.labels(), r.idlePolicy(), clock.instant().plusSeconds(duration), r.runHookPayload(), "{\"egress\":\"none\"}");
+                r.labels(), r.idlePolicy(), clock.instant().plusSeconds(duration), r.runHookPayload(),
+                r.network() == null ? "{\"egress\":\"none\"}" : r.network());
         Resources resources = v.settings().resources();
         String hold = quotas.reserve(tenantId, 1, resources.vcpus(), resources.memoryMiB());
         if (waitForRunning) {

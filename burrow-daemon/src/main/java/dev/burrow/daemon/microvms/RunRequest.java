@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** {@code POST /v1/microvms}: what to run. {@code version} null = newest READY + ACTIVE. */
 public record RunRequest(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env,
-                         Map<String, String> labels, IdlePolicy idlePolicy, String runHookPayload) {
+                         Map<String, String> labels, IdlePolicy idlePolicy, String runHookPayload, String network) {
 
     /** A POSIX environment variable name: what every exec's environment can carry. */
     public static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -23,6 +23,12 @@ public record RunRequest(String image, Integer version, Integer maxDurationSecon
     /** Without an idle policy or run hook payload. */
     public RunRequest(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env, Map<String, String> labels) {
         this(image, version, maxDurationSeconds, env, labels, null, null);
+    }
+
+    /** Without a network: egress none. */
+    public RunRequest(String image, Integer version, Integer maxDurationSeconds, Map<String, String> env, Map<String, String> labels,
+                      IdlePolicy idlePolicy, String runHookPayload) {
+        this(image, version, maxDurationSeconds, env, labels, idlePolicy, runHookPayload, null);
     }
 
     public RunRequest {

@@ -18,6 +18,7 @@ import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.net.NetworkSpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +87,11 @@ public final class Lifecycle implements AutoCloseable {
     private final Set<String> acting = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lifecycle-timers").daemon().factory());
     private volatile boolean closing;
+    private volatile Networking networking = Networking.NONE;
+    /** Ids for microVMs with a network (the engine's warm pool serves NONE only, so the daemon names them). */
+    private volatile Supplier<String> vmIds = () -> {
+        throw new IllegalStateException("no microVM ids without networking");
+    };
 
     public Lifecycle(Hypervisor engine, MicroVmRecords records, EventLog events, HookRunner hooks, CpuProbe cpu, Clock clock,
                      LifecycleSettings settings, Function<MicroVmRecord, Settings> settingsOf, LongSupplier availableMiB) {
@@ -97,6 +104,12 @@ public final class Lifecycle implements AutoCloseable {
         this.settings = settings;
         this.settingsOf = settingsOf;
         this.availableMiB = availableMiB;
+    }
+
+    /** Gives microVMs with a {@code network} their egress services; {@code vmIds} names them (call before {@link #reconcileAsync}). */
+    public void networking(Networking n, Supplier<String> newVmId) {
+        this.networking = n;
+        this.vmIds = newVmId;
     }
 
     /** Starts the one-second timer and CPU sampling (tests call {@link #runOnce} and {@link #sampleOnce} themselves). */
@@ -121,22 +134,13 @@ public final class Lifecycle implements AutoCloseable {
         Supervisor[] created = new Supervisor[1];
         MicroVm vm;
         try {
-            vm = engine.restore(l.template(), vmId -> {
-                Supervisor s = supervisor(vmId, l.tenantId(), MicroVmState.PENDING, l.template().machine(), l.hooks(),
-                        l.idlePolicy(), l.expiresAt());
-                s.acquire();
-                created[0] = s;
-                supervisors.put(vmId, s);
-                Instant now = clock.instant();
-                MicroVmRecord r = new MicroVmRecord(vmId, l.tenantId(), l.image(), l.version(), MicroVmState.PENDING.name(), null,
-                        now, now, l.expiresAt(), l.labels(), l.env(), l.network(), null, null, null,
-                        PolicyJson.write(l.idlePolicy())).withRunHookPayload(l.runHookPayload());
-                records.insert(r);
-                events.append(MicroVmRecords.EVENT_KIND, vmId, null, MicroVmState.PENDING.name(), null, requestId, l.tenantId());
-                started.accept(r);
-                CrashPoints.reach("run.recorded");
-                return Identity.of(vmId);
-            });
+            NetworkSpec net = networking.spec(l.network());
+            if (net.mode() == NetworkSpec.Mode.NONE) {
+                vm = engine.restore(l.template(), vmId -> pending(vmId, l, requestId, started, created));
+            } else {
+                String vmId = vmIds.get();
+                vm = engine.restore(l.template(), vmId, pending(vmId, l, requestId, started, created), net);
+            }
         } catch (VmmException e) {
             if (created[0] != null) {
                 try {
@@ -155,6 +159,24 @@ public final class Lifecycle implements AutoCloseable {
         } finally {
             letGo(s);
         }
+    }
+
+    /** Records the PENDING microVM once its id is known, with its supervisor holding the permit; its identity. */
+    private Identity pending(String vmId, Launch l, String requestId, Consumer<MicroVmRecord> started, Supervisor[] created) {
+        Supervisor s = supervisor(vmId, l.tenantId(), MicroVmState.PENDING, l.template().machine(), l.hooks(),
+                l.idlePolicy(), l.expiresAt(), l.network());
+        s.acquire();
+        created[0] = s;
+        supervisors.put(vmId, s);
+        Instant now = clock.instant();
+        MicroVmRecord r = new MicroVmRecord(vmId, l.tenantId(), l.image(), l.version(), MicroVmState.PENDING.name(), null,
+                now, now, l.expiresAt(), l.labels(), l.env(), l.network(), null, null, null,
+                PolicyJson.write(l.idlePolicy())).withRunHookPayload(l.runHookPayload());
+        records.insert(r);
+        events.append(MicroVmRecords.EVENT_KIND, vmId, null, MicroVmState.PENDING.name(), null, requestId, l.tenantId());
+        started.accept(r);
+        CrashPoints.reach("run.recorded");
+        return Identity.of(vmId);
     }
 
     // ---- API inputs --------------------------------------------------------------------------
@@ -370,7 +392,7 @@ public final class Lifecycle implements AutoCloseable {
             owned.add(r.id());
             Settings st = settingsOf.apply(r);
             Supervisor s = supervisor(r.id(), r.tenantId(), MicroVmState.valueOf(r.state()), st.machine(), st.hooks(),
-                    PolicyJson.read(r.idlePolicy()), r.expiresAt());
+                    PolicyJson.read(r.idlePolicy()), r.expiresAt(), r.network());
             s.settled = false;
             s.acquire();
             supervisors.put(r.id(), s);
@@ -466,9 +488,9 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     private Supervisor supervisor(String id, String tenantId, MicroVmState state, MachineSpec machine, Hooks hookSettings,
-                                  IdlePolicy policy, Instant expiresAt) {
+                                  IdlePolicy policy, Instant expiresAt, String network) {
         return new Supervisor(id, tenantId, state, new Supervisor.Config(engine, records, events, hooks, clock, settings,
-                machine, hookSettings, policy, expiresAt));
+                machine, hookSettings, policy, expiresAt, networking, network));
     }
 
     /** Lets go of a permit taken on {@code s}; a microVM that reached a terminal state leaves the registry first. */

@@ -85,6 +85,9 @@ final class Supervisor {
     final Hooks hookSettings;
     final IdlePolicy policy;
     final Instant expiresAt;
+    private final Networking networking;
+    /** The stored {@code network} JSON it runs with (its egress services follow every restore). */
+    private final String network;
 
     // written only while holding the permit; volatile so timers can look without it
     private volatile MicroVmState state;
@@ -110,12 +113,15 @@ final class Supervisor {
         this.hookSettings = c.hookSettings() == null ? Hooks.NONE : c.hookSettings();
         this.policy = c.policy();
         this.expiresAt = c.expiresAt();
+        this.networking = c.networking() == null ? Networking.NONE : c.networking();
+        this.network = c.network();
         this.activity = new Activity(clock.instant(), settings.cpuBusyFraction(), settings.cpuWindow());
     }
 
     /** What every supervisor shares, and what this one's microVM was run with. */
     record Config(Hypervisor engine, MicroVmRecords records, EventLog events, HookRunner hooks, Clock clock,
-                  LifecycleSettings settings, MachineSpec machine, Hooks hookSettings, IdlePolicy policy, Instant expiresAt) {}
+                  LifecycleSettings settings, MachineSpec machine, Hooks hookSettings, IdlePolicy policy, Instant expiresAt,
+                  Networking networking, String network) {}
 
     MicroVmState state() {
         return state;
@@ -184,6 +190,7 @@ final class Supervisor {
     void started(MicroVm running, byte[] runHookPayload, String requestId) {
         vm = running;
         watch(running);
+        openNetwork(requestId);
         CrashPoints.reach("run.restored");
         move(MicroVmState.RUNNING, null, requestId, Suspension.UNCHANGED);
         activity.restart(clock.instant());
@@ -232,6 +239,7 @@ final class Supervisor {
         savedId = saved.id();
         suspendedAt = clock.instant();
         move(MicroVmState.SUSPENDED, null, requestId, Suspension.saved(saved.id(), kept ? "memory" : "disk", bytes));
+        networking.close(id); // the guest is stopped: its egress services wait for the resume
         CrashPoints.reach("suspend.committed");
         if (!kept) {
             vm = null;
@@ -269,7 +277,7 @@ final class Supervisor {
                 throw new EngineFailure(EngineFailure.Kind.IO, "resuming " + id + " failed: its saved state is gone; the microVM is FAILED", null);
             }
             try {
-                running = engine.restore(saved.get(), id, Identity.of(id));
+                running = engine.restore(saved.get(), id, Identity.of(id), networking.spec(network));
             } catch (TemplateMismatchException e) {
                 move(MicroVmState.SUSPENDED, "cannot resume on this host: " + e.getMessage(), requestId, Suspension.UNCHANGED);
                 throw EngineFailure.of("resuming " + id, e);
@@ -287,6 +295,7 @@ final class Supervisor {
         if (running != keptVm) {
             watch(running);
         }
+        openNetwork(requestId);
         move(MicroVmState.RUNNING, null, requestId, Suspension.CLEARED);
         CrashPoints.reach("resume.running");
         activity.restart(clock.instant());
@@ -324,6 +333,7 @@ final class Supervisor {
         if (v != null) {
             closeQuietly(v);
         }
+        networking.forget(id);
         reapQuietly();
         engine.discardSaved(id, null);
     }
@@ -388,6 +398,7 @@ final class Supervisor {
             case RUNNING -> {
                 if (adopt()) {
                     engine.discardSaved(id, null); // a fork's save cut short by the restart
+                    openNetwork(null);
                 } else {
                     lose("its VMM was gone when burrowd restarted", null);
                 }
@@ -397,6 +408,7 @@ final class Supervisor {
                 engine.discardSaved(id, null);
                 if (adopt()) {
                     move(MicroVmState.RUNNING, "burrowd restarted during a suspend; the save was discarded", null, Suspension.CLEARED);
+                    openNetwork(null);
                 } else {
                     lose("its VMM was gone when burrowd restarted during a suspend", null);
                 }
@@ -416,6 +428,7 @@ final class Supervisor {
                 if (adopt()) {
                     move(MicroVmState.RUNNING, "burrowd restarted during a resume", null, Suspension.CLEARED);
                     engine.discardSaved(id, null);
+                    openNetwork(null);
                 } else if (recordedSavedId != null && engine.saved(id, recordedSavedId).isPresent()) {
                     reapQuietly();
                     engine.discardSaved(id, recordedSavedId);
@@ -526,6 +539,21 @@ final class Supervisor {
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    /**
+     * Starts the egress services of a restored (or adopted) guest; when they cannot start the
+     * guest would run without its DNS or proxy, so it is lost instead (FAILED, with the reason).
+     */
+    private void openNetwork(String requestId) {
+        try {
+            networking.open(id, network);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: its egress services did not start: {}", id, e.getMessage());
+            lose("its egress services could not start: " + e.getMessage(), requestId);
+            throw new EngineFailure(EngineFailure.Kind.IO, "starting the egress services of " + id + " failed: " + e.getMessage()
+                    + "; the microVM is FAILED", e);
+        }
+    }
 
     private void move(MicroVmState to, String reason, String requestId, Suspension s) {
         MicroVmState from = state;

@@ -10,6 +10,7 @@ import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.net.NetworkSpec;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -164,6 +165,16 @@ final class FakeHypervisor implements Hypervisor {
         FakeVm vm = new FakeVm(vmId, template.machine(), identity);
         vmms.put(vmId, vm);
         return vm;
+    }
+
+    /** The network spec of every restore that asked for one, by microVM id (the newest). */
+    final Map<String, NetworkSpec> networks = new ConcurrentHashMap<>();
+
+    @Override
+    public MicroVm restore(Template template, String vmId, Identity identity, NetworkSpec network) throws VmmException {
+        calls.add("network " + vmId + " " + network.mode());
+        networks.put(vmId, network);
+        return restore(template, vmId, identity);
     }
 
     @Override
