@@ -1,10 +1,12 @@
 package dev.burrow.vmm.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
+import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.agent.internal.AgentVersion;
@@ -223,6 +225,23 @@ class EgressEngineTest {
             assertThat(fetch(resumed, web.url(web.webPublic))).isEmpty();
         } finally {
             fx.engine.discardSaved(id, null);
+        }
+    }
+
+    @Test
+    void aRestoreWhosePathCannotBeMadeFailsBeforeAnyVmmAndLeavesNoFiles() throws Exception {
+        String id = newId();
+        String ns = VethPath.netnsName(fx.engine.config().instanceId(), id);
+        Commands.run(List.of("ip", "netns", "add", ns), 10); // a leftover the engine must not adopt silently
+        try {
+            assertThatThrownBy(() -> fx.engine.restore(fx.template, id, Identity.of(id), NetworkSpec.internet()))
+                    .isInstanceOf(VmmException.class).hasMessageContaining("already exists");
+
+            assertThat(fx.engine.liveVmms()).doesNotContain(id);
+            assertThat(fx.dataDir.resolve("vms").resolve(id)).doesNotExist();
+            assertThat(fx.engine.config().runDir().resolve(id)).doesNotExist();
+        } finally {
+            Commands.run(List.of("ip", "netns", "del", ns), 10);
         }
     }
 
