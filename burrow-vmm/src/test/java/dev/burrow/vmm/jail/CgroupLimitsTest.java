@@ -14,7 +14,8 @@ class CgroupLimitsTest {
 
         assertThat(l.cpuPeriodMicros()).isEqualTo(CgroupLimits.CPU_PERIOD_MICROS);
         assertThat(l.cpuQuotaMicros()).isEqualTo(4 * CgroupLimits.CPU_PERIOD_MICROS + CgroupLimits.CPU_ALLOWANCE_MICROS);
-        assertThat(l.memoryBytes()).isEqualTo((1024L + 64 + CgroupLimits.QEMU_OVERHEAD_MIB + CgroupLimits.PAGE_CACHE_HEADROOM_MIB) << 20);
+        assertThat(l.memoryBytes()).isEqualTo((1024L + 1024 * CgroupLimits.GUEST_RAM_OVERHEAD_PERCENT / 100 + 64
+                + CgroupLimits.QEMU_OVERHEAD_MIB + CgroupLimits.PAGE_CACHE_HEADROOM_MIB) << 20);
         assertThat(l.pidsMax()).isEqualTo(4 + CgroupLimits.PIDS_BASE + CgroupLimits.PIDS_IO_POOL);
     }
 

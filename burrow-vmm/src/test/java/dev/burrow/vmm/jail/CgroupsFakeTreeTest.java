@@ -70,8 +70,8 @@ class CgroupsFakeTreeTest {
         assertThat(vm.dirs()).containsExactly(dir);
         assertThat(vm.procsFiles()).containsExactly(dir.resolve("cgroup.procs"));
         assertThat(read(dir.resolve("cpu.max"))).isEqualTo("250000 100000");
-        assertThat(read(dir.resolve("memory.max"))).isEqualTo(Long.toString((384L + 64 + 96 + 64) << 20));
-        assertThat(read(dir.resolve("pids.max"))).isEqualTo("82");
+        assertThat(read(dir.resolve("memory.max"))).isEqualTo(Long.toString(LIMITS.memoryBytes()));
+        assertThat(read(dir.resolve("pids.max"))).isEqualTo(Long.toString(LIMITS.pidsMax()));
         assertThat(read(service.resolve("burrowd-" + INSTANCE).resolve("cgroup.procs"))).isEqualTo(Long.toString(SELF));
         assertThat(read(service.resolve("cgroup.subtree_control")).split(" ")).containsExactlyInAnyOrder("+cpu", "+memory", "+pids");
         assertThat(read(service.resolve("burrow-" + INSTANCE).resolve("cgroup.subtree_control")).split(" "))
@@ -126,7 +126,7 @@ class CgroupsFakeTreeTest {
         VmCgroup again = c.create("vm1", LIMITS);
 
         assertThat(again.dirs()).containsExactly(dir);
-        assertThat(read(dir.resolve("pids.max"))).isEqualTo("82");
+        assertThat(read(dir.resolve("pids.max"))).isEqualTo(Long.toString(LIMITS.pidsMax()));
     }
 
     @Test
@@ -199,7 +199,7 @@ class CgroupsFakeTreeTest {
         assertThat(read(cg.resolve("cpu,cpuacct").resolve(b).resolve("cpu.cfs_period_us"))).isEqualTo("100000");
         assertThat(read(cg.resolve("memory/process_api/f11a").resolve(b).resolve("memory.limit_in_bytes")))
                 .isEqualTo(Long.toString(LIMITS.memoryBytes()));
-        assertThat(read(cg.resolve("pids").resolve(b).resolve("pids.max"))).isEqualTo("82");
+        assertThat(read(cg.resolve("pids").resolve(b).resolve("pids.max"))).isEqualTo(Long.toString(LIMITS.pidsMax()));
         assertThat(cg.resolve("unified/burrow-" + INSTANCE)).doesNotExist();
     }
 
