@@ -1,0 +1,141 @@
+package dev.burrow.bench;
+
+import static dev.burrow.bench.BenchSupport.host;
+import static dev.burrow.bench.BenchSupport.intArg;
+import static dev.burrow.bench.BenchSupport.loadAverage;
+import static dev.burrow.bench.BenchSupport.ms;
+
+import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.agent.ExecRequest;
+import dev.burrow.vmm.agent.ExecResult;
+import dev.burrow.vmm.jail.VmCgroup;
+import dev.burrow.vmm.testing.CgroupedEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Abuse benchmark (docs/PERFORMANCE.md, docs/adr cgroups-and-abuse): a neighbour microVM's exec
+ * latency ({@code true}, through the agent) while the machine is quiet, then while another
+ * microVM runs each abuse — a fork bomb, a memory hog, a disk filler — in one run, side by side.
+ * Every VMM runs in its own cgroup with the engine's limits (started inside it, as the jailer
+ * starts it). Target: the neighbour's p50 within 3x of quiet.
+ *
+ * <pre>./scripts/bench-abuse [--runs 200] [--vcpus 1] [--memory 512] [--disk 1024] [--ramp 20]</pre>
+ */
+public final class AbuseBench {
+
+    private static final Duration T = Duration.ofSeconds(60);
+    /** The neighbour's p50 during an abuse may be at most this many times its quiet p50. */
+    private static final double TARGET_RATIO = 3.0;
+
+    /** Each abuse runs in the background and keeps going until its microVM ends. */
+    private static final Map<String, String> ABUSES = new LinkedHashMap<>();
+
+    static {
+        ABUSES.put("fork bomb", "f(){ f|f& }; f");
+        ABUSES.put("memory hog", "while :; do for i in 1 2 3; do dd if=/dev/zero of=/dev/null bs=200M count=1 & done; wait; done");
+        ABUSES.put("disk filler", "while :; do dd if=/dev/zero of=/fill bs=1M; sync; rm -f /fill; done");
+    }
+
+    private AbuseBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int runs = intArg(args, "--runs", 200);
+        int ramp = intArg(args, "--ramp", 20);
+        MachineSpec machine = new MachineSpec(intArg(args, "--vcpus", 1), intArg(args, "--memory", 512));
+        int diskMiB = intArg(args, "--disk", 1024);
+        CgroupedEngine e = CgroupedEngine.get(machine, diskMiB);
+        StringBuilder md = new StringBuilder();
+        md.append("Abuse benchmark, ").append(Instant.now()).append('\n');
+        md.append("host: ").append(host()).append('\n');
+        md.append("QEMU ").append(e.engine.profile().vmmVersion()).append(", accelerator ").append(e.engine.accelerator())
+                .append("; each microVM ").append(machine.vcpus()).append(" vCPU, ").append(machine.memoryMiB()).append(" MiB, ")
+                .append(diskMiB).append(" MiB disk; cgroup limits ").append(e.limits).append("\n");
+        md.append("cgroups: ").append(e.cgroups.describe()).append("\n\n");
+
+        String nid = CgroupedEngine.newId("quiet");
+        e.cgroupFor(nid);
+        MicroVm neighbour = e.restore(nid);
+        try {
+            md.append("| neighbour's exec `true` | p50 | p95 | max | p50 vs quiet | abuser VMM CPUs | abuser memory peak | abuser pids max |\n");
+            md.append("|---|---|---|---|---|---|---|---|\n");
+            probe(neighbour, ramp);
+            Stats quiet = probe(neighbour, runs);
+            md.append(String.format("| quiet | %.1f ms | %.1f ms | %.1f ms | 1.0x | – | – | – |%n",
+                    quiet.percentile(50), quiet.percentile(95), quiet.percentile(100)));
+            System.out.print(md);
+            md.setLength(0);
+            for (Map.Entry<String, String> abuse : ABUSES.entrySet()) {
+                String row = during(e, neighbour, abuse.getKey(), abuse.getValue(), runs, ramp, quiet.percentile(50));
+                System.out.print(row);
+                md.append(row);
+            }
+        } finally {
+            neighbour.close();
+            e.cgroups.existing(nid).orElseThrow().remove();
+        }
+        System.out.println("target: p50 within " + TARGET_RATIO + "x of quiet; load average after: " + loadAverage());
+        System.exit(0);
+    }
+
+    private static String during(CgroupedEngine e, MicroVm neighbour, String name, String script, int runs, int ramp, double quietP50)
+            throws Exception {
+        String id = CgroupedEngine.newId("abuse");
+        VmCgroup cg = e.cgroupFor(id);
+        MicroVm abuser = e.restore(id);
+        try {
+            ExecResult r = abuser.agent().run(ExecRequest.of("sh", "-c", "(" + script + ") >/dev/null 2>&1 & exit 0"), T);
+            if (r.exitCode() != 0) {
+                throw new IllegalStateException(name + " did not start: " + r.stderrText());
+            }
+            probe(neighbour, ramp);
+            long cpu0 = cpuTicks(abuser.pid());
+            long t0 = System.nanoTime();
+            long pidsMax = 0;
+            Stats s = new Stats();
+            for (int i = 0; i < runs; i++) {
+                long t = System.nanoTime();
+                run(neighbour);
+                s.add(ms(t));
+                pidsMax = Math.max(pidsMax, cg.pidsCurrent().orElse(0L));
+            }
+            double cpus = (cpuTicks(abuser.pid()) - cpu0) / 100.0 / ((System.nanoTime() - t0) / 1e9);
+            double ratio = s.percentile(50) / quietP50;
+            return String.format("| during a %s | %.1f ms | %.1f ms | %.1f ms | %.1fx%s | %.2f | %d MiB of %d | %d of %d |%n", name,
+                    s.percentile(50), s.percentile(95), s.percentile(100), ratio, ratio <= TARGET_RATIO ? "" : " (over target)",
+                    cpus, cg.memoryPeakBytes().orElse(-1L) >> 20, e.limits.memoryBytes() >> 20, pidsMax, e.limits.pidsMax());
+        } finally {
+            abuser.close();
+            cg.remove();
+        }
+    }
+
+    private static Stats probe(MicroVm vm, int runs) throws Exception {
+        Stats s = new Stats();
+        for (int i = 0; i < runs; i++) {
+            long t = System.nanoTime();
+            run(vm);
+            s.add(ms(t));
+        }
+        return s;
+    }
+
+    private static void run(MicroVm vm) throws Exception {
+        ExecResult r = vm.agent().run(ExecRequest.of("true"), T);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("true exited " + r.exitCode());
+        }
+    }
+
+    /** The process's user + system time in clock ticks (/proc/PID/stat fields 14 and 15, USER_HZ 100). */
+    private static long cpuTicks(long pid) throws Exception {
+        String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+}
