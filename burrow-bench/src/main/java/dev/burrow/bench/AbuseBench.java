@@ -9,14 +9,20 @@ import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecResult;
+import dev.burrow.vmm.jail.CgroupLimits;
 import dev.burrow.vmm.jail.VmCgroup;
 import dev.burrow.vmm.testing.CgroupedEngine;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Abuse benchmark (docs/PERFORMANCE.md, docs/adr cgroups-and-abuse): a neighbour microVM's exec
@@ -26,6 +32,10 @@ import java.util.Map;
  * starts it). Target: the neighbour's p50 within 3x of quiet.
  *
  * <pre>./scripts/bench-abuse [--runs 200] [--vcpus 1] [--memory 512] [--disk 1024] [--ramp 20]</pre>
+ *
+ * <p>{@code --cpu N} instead measures the CPU allowance ({@link CgroupLimits#CPU_ALLOWANCE_MICROS}):
+ * the exec latency of a guest whose every vCPU spins, with its cgroup's quota at one CPU per
+ * vCPU and then with the allowance on top, N execs each, beside the same guest idle.
  */
 public final class AbuseBench {
 
@@ -50,6 +60,11 @@ public final class AbuseBench {
         MachineSpec machine = new MachineSpec(intArg(args, "--vcpus", 1), intArg(args, "--memory", 512));
         int diskMiB = intArg(args, "--disk", 1024);
         CgroupedEngine e = CgroupedEngine.get(machine, diskMiB);
+        int cpuRuns = intArg(args, "--cpu", 0);
+        if (cpuRuns > 0) {
+            cpuAllowance(e, machine, cpuRuns, ramp);
+            System.exit(0);
+        }
         StringBuilder md = new StringBuilder();
         md.append("Abuse benchmark, ").append(Instant.now()).append('\n');
         md.append("host: ").append(host()).append('\n');
@@ -115,6 +130,52 @@ public final class AbuseBench {
         }
     }
 
+    private static void cpuAllowance(CgroupedEngine e, MachineSpec m, int runs, int ramp) throws Exception {
+        System.out.println("CPU allowance, " + Instant.now() + "\nhost: " + host() + "; load average " + loadAverage()
+                + "\nguest: " + m.vcpus() + " vCPU, " + m.memoryMiB() + " MiB, TCG; every vCPU spinning\n");
+        System.out.println("| quota per 100 ms period | guest's own exec `true` p50 | p95 | max | VMM CPUs | throttled periods |");
+        System.out.println("|---|---|---|---|---|---|");
+        String id = CgroupedEngine.newId("spin");
+        VmCgroup cg = e.cgroupFor(id);
+        MicroVm vm = e.restore(id);
+        try {
+            probe(vm, ramp);
+            Stats idle = probe(vm, runs);
+            System.out.printf("| %d ms, guest idle | %.1f ms | %.1f ms | %.1f ms | – | – |%n", e.limits.cpuQuotaMicros() / 1000,
+                    idle.percentile(50), idle.percentile(95), idle.percentile(100));
+            for (int i = 0; i < m.vcpus(); i++) {
+                run(vm, "sh", "-c", "(while :; do :; done) >/dev/null 2>&1 & exit 0");
+            }
+            long base = m.vcpus() * CgroupLimits.CPU_PERIOD_MICROS;
+            StringBuilder split = new StringBuilder();
+            for (long quota : new long[] {base, base + CgroupLimits.CPU_ALLOWANCE_MICROS}) {
+                e.cgroups.create(id, new CgroupLimits(quota, CgroupLimits.CPU_PERIOD_MICROS, e.limits.memoryBytes(), e.limits.pidsMax()));
+                probe(vm, ramp);
+                long throttled0 = cg.cpuThrottledPeriods().orElse(0L);
+                long cpu0 = cpuTicks(vm.pid());
+                Map<String, Long> threads0 = threadTicks(vm.pid());
+                long t0 = System.nanoTime();
+                Stats s = probe(vm, runs);
+                double cpus = (cpuTicks(vm.pid()) - cpu0) / 100.0 / ((System.nanoTime() - t0) / 1e9);
+                Map<String, Long> threads = threadTicks(vm.pid());
+                threads.replaceAll((name, ticks) -> ticks - threads0.getOrDefault(name, 0L));
+                System.out.printf("| %d ms%s | %.1f ms | %.1f ms | %.1f ms | %.2f | %d |%n", quota / 1000,
+                        quota == base ? " (one CPU per vCPU)" : " (with the allowance)", s.percentile(50), s.percentile(95),
+                        s.percentile(100), cpus, cg.cpuThrottledPeriods().orElse(0L) - throttled0);
+                List<Long> byThread = threads.values().stream().sorted(Comparator.reverseOrder()).toList();
+                long rest = byThread.stream().skip(m.vcpus()).mapToLong(Long::longValue).sum();
+                split.append(String.format("%d ms: the %d busiest QEMU threads (the spinning vCPUs) %s ticks, the other %d threads %d ticks"
+                        + " (%.1f %% of the VMM's CPU)%n", quota / 1000, m.vcpus(), byThread.subList(0, Math.min(m.vcpus(), byThread.size())),
+                        byThread.size() - m.vcpus(), rest, 100.0 * rest / Math.max(1, byThread.stream().mapToLong(Long::longValue).sum())));
+            }
+            System.out.print(split);
+        } finally {
+            vm.close();
+            cg.remove();
+        }
+        System.out.println("load average after: " + loadAverage());
+    }
+
     private static Stats probe(MicroVm vm, int runs) throws Exception {
         Stats s = new Stats();
         for (int i = 0; i < runs; i++) {
@@ -126,10 +187,32 @@ public final class AbuseBench {
     }
 
     private static void run(MicroVm vm) throws Exception {
-        ExecResult r = vm.agent().run(ExecRequest.of("true"), T);
+        run(vm, "true");
+    }
+
+    private static void run(MicroVm vm, String... argv) throws Exception {
+        ExecResult r = vm.agent().run(ExecRequest.of(argv), T);
         if (r.exitCode() != 0) {
-            throw new IllegalStateException("true exited " + r.exitCode());
+            throw new IllegalStateException(String.join(" ", argv) + " exited " + r.exitCode() + ": " + r.stderrText());
         }
+    }
+
+    /** User + system ticks of each thread of {@code pid}, by thread id (QEMU 7.2 names no threads without debug-threads). */
+    private static Map<String, Long> threadTicks(long pid) throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String st = Files.readString(task.resolve("stat"));
+                    String name = task.getFileName().toString();
+                    String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException gone) {
+                    // the thread ended
+                }
+            }
+        }
+        return out;
     }
 
     /** The process's user + system time in clock ticks (/proc/PID/stat fields 14 and 15, USER_HZ 100). */
