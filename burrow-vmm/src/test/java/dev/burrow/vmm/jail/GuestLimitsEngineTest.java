@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.SuspendMode;
+import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecResult;
+import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.testing.CgroupedEngine;
 import dev.burrow.vmm.testing.Restores;
 import java.time.Duration;
@@ -43,13 +46,26 @@ class GuestLimitsEngineTest {
     }
 
     @Test
-    void aRestoredGuestSeesItsVcpusItsMemoryWithinTheKernelsShareAndItsWholeDisk() throws Exception {
+    void aRestoredGuestSeesItsVcpusItsMemoryWithinTheKernelsShareAndItsWholeDiskAndStillDoesAfterASuspendAndResume()
+            throws Exception {
         CgroupedEngine e = CgroupedEngine.get(MACHINE, DISK_MIB);
         String id = CgroupedEngine.newId("lim");
         VmCgroup cg = e.cgroupFor(id);
         MicroVm vm = vms.track(e.restore(id));
         assertThat(cg.processes()).as("the VMM runs in its cgroup").contains(vm.pid());
+        assertSeesItsLimits(vm, "restored");
 
+        Template saved = e.engine.suspend(vm, SuspendMode.END_VMM);
+        MicroVm resumed = vms.track(e.engine.restore(saved, id, Identity.fresh(id)));
+
+        assertThat(cg.processes()).as("the resumed VMM runs in the same cgroup").containsExactly(resumed.pid());
+        assertSeesItsLimits(resumed, "resumed from the disk tier");
+        resumed.close();
+        e.engine.discardSaved(id, null);
+        cg.remove();
+    }
+
+    private static void assertSeesItsLimits(MicroVm vm, String when) throws Exception {
         assertThat(run(vm, "nproc")).isEqualTo("2");
 
         Matcher m = MEM_TOTAL.matcher(run(vm, "cat", "/proc/meminfo"));
@@ -61,7 +77,6 @@ class GuestLimitsEngineTest {
         String[] df = run(vm, "df", "-k", "/").lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
         long dfMiB = Long.parseLong(df[1]) / 1024;
         assertThat(dfMiB).isBetween(DISK_MIB * (100 - EXT4_OVERHEAD_MAX_PERCENT) / 100, (long) DISK_MIB);
-        System.out.printf("guest of %s, %d MiB disk: MemTotal %d MiB, df size %d MiB, VMM memory now %s bytes%n",
-                MACHINE, DISK_MIB, memTotalMiB, dfMiB, cg.memoryCurrentBytes().orElse(-1L));
+        System.out.printf("%s guest of %s, %d MiB disk: MemTotal %d MiB, df size %d MiB%n", when, MACHINE, DISK_MIB, memTotalMiB, dfMiB);
     }
 }
