@@ -128,6 +128,23 @@ class CgroupsHostTest {
     }
 
     @Test
+    void aProcessStartedElsewhereCanBePlacedAndTheInstancesCgroupsGoWithTheReap() throws Exception {
+        VmCgroup cg = cgroups.create("placed", cgroups.limits(new MachineSpec(1, 128)));
+        Process p = new ProcessBuilder(BUSYBOX.toString(), "sleep", "60").start();
+        started.add(p);
+
+        cg.place(p.pid());
+
+        assertThat(cg.processes()).containsExactly(p.pid());
+        p.destroyForcibly().waitFor();
+        cgroups.reapExcept(Set.of());
+        assertThat(cg.dirs()).allSatisfy(d -> {
+            assertThat(d).doesNotExist();
+            assertThat(d.getParent()).as("the instance's directory").doesNotExist();
+        });
+    }
+
+    @Test
     void aProcessThatAllocatesBeyondTheMemoryLimitIsKilledByTheKernelAndCounted() throws Exception {
         VmCgroup cg = cgroups.create("hog", new CgroupLimits(100_000, 100_000, 16L << 20, 16));
 
