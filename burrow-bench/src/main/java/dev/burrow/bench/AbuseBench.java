@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * latency ({@code true}, through the agent) while the machine is quiet, then while another
  * microVM runs each abuse — a fork bomb, a memory hog, a disk filler — in one run, side by side.
  * Every VMM runs in its own cgroup with the engine's limits (started inside it, as the jailer
- * starts it). Target: the neighbour's p50 within 3x of quiet.
+ * starts it). Target: the neighbour's p50 within 3x of quiet. Quiet is measured again after each
+ * abuse, and each abuse is compared with the quiet run before it, because a shared host's load drifts.
  *
  * <pre>./scripts/bench-abuse [--runs 200] [--vcpus 1] [--memory 512] [--disk 1024] [--ramp 20]</pre>
  *
@@ -77,18 +78,18 @@ public final class AbuseBench {
         e.cgroupFor(nid);
         MicroVm neighbour = e.restore(nid);
         try {
-            md.append("| neighbour's exec `true` | p50 | p95 | max | p50 vs quiet | abuser VMM CPUs | abuser memory peak | abuser pids max |\n");
-            md.append("|---|---|---|---|---|---|---|---|\n");
+            md.append("| neighbour's exec `true` | p50 | p95 | max | p50 vs quiet | abuser VMM CPUs | abuser memory peak | abuser pids max"
+                    + " | host load average |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|\n");
             probe(neighbour, ramp);
             Stats quiet = probe(neighbour, runs);
-            md.append(String.format("| quiet | %.1f ms | %.1f ms | %.1f ms | 1.0x | – | – | – |%n",
-                    quiet.percentile(50), quiet.percentile(95), quiet.percentile(100)));
+            md.append(quietRow(quiet));
             System.out.print(md);
-            md.setLength(0);
             for (Map.Entry<String, String> abuse : ABUSES.entrySet()) {
-                String row = during(e, neighbour, abuse.getKey(), abuse.getValue(), runs, ramp, quiet.percentile(50));
-                System.out.print(row);
-                md.append(row);
+                System.out.print(during(e, neighbour, abuse.getKey(), abuse.getValue(), runs, ramp, quiet.percentile(50)));
+                // the host is shared: each abuse is compared with the quiet run right before it
+                quiet = probe(neighbour, runs);
+                System.out.print(quietRow(quiet));
             }
         } finally {
             neighbour.close();
@@ -96,6 +97,11 @@ public final class AbuseBench {
         }
         System.out.println("target: p50 within " + TARGET_RATIO + "x of quiet; load average after: " + loadAverage());
         System.exit(0);
+    }
+
+    private static String quietRow(Stats quiet) {
+        return String.format("| quiet | %.1f ms | %.1f ms | %.1f ms | 1.0x | – | – | – | %s |%n",
+                quiet.percentile(50), quiet.percentile(95), quiet.percentile(100), loadAverage());
     }
 
     private static String during(CgroupedEngine e, MicroVm neighbour, String name, String script, int runs, int ramp, double quietP50)
@@ -121,9 +127,9 @@ public final class AbuseBench {
             }
             double cpus = (cpuTicks(abuser.pid()) - cpu0) / 100.0 / ((System.nanoTime() - t0) / 1e9);
             double ratio = s.percentile(50) / quietP50;
-            return String.format("| during a %s | %.1f ms | %.1f ms | %.1f ms | %.1fx%s | %.2f | %d MiB of %d | %d of %d |%n", name,
+            return String.format("| during a %s | %.1f ms | %.1f ms | %.1f ms | %.1fx%s | %.2f | %d MiB of %d | %d of %d | %s |%n", name,
                     s.percentile(50), s.percentile(95), s.percentile(100), ratio, ratio <= TARGET_RATIO ? "" : " (over target)",
-                    cpus, cg.memoryPeakBytes().orElse(-1L) >> 20, e.limits.memoryBytes() >> 20, pidsMax, e.limits.pidsMax());
+                    cpus, cg.memoryPeakBytes().orElse(-1L) >> 20, e.limits.memoryBytes() >> 20, pidsMax, e.limits.pidsMax(), loadAverage());
         } finally {
             abuser.close();
             cg.remove();
