@@ -155,7 +155,8 @@ public final class AbuseBench {
             long base = m.vcpus() * CgroupLimits.CPU_PERIOD_MICROS;
             StringBuilder split = new StringBuilder();
             for (long quota : new long[] {base, base + CgroupLimits.CPU_ALLOWANCE_MICROS}) {
-                e.cgroups.create(id, new CgroupLimits(quota, CgroupLimits.CPU_PERIOD_MICROS, e.limits.memoryBytes(), e.limits.pidsMax()));
+                e.cgroups.create(id, new CgroupLimits(quota, CgroupLimits.CPU_PERIOD_MICROS, e.limits.memoryBytes(), e.limits.pidsMax(),
+                        e.limits.cpuShares()));
                 probe(vm, ramp);
                 long throttled0 = cg.cpuThrottledPeriods().orElse(0L);
                 long cpu0 = cpuTicks(vm.pid());

@@ -10,8 +10,10 @@ import dev.burrow.vmm.MachineSpec;
  * @param cpuPeriodMicros the CFS period the quota refers to
  * @param memoryBytes     memory charged to the VMM (guest RAM it touched, QEMU's own, page cache)
  * @param pidsMax         processes and threads the VMM may have
+ * @param cpuShares       its weight against its siblings when CPUs are contended, in v1 {@code cpu.shares}
+ *                        units (1024: one ordinary task; v2's {@code cpu.weight} is this scaled to 100)
  */
-public record CgroupLimits(long cpuQuotaMicros, long cpuPeriodMicros, long memoryBytes, long pidsMax) {
+public record CgroupLimits(long cpuQuotaMicros, long cpuPeriodMicros, long memoryBytes, long pidsMax, long cpuShares) {
 
     /** The CFS period: the kernel's default, short enough that a throttled VMM stalls for at most this long. */
     public static final long CPU_PERIOD_MICROS = 100_000;
@@ -35,6 +37,11 @@ public record CgroupLimits(long cpuQuotaMicros, long cpuPeriodMicros, long memor
     public static final long PIDS_BASE = 16;
     /** QEMU's thread pool for blocking I/O (its default maximum is 64 workers). */
     public static final long PIDS_IO_POOL = 64;
+    /** The CPU weight of one vCPU: what the kernel gives one ordinary task (v1 cpu.shares). */
+    public static final long SHARES_PER_VCPU = 1024;
+    /** v1 cpu.shares' range. */
+    public static final long MIN_SHARES = 2;
+    public static final long MAX_SHARES = 262_144;
 
     public CgroupLimits {
         if (cpuPeriodMicros < 1_000 || cpuPeriodMicros > 1_000_000) {
@@ -49,14 +56,22 @@ public record CgroupLimits(long cpuQuotaMicros, long cpuPeriodMicros, long memor
         if (pidsMax < 1) {
             throw new IllegalArgumentException("pidsMax must be at least 1: " + pidsMax);
         }
+        if (cpuShares < MIN_SHARES || cpuShares > MAX_SHARES) {
+            throw new IllegalArgumentException("cpuShares must be " + MIN_SHARES + ".." + MAX_SHARES + ": " + cpuShares);
+        }
     }
 
     /**
      * The limits for a VMM of {@code m}: one CPU per vCPU plus {@link #CPU_ALLOWANCE_MICROS};
      * guest RAM plus the TCG translation cache ({@code tbSizeMiB}, 0 under KVM),
      * {@link #QEMU_OVERHEAD_MIB}, {@link #GUEST_RAM_OVERHEAD_PERCENT} and {@link #PAGE_CACHE_HEADROOM_MIB}; one thread per vCPU plus
-     * {@link #PIDS_BASE} and {@link #PIDS_IO_POOL}.
+     * {@link #PIDS_BASE} and {@link #PIDS_IO_POOL}; a CPU weight of {@link #SHARES_PER_VCPU} per vCPU.
      */
+    /** v2's {@code cpu.weight} (1..10000, default 100) for a v1 weight of {@code shares} (default 1024). */
+    public static long cpuWeight(long shares) {
+        return Math.max(1, Math.min(10_000, shares * 100 / SHARES_PER_VCPU));
+    }
+
     public static CgroupLimits forMachine(MachineSpec m, int tbSizeMiB) {
         if (tbSizeMiB < 0) {
             throw new IllegalArgumentException("tbSizeMiB must not be negative: " + tbSizeMiB);
@@ -64,6 +79,6 @@ public record CgroupLimits(long cpuQuotaMicros, long cpuPeriodMicros, long memor
         long memoryMiB = m.memoryMiB() + m.memoryMiB() * GUEST_RAM_OVERHEAD_PERCENT / 100 + (long) tbSizeMiB + QEMU_OVERHEAD_MIB
                 + PAGE_CACHE_HEADROOM_MIB;
         return new CgroupLimits(m.vcpus() * CPU_PERIOD_MICROS + CPU_ALLOWANCE_MICROS, CPU_PERIOD_MICROS,
-                memoryMiB << 20, m.vcpus() + PIDS_BASE + PIDS_IO_POOL);
+                memoryMiB << 20, m.vcpus() + PIDS_BASE + PIDS_IO_POOL, m.vcpus() * SHARES_PER_VCPU);
     }
 }

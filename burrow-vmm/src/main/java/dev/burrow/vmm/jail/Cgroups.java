@@ -46,17 +46,25 @@ public final class Cgroups {
     public static final String DAEMON_LEAF_PREFIX = "burrowd-";
     /** The TCG translation cache {@link #limits(MachineSpec)} assumes (EngineConfig's default). */
     public static final int DEFAULT_TB_SIZE_MIB = 64;
+    /**
+     * The instance's directory weighs as much as this many ordinary tasks per host CPU: without
+     * it (the default, one task's weight) all of an instance's VMMs together compete like one
+     * process against the rest of the host (docs/adr: cgroups and abuse, bench-abuse).
+     */
+    public static final long INSTANCE_TASKS_PER_HOST_CPU = 1;
     private static final Pattern VM_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
     private static final Pattern INSTANCE_ID = Pattern.compile("[a-z0-9]{4,16}");
 
     private final List<Hierarchy> hierarchies;
     private final String instanceId;
     private final long selfPid;
+    private final long instanceShares;
 
-    private Cgroups(List<Hierarchy> hierarchies, String instanceId, long selfPid) {
+    private Cgroups(List<Hierarchy> hierarchies, String instanceId, long selfPid, long instanceShares) {
         this.hierarchies = hierarchies;
         this.instanceId = instanceId;
         this.selfPid = selfPid;
+        this.instanceShares = instanceShares;
     }
 
     /** This host's cgroups for {@code instanceId}, beneath the cgroups this process runs in. */
@@ -80,7 +88,9 @@ public final class Cgroups {
                 checkDelegated(h, selfPid);
             }
         }
-        return new Cgroups(found, instanceId, selfPid);
+        long shares = Math.min(CgroupLimits.MAX_SHARES,
+                Runtime.getRuntime().availableProcessors() * INSTANCE_TASKS_PER_HOST_CPU * CgroupLimits.SHARES_PER_VCPU);
+        return new Cgroups(found, instanceId, selfPid, shares);
     }
 
     /** The limits for a VMM of {@code m} with the default translation cache ({@link CgroupLimits#forMachine}). */
@@ -106,6 +116,11 @@ public final class Cgroups {
             Path instance = instanceDir(h);
             if (h.version() == Version.V2) {
                 delegate(h, instance);
+            } else {
+                CgroupFiles.mkdir(instance);
+            }
+            if (h.controllers().contains("cpu")) {
+                writeShares(h, instance, instanceShares);
             }
             Path dir = instance.resolve(vmId);
             try {
@@ -179,8 +194,24 @@ public final class Cgroups {
         }
     }
 
+    /** The instance directory's CPU weight against the other cgroups and tasks beside it. */
+    public long instanceShares() {
+        return instanceShares;
+    }
+
+    private static void writeShares(Hierarchy h, Path dir, long shares) throws VmmException {
+        if (h.version() == Version.V1) {
+            CgroupFiles.write(dir.resolve("cpu.shares"), Long.toString(shares));
+        } else {
+            CgroupFiles.write(dir.resolve("cpu.weight"), Long.toString(CgroupLimits.cpuWeight(shares)));
+        }
+    }
+
     private static void writeLimits(Hierarchy h, Path dir, CgroupLimits l) throws VmmException {
         Set<String> c = h.controllers();
+        if (c.contains("cpu")) {
+            writeShares(h, dir, l.cpuShares());
+        }
         if (h.version() == Version.V1) {
             if (c.contains("cpu")) {
                 CgroupFiles.write(dir.resolve("cpu.cfs_period_us"), Long.toString(l.cpuPeriodMicros()));

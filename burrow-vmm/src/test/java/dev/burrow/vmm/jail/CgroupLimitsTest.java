@@ -17,6 +17,15 @@ class CgroupLimitsTest {
         assertThat(l.memoryBytes()).isEqualTo((1024L + 1024 * CgroupLimits.GUEST_RAM_OVERHEAD_PERCENT / 100 + 64
                 + CgroupLimits.QEMU_OVERHEAD_MIB + CgroupLimits.PAGE_CACHE_HEADROOM_MIB) << 20);
         assertThat(l.pidsMax()).isEqualTo(4 + CgroupLimits.PIDS_BASE + CgroupLimits.PIDS_IO_POOL);
+        assertThat(l.cpuShares()).isEqualTo(4 * CgroupLimits.SHARES_PER_VCPU);
+    }
+
+    @Test
+    void v2sCpuWeightIsTheV1SharesScaledToItsDefaultOf100AndClamped() {
+        assertThat(CgroupLimits.cpuWeight(1024)).isEqualTo(100);
+        assertThat(CgroupLimits.cpuWeight(2048)).isEqualTo(200);
+        assertThat(CgroupLimits.cpuWeight(2)).isEqualTo(1);
+        assertThat(CgroupLimits.cpuWeight(262_144)).isEqualTo(10_000);
     }
 
     @Test
@@ -28,9 +37,10 @@ class CgroupLimitsTest {
 
     @Test
     void nonsenseLimitsAreRefused() {
-        assertThatThrownBy(() -> new CgroupLimits(100, 100_000, 1L << 30, 10)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new CgroupLimits(100_000, 100_000, 1024, 10)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new CgroupLimits(100_000, 100_000, 1L << 30, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupLimits(100, 100_000, 1L << 30, 10, 1024)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupLimits(100_000, 100_000, 1024, 10, 1024)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupLimits(100_000, 100_000, 1L << 30, 0, 1024)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CgroupLimits(100_000, 100_000, 1L << 30, 10, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CgroupLimits.forMachine(MachineSpec.DEFAULT, -1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -72,6 +72,9 @@ class CgroupsFakeTreeTest {
         assertThat(read(dir.resolve("cpu.max"))).isEqualTo("250000 100000");
         assertThat(read(dir.resolve("memory.max"))).isEqualTo(Long.toString(LIMITS.memoryBytes()));
         assertThat(read(dir.resolve("pids.max"))).isEqualTo(Long.toString(LIMITS.pidsMax()));
+        assertThat(read(dir.resolve("cpu.weight"))).isEqualTo("200");
+        assertThat(read(dir.getParent().resolve("cpu.weight")))
+                .isEqualTo(Long.toString(CgroupLimits.cpuWeight(Runtime.getRuntime().availableProcessors() * 1024L)));
         assertThat(read(service.resolve("burrowd-" + INSTANCE).resolve("cgroup.procs"))).isEqualTo(Long.toString(SELF));
         assertThat(read(service.resolve("cgroup.subtree_control")).split(" ")).containsExactlyInAnyOrder("+cpu", "+memory", "+pids");
         assertThat(read(service.resolve("burrow-" + INSTANCE).resolve("cgroup.subtree_control")).split(" "))
@@ -197,6 +200,9 @@ class CgroupsFakeTreeTest {
                 cg.resolve("memory/process_api/f11a").resolve(b), cg.resolve("pids").resolve(b));
         assertThat(read(cg.resolve("cpu,cpuacct").resolve(b).resolve("cpu.cfs_quota_us"))).isEqualTo("250000");
         assertThat(read(cg.resolve("cpu,cpuacct").resolve(b).resolve("cpu.cfs_period_us"))).isEqualTo("100000");
+        assertThat(read(cg.resolve("cpu,cpuacct").resolve(b).resolve("cpu.shares"))).isEqualTo("2048");
+        assertThat(read(cg.resolve("cpu,cpuacct/burrow-" + INSTANCE).resolve("cpu.shares")))
+                .isEqualTo(Long.toString(Runtime.getRuntime().availableProcessors() * 1024L));
         assertThat(read(cg.resolve("memory/process_api/f11a").resolve(b).resolve("memory.limit_in_bytes")))
                 .isEqualTo(Long.toString(LIMITS.memoryBytes()));
         assertThat(read(cg.resolve("pids").resolve(b).resolve("pids.max"))).isEqualTo(Long.toString(LIMITS.pidsMax()));

@@ -102,9 +102,13 @@ class CgroupsHostTest {
             assertThat(cgroupFile(cg, "cpu.cfs_quota_us")).isEqualTo(Long.toString(limits.cpuQuotaMicros()));
             assertThat(cgroupFile(cg, "cpu.cfs_period_us")).isEqualTo(Long.toString(limits.cpuPeriodMicros()));
             assertThat(cgroupFile(cg, "memory.limit_in_bytes")).isEqualTo(Long.toString(limits.memoryBytes()));
+            assertThat(cgroupFile(cg, "cpu.shares")).isEqualTo(Long.toString(limits.cpuShares()));
+            Path cpuDir = cg.dirs().stream().filter(d -> Files.exists(d.resolve("cpu.shares"))).findFirst().orElseThrow();
+            assertThat(Files.readString(cpuDir.getParent().resolve("cpu.shares")).trim()).isEqualTo(Long.toString(cgroups.instanceShares()));
         } else {
             assertThat(cgroupFile(cg, "cpu.max")).isEqualTo(limits.cpuQuotaMicros() + " " + limits.cpuPeriodMicros());
             assertThat(cgroupFile(cg, "memory.max")).isEqualTo(Long.toString(limits.memoryBytes()));
+            assertThat(cgroupFile(cg, "cpu.weight")).isEqualTo(Long.toString(CgroupLimits.cpuWeight(limits.cpuShares())));
         }
         assertThat(cgroupFile(cg, "pids.max")).isEqualTo(Long.toString(limits.pidsMax()));
 
@@ -146,7 +150,7 @@ class CgroupsHostTest {
 
     @Test
     void aProcessThatAllocatesBeyondTheMemoryLimitIsKilledByTheKernelAndCounted() throws Exception {
-        VmCgroup cg = cgroups.create("hog", new CgroupLimits(100_000, 100_000, 16L << 20, 16));
+        VmCgroup cg = cgroups.create("hog", new CgroupLimits(100_000, 100_000, 16L << 20, 16, 1024));
 
         // dd's 64 MiB buffer is filled from /dev/zero: every page is touched and charged
         Process p = joined(cg, "exec " + BUSYBOX + " dd if=/dev/zero of=/dev/null bs=64M count=1");
@@ -159,7 +163,7 @@ class CgroupsHostTest {
 
     @Test
     void forksBeyondThePidsLimitFailInsideTheCgroup() throws Exception {
-        VmCgroup cg = cgroups.create("forks", new CgroupLimits(100_000, 100_000, 64L << 20, 8));
+        VmCgroup cg = cgroups.create("forks", new CgroupLimits(100_000, 100_000, 64L << 20, 8, 1024));
 
         Process p = joined(cg, "i=0; while [ $i -lt 20 ]; do " + BUSYBOX + " sleep 60 >/dev/null 2>&1 & i=$((i+1)); done; echo started");
         String out = output(p);
@@ -172,7 +176,7 @@ class CgroupsHostTest {
 
     @Test
     void aSpinningProcessIsThrottledToItsCpuQuota() throws Exception {
-        VmCgroup cg = cgroups.create("spin", new CgroupLimits(10_000, 100_000, 64L << 20, 8));
+        VmCgroup cg = cgroups.create("spin", new CgroupLimits(10_000, 100_000, 64L << 20, 8, 1024));
 
         joined(cg, "while :; do :; done");
 
