@@ -27,9 +27,11 @@ import dev.burrow.vmm.internal.Durable;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.internal.UnixSockets;
+import dev.burrow.vmm.jail.Cgroups;
 import dev.burrow.vmm.jail.JailFiles;
 import dev.burrow.vmm.jail.JailIds;
 import dev.burrow.vmm.jail.JailSpec;
+import dev.burrow.vmm.jail.VmCgroup;
 import dev.burrow.vmm.kernel.GuestKernel;
 import dev.burrow.vmm.kernel.InitramfsBuilder;
 import dev.burrow.vmm.kernel.KernelCache;
@@ -106,6 +108,8 @@ public final class QemuHypervisor implements Hypervisor {
     private final Path initramfs;
     private final Path jailer;
     private final JailIds jailIds;
+    /** Each jailed VMM's cgroup (cpu, memory, pids); null without the jail. */
+    private final Cgroups cgroups;
     /** QEMU before 8.2 opens a privately mapped memory file for writing: a template's must be group-writable in jails. */
     private final boolean templateMemoryWritable;
     private final long tscKhz;
@@ -120,7 +124,8 @@ public final class QemuHypervisor implements Hypervisor {
     private static final NetworkSpec BENCH_SPEC = NetworkSpec.allowlist();
 
     private QemuHypervisor(EngineConfig config, Accelerator accel, HostProfile profile, GuestKernel kernel, Path vmlinuz, Path initramfs,
-                           Path jailer, long tscKhz) {
+                           Path jailer, long tscKhz, Cgroups cgroups) {
+        this.cgroups = cgroups;
         this.vmlinuz = vmlinuz;
         this.jailIds = JailIds.forInstance(config.instanceId());
         this.templateMemoryWritable = !QemuArgs.privateMappingOpensReadOnly(profile.vmmVersion());
@@ -176,7 +181,13 @@ public final class QemuHypervisor implements Hypervisor {
             initramfs = sharedCopy(initramfs, config.dataDir().resolve(BOOT_FILES), group);
             pruneExcept(config.dataDir().resolve(BOOT_FILES), Set.of(vmlinuz, initramfs)); // a VMM still running keeps its bound copy
         }
-        return new QemuHypervisor(config, accel, profile, kernel, vmlinuz, initramfs, jailer, tscKhz);
+        Cgroups cgroups = config.jail() ? Cgroups.forHost(config.instanceId()) : null;
+        QemuHypervisor engine = new QemuHypervisor(config, accel, profile, kernel, vmlinuz, initramfs, jailer, tscKhz, cgroups);
+        if (cgroups != null) {
+            LOG.info("cgroups: {}", String.join("; ", cgroups.describe()));
+            cgroups.reapExcept(engine.liveVmms()); // what a crash left of VMMs that are gone
+        }
+        return engine;
     }
 
     /** {@code source} copied into {@code dir} (unless an identical copy is there), readable by the instance's VMM group. */
@@ -263,6 +274,7 @@ public final class QemuHypervisor implements Hypervisor {
         try {
             AgentConnection agent = connectAgent(vmId, l, p, config.bootTimeout());
             vm = new QemuMicroVm(vmId, machine, p, l.dir, l.sockets, agent, true);
+            vm.cgroup(cgroupOf(vmId));
             vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
             agent.awaitAnnounce(config.bootTimeout());
             checkHello(vmId, agent.hello(identity, config.bootTimeout()));
@@ -621,6 +633,7 @@ public final class QemuHypervisor implements Hypervisor {
         AgentConnection agent = connectAgent(vmId, l, p.get(), config.restoreTimeout());
         agent.expectPreviousSession(); // the dead daemon's streams
         QemuMicroVm vm = new QemuMicroVm(vmId, machine, p.get(), dir, l.sockets, agent, Files.exists(dir.resolve("memory")));
+        vm.cgroup(cgroupOf(vmId));
         try {
             if (!vm.ownMemory()) {
                 vm.template(mappedTemplate(vm));
@@ -658,8 +671,22 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /** The cgroup a jailed VMM of {@code vmId} runs in, or null (no jail, or none made). */
+    private VmCgroup cgroupOf(String vmId) {
+        return cgroups == null ? null : cgroups.existing(vmId).orElse(null);
+    }
+
+    /** Removes the cgroup of {@code vmId}, whose VMM is gone; logs what stays. */
+    private void removeCgroup(String vmId) {
+        VmCgroup c = cgroupOf(vmId);
+        if (c != null) {
+            QemuMicroVm.removeQuietly(c);
+        }
+    }
+
     /** Removes what a microVM left on the host when its VMM is already gone (after a crash). */
     public void cleanUp(String vmId) {
+        removeCgroup(vmId);
         FileTrees.deleteQuietly(config.runDir().resolve(vmId));
         FileTrees.deleteQuietly(jailRoot(config.runDir(), vmId));
         FileTrees.deleteQuietly(config.dataDir().resolve("vms").resolve(vmId));
@@ -815,6 +842,7 @@ public final class QemuHypervisor implements Hypervisor {
             }
             vm = new QemuMicroVm(vmId, t.machine(), p, l.dir, l.sockets, agent, ownMemory);
             vm.network(net);
+            vm.cgroup(cgroupOf(vmId));
             vm.template(t.memory() != null && !ownMemory ? t : null);
             Qmp qmp = vm.qmp();
             // both ends must agree; a private RAM block is migrated whole either way
@@ -976,7 +1004,7 @@ public final class QemuHypervisor implements Hypervisor {
         List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files,
                 net == null ? null : VethPath.TAP);
         try {
-            JailSpec jail = config.jail() ? jail(vmId, files, l, net != null) : null;
+            JailSpec jail = config.jail() ? jail(vmId, machine, files, l, net != null) : null;
             return VmmProcess.launch(jailer, name, l.dir, argv, files.console(), net == null ? null : net.netnsPath(), jail,
                     Duration.ofSeconds(10));
         } catch (VmmException e) {
@@ -998,7 +1026,7 @@ public final class QemuHypervisor implements Hypervisor {
      * reads (the disk's whole backing chain, a template's memory file) is bound read-only and
      * belongs to root and the instance's VMM group. Nothing else of the data directory is there.
      */
-    private JailSpec jail(String vmId, QemuArgs.Files f, Layout l, boolean network) throws VmmException {
+    private JailSpec jail(String vmId, MachineSpec machine, QemuArgs.Files f, Layout l, boolean network) throws VmmException {
         JailIds.Ids ids = jailIds.allocate(vmsRoot(), l.dir);
         Path root = jailRoot(config.runDir(), vmId);
         JailSpec.Binds binds = new JailSpec.Binds();
@@ -1038,8 +1066,8 @@ public final class QemuHypervisor implements Hypervisor {
         if (network) {
             devices.add(JailSpec.TUN);
         }
-        // the cgroups the VMM joins come with the cgroups work (dev.burrow.vmm.jail.Cgroups)
-        return new JailSpec(ids, root, vmId, binds.toList(), devices, List.of(), JailSpec.NOFILE_DEFAULT, JailSpec.NPROC_DEFAULT);
+        VmCgroup cgroup = cgroups.create(vmId, cgroups.limits(machine, accel == Accelerator.TCG ? config.tbSizeMiB() : 0));
+        return new JailSpec(ids, root, vmId, binds.toList(), devices, cgroup.procsFiles(), JailSpec.NOFILE_DEFAULT, JailSpec.NPROC_DEFAULT);
     }
 
     /** A file jails read: root and the VMM group's when it is the instance's; files elsewhere (a caller's image) keep their owners. */
@@ -1102,7 +1130,7 @@ public final class QemuHypervisor implements Hypervisor {
         return l;
     }
 
-    private static void closeQuietly(QemuMicroVm vm, VmmProcess p, Layout l) {
+    private void closeQuietly(QemuMicroVm vm, VmmProcess p, Layout l) {
         try {
             if (vm != null && System.getenv("BURROW_KEEP_FAILED") == null) {
                 vm.close();
@@ -1117,6 +1145,7 @@ public final class QemuHypervisor implements Hypervisor {
         }
         FileTrees.deleteQuietly(l.sockets);
         FileTrees.deleteQuietly(jailRoot(l.sockets.getParent(), l.dir.getFileName().toString()));
+        removeCgroup(l.dir.getFileName().toString());
         if (System.getenv("BURROW_KEEP_FAILED") != null) {
             LOG.warn("BURROW_KEEP_FAILED is set: keeping {} for a post-mortem", l.dir);
         } else {

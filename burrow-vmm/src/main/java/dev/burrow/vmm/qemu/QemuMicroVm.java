@@ -6,6 +6,7 @@ import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
 import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.jail.VmCgroup;
 import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.internal.Qmp;
 import dev.burrow.vmm.qemu.internal.VmmProcess;
@@ -14,9 +15,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A QEMU microvm process, its sockets and files. */
 final class QemuMicroVm implements MicroVm {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QemuMicroVm.class);
 
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -37,6 +42,7 @@ final class QemuMicroVm implements MicroVm {
     private boolean closed;
     /** Its network path (the benchmark's), or null: removed when the VMM ends. */
     private volatile VethPath network;
+    private volatile VmCgroup cgroup;
 
     QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
         this.ownMemory = ownMemory;
@@ -111,6 +117,20 @@ final class QemuMicroVm implements MicroVm {
         this.network = path;
     }
 
+    /** The cgroup its jailed VMM runs in (null: not jailed); removed once the VMM is gone. */
+    void cgroup(VmCgroup c) {
+        this.cgroup = c;
+    }
+
+    /** Removes a cgroup whose VMM was ended; what stays (a process still leaving) is logged, never thrown. */
+    static void removeQuietly(VmCgroup c) {
+        try {
+            c.remove();
+        } catch (VmmException e) {
+            LOG.warn("{}", e.getMessage());
+        }
+    }
+
     VethPath network() {
         return network;
     }
@@ -177,6 +197,9 @@ final class QemuMicroVm implements MicroVm {
             FileTrees.deleteQuietly(socketDir);
             FileTrees.deleteQuietly(QemuHypervisor.jailRoot(socketDir.getParent(), id));
             FileTrees.deleteQuietly(dir);
+            if (cgroup != null) {
+                removeQuietly(cgroup);
+            }
             if (network != null) {
                 network.close(); // after the kill: the namespace goes once nothing runs in it
             }

@@ -1,5 +1,6 @@
 package dev.burrow.vmm.testing;
 
+import dev.burrow.vmm.Accelerator;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -12,24 +13,20 @@ import dev.burrow.vmm.jail.Cgroups;
 import dev.burrow.vmm.jail.VmCgroup;
 import dev.burrow.vmm.kernel.KernelCache;
 import dev.burrow.vmm.qemu.QemuHypervisor;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 /**
- * An engine whose VMMs start inside their own cgroup, as they will once burrow-jailer's
- * {@code --cgroup} is wired: QEMU is started through a wrapper that writes "0" into the microVM's
- * cgroup.procs files (listed by the test beforehand) and then execs it, so QEMU's every page and
- * thread is charged there from its first instruction. One template of the given machine and disk
- * size per JVM and shape; removed, VMMs and cgroups included, when the JVM exits.
+ * An engine of jailed VMMs, each in the cgroup the engine makes for it (burrow-jailer joins it
+ * before QEMU starts, so every page and thread of QEMU is charged there), with a handle on those
+ * cgroups for the tests that read their peaks. One template of the given machine and disk size per
+ * JVM and shape; removed, VMMs and cgroups included, when the JVM exits.
  */
 public final class CgroupedEngine {
 
@@ -41,15 +38,13 @@ public final class CgroupedEngine {
     public final Cgroups cgroups;
     public final CgroupLimits limits;
     public final int diskMiB;
-    private final Path joinLists;
 
-    private CgroupedEngine(QemuHypervisor engine, Template template, Cgroups cgroups, CgroupLimits limits, int diskMiB, Path joinLists) {
+    private CgroupedEngine(QemuHypervisor engine, Template template, Cgroups cgroups, CgroupLimits limits, int diskMiB) {
         this.engine = engine;
         this.template = template;
         this.cgroups = cgroups;
         this.limits = limits;
         this.diskMiB = diskMiB;
-        this.joinLists = joinLists;
     }
 
     /** The engine for {@code machine} with a root disk of {@code diskMiB}, booted once per JVM. */
@@ -65,9 +60,7 @@ public final class CgroupedEngine {
 
     private static CgroupedEngine create(MachineSpec machine, int diskMiB) throws Exception {
         Path dataDir = Files.createTempDirectory("burrow-cg-test-");
-        Path joinLists = Files.createDirectories(dataDir.resolve("cgroup-joins"));
-        Path wrapper = writeWrapper(dataDir.resolve("qemu-in-cgroup"), joinLists, qemuOnPath());
-        EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment()).withQemuBinary(wrapper.toString());
+        EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment());
         Cgroups cgroups = Cgroups.forHost(config.instanceId());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
@@ -80,7 +73,8 @@ public final class CgroupedEngine {
         MicroVm builder = engine.boot("template-builder", machine, rootfs, Identity.fresh("template"));
         EngineFixture.warmUp(builder);
         Template t = engine.snapshot(builder, dataDir.resolve("templates").resolve("busybox"));
-        return new CgroupedEngine(engine, t, cgroups, cgroups.limits(machine, config.tbSizeMiB()), diskMiB, joinLists);
+        int tbSizeMiB = engine.accelerator() == Accelerator.TCG ? config.tbSizeMiB() : 0; // as the engine's own
+        return new CgroupedEngine(engine, t, cgroups, cgroups.limits(machine, tbSizeMiB), diskMiB);
     }
 
     /** SIGKILLs this instance's VMMs and waits until they are gone, so their cgroups can go too. */
@@ -102,44 +96,13 @@ public final class CgroupedEngine {
         return prefix + COUNTER.incrementAndGet() + "x" + Long.toString(System.nanoTime() % 100000, 36);
     }
 
-    /** Makes {@code vmId}'s cgroup with the engine's limits and has its VMM start inside it. */
-    public VmCgroup cgroupFor(String vmId) throws VmmException, IOException {
-        VmCgroup cg = cgroups.create(vmId, limits);
-        Files.writeString(joinLists.resolve(vmId), cg.procsFiles().stream().map(Path::toString).collect(Collectors.joining("\n", "", "\n")));
-        return cg;
+    /** {@code vmId}'s cgroup with the engine's limits, made ahead of its VMM (the engine's own create finds it). */
+    public VmCgroup cgroupFor(String vmId) throws VmmException {
+        return cgroups.create(vmId, limits);
     }
 
     /** A microVM restored from the template, its VMM inside {@code cgroupFor(vmId)}. */
     public MicroVm restore(String vmId) throws Exception {
         return engine.restore(template, vmId, Identity.fresh(vmId));
-    }
-
-    private static Path writeWrapper(Path file, Path joinLists, Path qemu) throws IOException {
-        Files.writeString(file, """
-                #!/bin/sh
-                # test stand-in for burrow-jailer --cgroup: join the microVM's cgroups, then become QEMU
-                vm=""
-                prev=""
-                for a in "$@"; do
-                  [ "$prev" = "-name" ] && vm="${a#*/}"
-                  prev="$a"
-                done
-                if [ -n "$vm" ] && [ -f "%s/$vm" ]; then
-                  while read -r f; do echo 0 > "$f" || exit 97; done < "%s/$vm"
-                fi
-                exec %s "$@"
-                """.formatted(joinLists, joinLists, qemu));
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return file;
-    }
-
-    private static Path qemuOnPath() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, "qemu-system-x86_64");
-            if (Files.isExecutable(p)) {
-                return p.toAbsolutePath();
-            }
-        }
-        throw new IllegalStateException("qemu-system-x86_64 is not on PATH");
     }
 }
