@@ -7,7 +7,9 @@ import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.jail.Cgroups;
 import dev.burrow.vmm.jail.JailIds;
+import dev.burrow.vmm.jail.VmCgroup;
 import dev.burrow.vmm.qemu.internal.QcowImages;
 import dev.burrow.vmm.qemu.internal.QemuArgs;
 import dev.burrow.vmm.testing.EngineFixture;
@@ -172,6 +174,25 @@ class JailTest {
         assertThat(root).doesNotExist();
         MicroVm next = vms.restore();
         assertThat(ids(next).slot()).isLessThanOrEqualTo(ids.slot());
+    }
+
+    @Test
+    void theVmmRunsInItsOwnCgroupForCpuMemoryAndPidsFromItsFirstInstructionAndTheCgroupGoesWithIt() throws Exception {
+        MicroVm vm = vms.restore();
+        String own = "/burrow-" + fx.engine.config().instanceId() + "/" + vm.id();
+        List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(vm.pid()), "cgroup"));
+        for (String controller : Cgroups.CONTROLLERS) {
+            // v1: "N:cpu,cpuacct:/…/burrow-<inst>/<vmId>"; v2: "0::/…/burrow-<inst>/<vmId>"
+            assertThat(lines).as(controller).anySatisfy(l -> {
+                String[] f = l.split(":", 3);
+                assertThat(f[1].isEmpty() || List.of(f[1].split(",")).contains(controller)).isTrue();
+                assertThat(f[2]).endsWith(own);
+            });
+        }
+        VmCgroup cgroup = Cgroups.forHost(fx.engine.config().instanceId()).existing(vm.id()).orElseThrow();
+        assertThat(cgroup.processes()).contains(vm.pid());
+        vm.close();
+        assertThat(cgroup.dirs()).allSatisfy(d -> assertThat(d).doesNotExist());
     }
 
     /** Waits until the VMM is gone and its jailer has reported how it ended. */
