@@ -9,7 +9,7 @@
  * much the guest prints. The jailer outlives burrowd (it is the VMM's parent), so the ring keeps
  * working across daemon restarts.
  *
- * The jail (model: Firecracker's jailer; docs/adr/XXXX-the-jail.md), with --root DIR:
+ * The jail (model: Firecracker's jailer; docs/adr/0017-the-jail.md), with --root DIR:
  *   parent  unshare(CLONE_NEWPID), fork. The parent itself stays in the host's mount namespace,
  *           so it never pins a copy of mounts other microVMs remove (their /run/netns entries).
  *   child   (pid 1 of the new pid namespace), in named stages; any failure ends it with

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param accelerator "auto", "kvm" or "tcg"
  * @param tbSizeMiB   TCG translation cache per VMM (QEMU's default is min(1 GiB, RAM/8))
  * @param jail        every VMM runs jailed by burrow-jailer (own namespaces, root and uid); off only to
- *                    measure what the jail costs (docs/adr/XXXX-the-jail.md)
+ *                    measure what the jail costs (docs/adr/0017-the-jail.md)
  */
 public record EngineConfig(Path dataDir, Path cacheDir, Path runDir, String instanceId, String qemuBinary,
                            String accelerator, int tbSizeMiB, Duration bootTimeout, Duration restoreTimeout,

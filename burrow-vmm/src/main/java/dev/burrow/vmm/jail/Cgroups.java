@@ -49,7 +49,7 @@ public final class Cgroups {
     /**
      * The instance's directory weighs as much as this many ordinary tasks per host CPU: without
      * it (the default, one task's weight) all of an instance's VMMs together compete like one
-     * process against the rest of the host (docs/adr: cgroups and abuse, bench-abuse).
+     * process against the rest of the host (docs/adr/0018-cgroups-and-abuse.md, bench-abuse).
      */
     public static final long INSTANCE_TASKS_PER_HOST_CPU = 1;
     private static final Pattern VM_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One microVM's network path (docs/adr/0016-bench-network-path.md, docs/adr/XXXX-egress-path.md):
+ * One microVM's network path (docs/adr/0016-bench-network-path.md, docs/adr/0019-egress-path.md):
  * a network namespace named {@code burrow-<instance>-<vmId>} that the VMM runs in, holding a tap
  * ({@value #TAP}) for the NIC and one end of a veth pair ({@value #NS_VETH}); the other end
  * ({@code bnet<slot>}, its alias the namespace's name, its group the instance's) stays on the

@@ -1045,7 +1045,7 @@ public final class QemuHypervisor implements Hypervisor {
             } else {
                 shareReadOnly(f.memory(), templateMemoryWritable);
                 if (templateMemoryWritable) {
-                    binds.writable(f.memory()); // docs/adr/XXXX-the-jail.md: the gap of QEMU < 8.2
+                    binds.writable(f.memory()); // docs/adr/0017-the-jail.md: the gap of QEMU < 8.2
                 } else {
                     binds.readOnly(f.memory());
                 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * What the jail costs: restore (to the first exec's answer), suspend to the disk tier and
  * resume (to the first exec's answer), with and without the jail, the two engines taking turns
  * in one run so both see the same machine load. A measurement, not a check: run it on purpose
- * with {@code -Dburrow.bench=jail} (docs/adr/XXXX-the-jail.md has its figures).
+ * with {@code -Dburrow.bench=jail} (docs/adr/0017-the-jail.md has its figures).
  */
 @EnabledIfSystemProperty(named = "burrow.bench", matches = "jail")
 class JailCostBench {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** What a jailed VMM can reach, checked from the host against real QEMU (docs/adr/XXXX-the-jail.md). */
+/** What a jailed VMM can reach, checked from the host against real QEMU (docs/adr/0017-the-jail.md). */
 @Tag("security")
 class JailTest {
 

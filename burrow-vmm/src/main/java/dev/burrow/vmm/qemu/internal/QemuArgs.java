@@ -44,7 +44,7 @@ public final class QemuArgs {
     /**
      * Whether this QEMU opens a privately mapped ({@code share=off}) memory file read-only when it
      * may not write it: from 8.2 it falls back to O_RDONLY for MAP_PRIVATE; before, it opens the
-     * file O_RDWR or fails (docs/adr/XXXX-the-jail.md). {@code version} as {@code --version} prints it.
+     * file O_RDWR or fails (docs/adr/0017-the-jail.md). {@code version} as {@code --version} prints it.
      */
     public static boolean privateMappingOpensReadOnly(String version) {
         Matcher m = MAJOR_MINOR.matcher(version);
