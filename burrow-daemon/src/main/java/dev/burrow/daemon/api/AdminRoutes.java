@@ -46,7 +46,7 @@ final class AdminRoutes {
     }
 
     void register(ApiServer api) {
-        api.adminRoute("POST", "/v1/admin/tenants", this::createTenant);
+        api.idempotentAdminRoute("POST", "/v1/admin/tenants", this::createTenant);
         api.adminRoute("GET", "/v1/admin/tenants", this::listTenants);
         api.adminRoute("GET", "/v1/admin/tenants/{name}", c -> {
             Queries.only(c, List.of());

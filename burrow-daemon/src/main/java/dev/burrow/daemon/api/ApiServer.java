@@ -168,6 +168,13 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /** A creating POST for admin keys only, with an Idempotency-Key as {@link #idempotentRoute}. */
+    public ApiServer idempotentAdminRoute(String method, String template, Route.Handler handler) {
+        adminRoute(method, template, handler);
+        idempotent.add(routes.getLast());
+        return this;
+    }
+
     public void start() throws Exception {
         server.start();
         hosts.port(port());
