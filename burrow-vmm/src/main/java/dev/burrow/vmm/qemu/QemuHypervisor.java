@@ -607,7 +607,14 @@ public final class QemuHypervisor implements Hypervisor {
         if (w == null) {
             w = spawnWaiting(t, newVmId(), withoutSpec());
         }
-        return complete(w, t, identity.apply(w.vm.id()));
+        Identity id;
+        try {
+            id = identity.apply(w.vm.id());
+        } catch (RuntimeException e) {
+            closeQuietly(w.vm, w.vm.process(), w.layout); // a started VMM nobody will complete
+            throw e;
+        }
+        return complete(w, t, id);
     }
 
     @Override
