@@ -2,6 +2,8 @@ package dev.burrow.daemon.files;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.jail.JailIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.FunctionDescriptor;
@@ -30,6 +32,8 @@ public final class FileModes {
     private static final Set<PosixFilePermission> GROUP_AND_OTHERS = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+    private static final Set<PosixFilePermission> OTHERS = EnumSet.of(
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
     private static final MethodHandle UMASK_CALL = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("umask").orElseThrow(() -> new IllegalStateException("libc has no umask")),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -48,10 +52,13 @@ public final class FileModes {
 
     /**
      * Creates the data directory 0700 (or makes an existing one 0700) and takes group and other
-     * permissions off everything beneath it that an older burrowd created more openly. Symbolic
-     * links are not followed. Returns how many entries were tightened.
+     * permissions off everything beneath it that an older burrowd created more openly — except the
+     * group permissions of what jailed VMMs read, whose group is the instance's VMM group (no user is
+     * in it; docs/adr/0017-the-jail.md). Symbolic links are not followed. Returns how many entries
+     * were tightened.
      */
     public static int secureDataDirectory(Path dataDir) {
+        long jailsGroup = JailIds.forInstance(EngineConfig.instanceIdFor(dataDir)).group();
         try {
             Files.createDirectories(dataDir);
             int[] tightened = {0};
@@ -78,7 +85,8 @@ public final class FileModes {
                 private void tighten(Path p) throws IOException {
                     try {
                         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-                        if (perms.removeAll(GROUP_AND_OTHERS)) {
+                        boolean shared = ((Number) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue() == jailsGroup;
+                        if (perms.removeAll(shared ? OTHERS : GROUP_AND_OTHERS)) {
                             Files.setPosixFilePermissions(p, perms);
                             tightened[0]++;
                         }

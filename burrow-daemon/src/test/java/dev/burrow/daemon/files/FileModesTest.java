@@ -2,6 +2,8 @@ package dev.burrow.daemon.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.jail.JailIds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,6 +43,22 @@ class FileModesTest {
         assertThat(mode(sub)).isEqualTo("rwx------");
         assertThat(mode(db)).isEqualTo("rw-------");
         assertThat(mode(outside)).isEqualTo("rw-r--r--");
+    }
+
+    @Test
+    void whatJailsReadKeepsItsGroupPermissionsForTheInstancesVmmGroupButNeverOthers() throws Exception {
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        long vmmGroup = JailIds.forInstance(EngineConfig.instanceIdFor(data)).group();
+        Path template = Files.writeString(data.resolve("memory"), "ram");
+        Files.setAttribute(template, "unix:gid", (int) vmmGroup);
+        Files.setPosixFilePermissions(template, PosixFilePermissions.fromString("rw-rw-r--"));
+        Path other = Files.writeString(data.resolve("other"), "x");
+        Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rw-r-----"));
+
+        FileModes.secureDataDirectory(data);
+
+        assertThat(mode(template)).isEqualTo("rw-rw----"); // jails read (and on QEMU < 8.2 open) it
+        assertThat(mode(other)).isEqualTo("rw-------");
     }
 
     private static String mode(Path p) throws Exception {
