@@ -66,7 +66,7 @@ public final class AllowlistProxy {
             s.setReuseAddress(true);
             listeners.track(s);
             s.bind(new InetSocketAddress(listeners.hostAddress(), tls ? tlsPort : httpPort));
-            Thread.ofVirtual().name((tls ? "proxy-tls-" : "proxy-http-") + listeners.vmId()).start(() -> accept(s, tls));
+            listeners.listen(tls ? "proxy-tls" : "proxy-http", () -> accept(s, tls));
         }
     }
 

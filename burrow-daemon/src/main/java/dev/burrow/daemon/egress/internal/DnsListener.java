@@ -66,8 +66,8 @@ public final class DnsListener {
         listeners.track(tcp);
         udp.bind(at);
         tcp.bind(at);
-        Thread.ofVirtual().name("dns-udp-" + listeners.vmId()).start(() -> serveUdp(udp));
-        Thread.ofVirtual().name("dns-tcp-" + listeners.vmId()).start(() -> acceptTcp(tcp));
+        listeners.listen("dns-udp", () -> serveUdp(udp));
+        listeners.listen("dns-tcp", () -> acceptTcp(tcp));
     }
 
     /** Queries dropped by the rate limit or the in-flight cap so far. */

@@ -3,8 +3,11 @@ package dev.burrow.daemon.egress.internal;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,10 @@ public final class Listeners implements AutoCloseable {
 
     private final String vmId;
     private final InetAddress hostAddress;
+    /** How long {@link #close} waits for the listening threads to let their ports go. */
+    static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(2);
     private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
+    private final List<Thread> listening = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     public Listeners(String vmId, InetAddress hostAddress) {
@@ -64,6 +70,15 @@ public final class Listeners implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Starts {@code loop} (a listening socket's accept or receive loop) on a virtual thread that
+     * {@link #close} waits for: a socket closed while a virtual thread waits on it is only released
+     * when that thread wakes, and a resume binds the same address and port again at once.
+     */
+    public void listen(String name, Runnable loop) {
+        listening.add(Thread.ofVirtual().name(name + "-" + vmId).start(loop));
+    }
+
     public void untrack(Closeable c) {
         open.remove(c);
         quietly(c);
@@ -78,6 +93,17 @@ public final class Listeners implements AutoCloseable {
         closed = true;
         for (Closeable c : open) {
             untrack(c);
+        }
+        long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
+        for (Thread t : listening) {
+            try {
+                if (!t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    LOG.warn("{}: {} did not stop within {} ms", vmId, t.getName(), RELEASE_TIMEOUT.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
