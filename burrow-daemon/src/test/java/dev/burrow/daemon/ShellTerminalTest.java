@@ -117,7 +117,8 @@ class ShellTerminalTest {
             WsClient t = WsClient.connect(uri, Map.of("Authorization", "Bearer " + key), true);
             // nothing is typed: the open terminal alone is no activity, so the idle suspend comes (within 2 s + 5 s)
             assertThat(t.closed.get(IDLE_DEADLINE.toSeconds(), TimeUnit.SECONDS)).startsWith("1001 ").contains("suspended");
-            assertThat(call("GET", "/v1/microvms/" + idle, HttpRequest.BodyPublishers.noBody(), 200).get("state").asText()).isEqualTo("SUSPENDED");
+            // the terminal closes as the suspend begins; the save completes a moment later
+            WsClient.await(() -> state(idle).equals("SUSPENDED"), "the idle microVM is SUSPENDED");
             WsClient again = WsClient.connect(uri, Map.of("Authorization", "Bearer " + key), true);
             again.send("echo re''sumed\r");
             WsClient.await(() -> again.output().lines().anyMatch(l -> l.strip().equals("resumed")), "the resumed microVM's shell answered");
