@@ -1247,6 +1247,9 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public void close() {
         pool.close();
+        if (cgroups != null) {
+            cgroups.reapExcept(liveVmms()); // the instance's directory goes with its last VMM
+        }
         try {
             Files.deleteIfExists(config.runDir().resolve(JAILS));
             Files.deleteIfExists(config.runDir());

@@ -4,12 +4,17 @@ import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.Template;
+import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.jail.Cgroups;
 import dev.burrow.vmm.kernel.KernelCache;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -52,6 +57,13 @@ public final class EngineFixture {
         EngineConfig config = settings.apply(EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
+            if (config.jail()) {
+                try {
+                    Cgroups.forHost(config.instanceId()).reapExcept(Set.of()); // their cgroups and the instance's directory
+                } catch (VmmException e) {
+                    System.err.println("cgroups of " + config.instanceId() + ": " + e.getMessage());
+                }
+            }
             FileTrees.deleteQuietly(dataDir);
             FileTrees.deleteQuietly(config.runDir());
         }));
@@ -65,11 +77,19 @@ public final class EngineFixture {
         return new EngineFixture(dataDir, engine, t, coldBoot);
     }
 
-    /** SIGKILLs every VMM whose -name carries this instance id (the jailers then exit). */
+    /** SIGKILLs every VMM whose -name carries this instance id (the jailers then exit) and waits until they are gone. */
     static void killVmms(String instanceId) {
-        ProcessHandle.allProcesses()
+        List<ProcessHandle> vmms = ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains("-name " + instanceId + "/")).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+                .toList();
+        vmms.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : vmms) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // its cgroup stays and says so
+            }
+        }
     }
 
     /**
