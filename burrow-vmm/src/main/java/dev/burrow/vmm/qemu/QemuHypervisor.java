@@ -267,6 +267,13 @@ public final class QemuHypervisor implements Hypervisor {
         Layout l = layout(vmId);
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
+        try {
+            SavedStates.recordBacking(l.dir.resolve("disk.qcow2"), l.dir);
+        } catch (IOException e) {
+            FileTrees.deleteQuietly(l.sockets);
+            FileTrees.deleteQuietly(l.dir);
+            throw new VmmException("cannot read the disk made for " + vmId + ": " + e.getMessage(), e);
+        }
         QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, l.dir.resolve("memory"), true,
                 l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
         VmmProcess p = launch(vmId, machine, files, l);
@@ -309,6 +316,7 @@ public final class QemuHypervisor implements Hypervisor {
                 Files.move(vm.dir().resolve("memory"), templateDir.resolve("memory"), StandardCopyOption.ATOMIC_MOVE);
                 memoryFile = "memory";
             }
+            SavedStates.checkBacking(vm.dir().resolve("disk.qcow2"), vm.dir()); // its VMM (running the image) is gone
             Files.move(vm.dir().resolve("disk.qcow2"), templateDir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE);
             if (config.jail()) {
                 // handed over from the builder's uid: every jail of the instance reads them, none writes them
@@ -462,6 +470,9 @@ public final class QemuHypervisor implements Hypervisor {
             Path disk = dir.resolve(SavedStates.DISK);
             Files.createLink(disk, vm.dir().resolve(SavedStates.DISK));
             Durable.sync(disk);
+            if (Files.exists(vm.dir().resolve(SavedStates.BACKING_RECORD))) {
+                Files.copy(vm.dir().resolve(SavedStates.BACKING_RECORD), dir.resolve(SavedStates.BACKING_RECORD));
+            }
             SavedStates.createOverlay(disk, dir.resolve(SavedStates.OVERLAY));
             keepConsole(vm.dir(), dir); // the guest is stopped: its console ring is final until it runs again
             Durable.syncDirectory(dir);
@@ -808,6 +819,7 @@ public final class QemuHypervisor implements Hypervisor {
                 saves.forkDisk(t, disk); // a fork: its own disk, reading nothing of the source's saves
             } else {
                 if (owner.isPresent()) {
+                    SavedStates.checkBacking(t.disk(), t.dir()); // its VMM is gone: nothing rewrites it now
                     saves.fold(t); // a no-op unless a crash or a demotion skipped it
                 }
                 Files.copy(t.pristineOverlay(), disk);
@@ -815,6 +827,7 @@ public final class QemuHypervisor implements Hypervisor {
                     keepConsole(t.dir(), l.dir); // a resume: the jailer appends to the ring the save kept
                 }
             }
+            SavedStates.recordBacking(disk, l.dir);
         } catch (IOException | VmmException e) {
             FileTrees.deleteQuietly(l.sockets);
             FileTrees.deleteQuietly(l.dir);

@@ -226,6 +226,46 @@ final class SavedStates {
         return out;
     }
 
+    /** Beside a disk: the backing file the engine gave it, written before any VMM could open the disk. */
+    static final String BACKING_RECORD = "disk.backing";
+
+    /** Records the backing file {@code disk}'s header names now, while only the engine has written it, in {@code recordDir}. */
+    static void recordBacking(Path disk, Path recordDir) throws IOException {
+        String backing = QcowImages.header(disk).backing().map(Path::toString).orElse("");
+        Files.writeString(recordDir.resolve(BACKING_RECORD), backing);
+    }
+
+    /**
+     * Checks that {@code disk}'s header still names the backing file recorded in {@code recordDir}.
+     * A VMM writes its own disk, header included: one taken over through its guest could point it
+     * at any file, which a later jail would bind (and share) and a fold would write through. Call
+     * it once no VMM can write {@code disk} any more, before the chain is followed. A disk without
+     * a record (made by an older engine) passes.
+     */
+    static void checkBacking(Path disk, Path recordDir) throws VmmException {
+        Path record = recordDir.resolve(BACKING_RECORD);
+        try {
+            if (!Files.exists(record)) {
+                return;
+            }
+            String expected = Files.readString(record);
+            String actual = QcowImages.header(disk).backing().map(Path::toString).orElse("");
+            // a fold rebases onto a deeper link of the same (trusted) chain, and a crash may come
+            // between its rename and the new record: any link below the recorded one is the engine's
+            if (actual.equals(expected)) {
+                return;
+            }
+            boolean deeper = !expected.isEmpty() && !actual.isEmpty() && QcowImages.isQcow2(Path.of(expected))
+                    && QcowImages.chain(Path.of(expected)).contains(Path.of(actual));
+            if (!deeper) {
+                throw new VmmException("the disk " + disk.getFileName() + " of " + recordDir.getFileName()
+                        + " names a backing file its engine did not give it (its VMM rewrote the header): it is not used");
+            }
+        } catch (IOException e) {
+            throw new VmmException("cannot check the backing file of " + disk + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Rebases a save's disk onto its image template's disk, so it reads no other save. The rebase
      * runs on a copy (O(what this layer holds)) that replaces the disk by a rename: a crash at any
@@ -233,6 +273,7 @@ final class SavedStates {
      */
     void fold(Template t) throws VmmException {
         Path disk = t.disk();
+        checkBacking(disk, t.dir());
         try {
             List<Path> chain = QcowImages.chain(disk);
             Optional<Path> base = chain.stream().filter(p -> !p.startsWith(root)).findFirst();
@@ -244,6 +285,9 @@ final class SavedStates {
             rebase(tmp, base.get());
             Durable.sync(tmp);
             Files.move(tmp, disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (Files.exists(t.dir().resolve(BACKING_RECORD))) {
+                recordBacking(disk, t.dir()); // the engine rebased it: its new backing is the engine's
+            }
             Durable.syncDirectory(disk.getParent());
         } catch (IOException e) {
             throw new VmmException("folding the disk of saved state " + t.dir() + " failed: " + e.getMessage(), e);
@@ -270,6 +314,7 @@ final class SavedStates {
     void forkDisk(Template t, Path target) throws VmmException {
         try {
             Files.copy(t.disk(), target);
+            checkBacking(target, t.dir()); // the copy: a kept VMM may still write the original
             List<Path> chain = QcowImages.chain(target);
             Optional<Path> base = chain.stream().filter(p -> !p.startsWith(root)).findFirst();
             if (base.isEmpty()) {
