@@ -819,8 +819,9 @@ public final class QemuHypervisor implements Hypervisor {
                 saves.forkDisk(t, disk); // a fork: its own disk, reading nothing of the source's saves
             } else {
                 if (owner.isPresent()) {
-                    SavedStates.checkBacking(t.disk(), t.dir()); // its VMM is gone: nothing rewrites it now
-                    saves.fold(t); // a no-op unless a crash or a demotion skipped it
+                    // checks the save's backing first (its VMM is gone: nothing rewrites it now); else a
+                    // no-op unless a crash or a demotion skipped it
+                    saves.fold(t);
                 }
                 Files.copy(t.pristineOverlay(), disk);
                 if (owner.isPresent()) {
@@ -884,7 +885,10 @@ public final class QemuHypervisor implements Hypervisor {
         }
         try {
             long t0 = System.nanoTime();
-            VethPath path = VethPath.create(network, config.instanceId(), vmId, spec, vmmUid(l), vmmGid(l));
+            // a jailed VMM opens its tap as its own uid, without CAP_NET_ADMIN
+            JailIds.Ids ids = config.jail() ? jailIds.allocate(vmsRoot(), l.dir) : null;
+            VethPath path = VethPath.create(network, config.instanceId(), vmId, spec,
+                    ids == null ? VethPath.ROOT_OWNED : Math.toIntExact(ids.uid()), ids == null ? VethPath.ROOT_OWNED : Math.toIntExact(ids.gid()));
             LOG.debug("{}: {} network path {} in {} ms", vmId, spec.mode(), path, (System.nanoTime() - t0) / 1_000_000);
             return path;
         } catch (VmmException e) {
@@ -892,15 +896,6 @@ public final class QemuHypervisor implements Hypervisor {
             FileTrees.deleteQuietly(l.dir);
             throw new VmmException("network path of " + vmId + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The uid the VMM of {@code l} runs as (a jailed VMM opens its tap without CAP_NET_ADMIN), owner of its tap. */
-    private int vmmUid(Layout l) throws VmmException {
-        return config.jail() ? Math.toIntExact(jailIds.allocate(vmsRoot(), l.dir).uid()) : VethPath.ROOT_OWNED;
-    }
-
-    private int vmmGid(Layout l) throws VmmException {
-        return config.jail() ? Math.toIntExact(jailIds.allocate(vmsRoot(), l.dir).gid()) : VethPath.ROOT_OWNED;
     }
 
     /**

@@ -16,10 +16,8 @@ import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -63,7 +61,7 @@ public final class CgroupedEngine {
         EngineConfig config = EngineConfig.defaults(dataDir, KernelCache.cacheDirFromEnvironment());
         Cgroups cgroups = Cgroups.forHost(config.instanceId());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
+            EngineFixture.killVmms(config.instanceId()); // a failed test may have left some; they outlive the JVM by design
             cgroups.reapExcept(Set.of());
             FileTrees.deleteQuietly(dataDir);
             FileTrees.deleteQuietly(config.runDir());
@@ -75,20 +73,6 @@ public final class CgroupedEngine {
         Template t = engine.snapshot(builder, dataDir.resolve("templates").resolve("busybox"));
         int tbSizeMiB = engine.accelerator() == Accelerator.TCG ? config.tbSizeMiB() : 0; // as the engine's own
         return new CgroupedEngine(engine, t, cgroups, cgroups.limits(machine, tbSizeMiB), diskMiB);
-    }
-
-    /** SIGKILLs this instance's VMMs and waits until they are gone, so their cgroups can go too. */
-    private static void killVmms(String instanceId) {
-        List<ProcessHandle> vmms = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("-name " + instanceId + "/")).orElse(false)).toList();
-        vmms.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : vmms) {
-            try {
-                p.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // reported by the cgroup that cannot go
-            }
-        }
     }
 
     /** A fresh microVM id. */
