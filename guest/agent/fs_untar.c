@@ -602,8 +602,6 @@ int untar_main(int argc, char **argv)
             parse_octal((char *)h + 136, 12, &mtime) < 0)
             return fs_fail_msg("untar", "not a tar: a header has a malformed number", FS_EXIT_USAGE);
         char type = (char)h[156];
-        if (ov.size)
-            size = ov.sizev;
         if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
             int rc = 0;
             if (type == 'x')
@@ -618,6 +616,10 @@ int untar_main(int argc, char **argv)
                 return rc;
             continue;
         }
+        if (ov.size)
+            size = ov.sizev;
+        if (type == '1' || type == '2' || type == '5')
+            size = 0; /* no data follows a link or a directory: a size there is ignored */
         if (ov.path) {
             snprintf(ent.name, sizeof ent.name, "%s", ov.pathv);
         } else if (!memcmp(h + 257, "ustar", 5) && h[345]) {

@@ -539,6 +539,7 @@ static void untarAppliesWhiteoutsOpaqueDirectoriesHardLinksOwnersAndModes(void)
     tar_add(&t, "asfile/", '5', NULL, NULL, 0711, 0);
     tar_add(&t, "new/parents/file", '0', "p", NULL, 0640, 0);
     tar_add(&t, "ln", '2', NULL, "/etc/hostname", 0777, 0);
+    tar_add(&t, "pax_global_header", 'g', "17 comment=hello\n", NULL, 0644, 0);
     tar_add(&t, longname, '0', "long", NULL, 0644, 0);
     tar_add(&t, "fifo", '6', NULL, NULL, 0644, 0);
     tar_end(&t);
