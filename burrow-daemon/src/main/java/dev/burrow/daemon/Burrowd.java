@@ -7,7 +7,9 @@ import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.files.FileModes;
 import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.oci.BlobStore;
 import dev.burrow.daemon.images.ImageSourceSpec;
+import dev.burrow.daemon.images.SourceResolver;
 import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.VersionState;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
@@ -77,6 +79,11 @@ public final class Burrowd implements AutoCloseable {
     private volatile boolean demoBuilding;
     private final EventLog events;
     private final Egress egress;
+    /** Every tenant's blobs, content-addressed and verified (issue 11: registry pulls are shared, builds FROM versions). */
+    private final BlobStore blobs;
+    /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
+    private final SourceResolver registrySource = null;
+    private final SourceResolver dockerfileSource = null;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -88,6 +95,7 @@ public final class Burrowd implements AutoCloseable {
         }
         Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
+        this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -146,12 +154,13 @@ public final class Burrowd implements AutoCloseable {
         return api.port();
     }
 
-    /** The image service of a tenant: its own images, under {@code dataDir/tenants/<id>}. */
+    /** The image service of a tenant: its own images under {@code dataDir/tenants/<id>}, blobs in the shared store. */
     ImageService images(String tenantId) {
         return imageServices.computeIfAbsent(tenantId, t -> {
             try {
                 ImageService s = new ImageService(t, new SqliteImageStore(db, t), engine, config.dataDir(),
-                        config.dataDir().resolve("tenants").resolve(t), config.maxConcurrentBuilds());
+                        config.dataDir().resolve("tenants").resolve(t), blobs, registrySource, dockerfileSource,
+                        config.maxConcurrentBuilds());
                 s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
                 return s;
             } catch (IOException e) {

@@ -8,12 +8,17 @@ import dev.burrow.oci.internal.ManifestResolver;
 import dev.burrow.oci.internal.Metadata;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * An image to build from: an OCI layout directory, an oci-archive or a docker-archive.
@@ -27,6 +32,8 @@ import java.util.Objects;
 public final class ImageSource {
     /** The most bytes of one index, manifest or config read into memory. */
     public static final int MAX_METADATA_BYTES = Metadata.MAX_BYTES;
+    /** RFC 6838 type/subtype with an optional +suffix: all a descriptor's media type may be. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
 
     private final ImageFormat format;
     private final String origin;
@@ -108,6 +115,26 @@ public final class ImageSource {
         return new ImageSource(detected, origin, reader, top, imported.paths());
     }
 
+    /**
+     * An image already in the blob store (a registry pull, a Dockerfile build, a version's
+     * record): {@code top} is its manifest or index, resolved to linux/amd64 like a layout's
+     * {@code index.json} listing that one descriptor.
+     */
+    public static ImageSource fromStore(BlobStore store, Descriptor top) throws IOException {
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(top, "top");
+        if (!store.contains(top.digest())) {
+            throw new ImageException("manifest " + top.digest() + " is not in the blob store");
+        }
+        if (!MEDIA_TYPE.matcher(top.mediaType()).matches()) {
+            throw new ImageException("manifest " + top.digest() + " has no usable media type");
+        }
+        String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + top.mediaType() + "\",\"digest\":\""
+                + top.digest() + "\",\"size\":" + top.size() + "}]}";
+        return new ImageSource(ImageFormat.OCI_LAYOUT, "store:" + top.digest(), new StoreReader(store),
+                index.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
     private static ImageSource openLayout(Path dir) throws IOException {
         Path layout = dir.resolve("oci-layout");
         if (Files.isRegularFile(layout)) {
@@ -157,6 +184,38 @@ public final class ImageSource {
         return format == ImageFormat.DOCKER_ARCHIVE
                 ? resolver.resolveDocker(topLevel, archivePaths)
                 : resolver.resolveIndex(topLevel);
+    }
+
+    /**
+     * Copies a resolved image into {@code store} as one OCI manifest: its config and layers
+     * (verified against their digests while copied, skipped when the store has them) and a
+     * manifest written by Burrow that lists them. Whatever the source's format (a docker-archive's
+     * {@code manifest.json} is no OCI manifest), the returned descriptor opens again with
+     * {@link #fromStore(BlobStore, Descriptor)}: what a version records as its image.
+     */
+    public Descriptor storeAsManifest(BlobStore store, ResolvedImage image) throws IOException {
+        long configSize = copy(store, image.configDigest(), MAX_METADATA_BYTES);
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("schemaVersion", 2);
+        manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+        manifest.put("config", Map.of("mediaType", MediaTypes.OCI_CONFIG, "digest", image.configDigest().toString(), "size", configSize));
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (Layer l : image.layers()) {
+            copy(store, l.digest(), BlobStore.UNLIMITED);
+            layers.add(Map.of("mediaType", l.mediaType(), "digest", l.digest().toString(), "size", l.size()));
+        }
+        manifest.put("layers", layers);
+        byte[] bytes = Json.write(manifest);
+        return new Descriptor(MediaTypes.OCI_MANIFEST, store.put(bytes), bytes.length);
+    }
+
+    private long copy(BlobStore store, Digest digest, long maxBytes) throws IOException {
+        if (!store.contains(digest)) {
+            try (InputStream in = blobs.open(digest)) {
+                store.put(in, digest, maxBytes);
+            }
+        }
+        return store.size(digest);
     }
 
     /** Opens a layer's raw (compressed) bytes. Unverified: {@link LayerUnpacker} checks them. */

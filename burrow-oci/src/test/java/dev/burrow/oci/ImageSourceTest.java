@@ -35,6 +35,33 @@ class ImageSourceTest {
     }
 
     @Test
+    void anImageStoredAsOneManifestOpensFromTheStoreWithTheSameConfigAndLayers() throws IOException {
+        Descriptor arm = image(ARM64, "arm");
+        Descriptor amd = image(Platform.LINUX_AMD64, "amd");
+        OciLayoutWriter.writeIndex(layout, List.of(arm, amd));
+        ImageSource source = ImageSource.open(layout, store);
+        ResolvedImage original = source.resolve();
+
+        Descriptor stored = source.storeAsManifest(store, original);
+        ResolvedImage again = ImageSource.fromStore(store, stored).resolve();
+
+        assertThat(stored.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(again.configDigest()).isEqualTo(original.configDigest());
+        assertThat(again.layers()).extracting(Layer::digest).containsExactlyElementsOf(
+                original.layers().stream().map(Layer::digest).toList());
+        assertThat(again.config().labels()).containsEntry("marker", "amd");
+        assertThat(store.contains(original.layers().getFirst().digest())).isTrue();
+    }
+
+    @Test
+    void aManifestMissingFromTheStoreIsNamed() {
+        Descriptor absent = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.of(new byte[32]), 10);
+        assertThatThrownBy(() -> ImageSource.fromStore(store, absent))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("is not in the blob store");
+    }
+
+    @Test
     void indexWithOnlyArm64Fails() throws IOException {
         OciLayoutWriter.writeIndex(layout, List.of(image(ARM64, "arm")));
         assertThatThrownBy(() -> ImageSource.open(layout, store).resolve())

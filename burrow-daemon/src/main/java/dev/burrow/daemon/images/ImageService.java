@@ -42,6 +42,7 @@ public final class ImageService implements AutoCloseable {
     private final Path dataDir;
     private final Path tenantDir;
     private final Path imagesDir;
+    private final BlobStore blobs;
     private final VersionBuilder builder;
     private final Semaphore buildSlots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -53,18 +54,41 @@ public final class ImageService implements AutoCloseable {
     }
 
     /**
-     * The image service of {@code tenant}, keeping its images and blobs under {@code tenantDir}
-     * inside the daemon's {@code dataDir} (which messages name paths relative to).
+     * The image service of {@code tenant}, keeping its images under {@code tenantDir} inside the
+     * daemon's {@code dataDir} (which messages name paths relative to) and its blobs in a store of
+     * its own (tests).
      */
     public ImageService(String tenant, ImageStore store, Hypervisor engine, Path dataDir, Path tenantDir, int maxConcurrentBuilds)
             throws IOException {
+        this(tenant, store, engine, dataDir, tenantDir, new BlobStore(Files.createDirectories(tenantDir.resolve("blobs"))),
+                null, null, maxConcurrentBuilds);
+    }
+
+    /**
+     * The image service of {@code tenant}: images under {@code tenantDir}, blobs in the daemon's
+     * shared {@code blobs}; {@code registry} and {@code dockerfile} resolve those sources (null:
+     * such a version FAILS saying this Burrow cannot build it).
+     */
+    public ImageService(String tenant, ImageStore store, Hypervisor engine, Path dataDir, Path tenantDir, BlobStore blobs,
+            SourceResolver registry, SourceResolver dockerfile, int maxConcurrentBuilds) throws IOException {
         this.store = store;
         this.engine = engine;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.tenantDir = tenantDir.toAbsolutePath().normalize();
         this.imagesDir = Files.createDirectories(this.tenantDir.resolve("images"));
-        this.builder = new VersionBuilder(tenant, engine, new BlobStore(Files.createDirectories(this.tenantDir.resolve("blobs"))), this::emit);
+        this.blobs = blobs;
+        this.builder = new VersionBuilder(tenant, engine, blobs, this::emit, registry, dockerfile);
         this.buildSlots = new Semaphore(maxConcurrentBuilds);
+    }
+
+    /** The blob store this service's versions keep their images in. */
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    /** Where this service keeps image {@code name}'s version directories. */
+    public Path imageDir(String name) {
+        return imagesDir.resolve(name);
     }
 
     public void onEvent(Consumer<ImageEvent> listener) {
@@ -215,6 +239,9 @@ public final class ImageService implements AutoCloseable {
         return switch (source) {
             case ImageSourceSpec.HostPath p -> "path:" + hostPaths(p, null).scrub(p.path().toAbsolutePath().normalize().toString())
                     + (p.format() == null ? "" : " (" + p.format() + ")");
+            case ImageSourceSpec.Registry r -> "registry:" + r.ref() + (r.platform() == null ? "" : " (" + r.platform() + ")");
+            case ImageSourceSpec.Dockerfile d -> "dockerfile:" + hostPaths(d, null).scrub(d.context().toAbsolutePath().normalize().toString())
+                    + (d.target() == null ? "" : " (target " + d.target() + ")");
         };
     }
 

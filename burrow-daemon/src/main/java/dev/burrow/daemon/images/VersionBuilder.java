@@ -1,6 +1,7 @@
 package dev.burrow.daemon.images;
 
 import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.Ext4Image;
 import dev.burrow.oci.ImageConfig;
@@ -16,8 +17,10 @@ import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
+import dev.burrow.vmm.internal.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,12 +64,17 @@ final class VersionBuilder {
     private final Hypervisor engine;
     private final BlobStore blobs;
     private final Consumer<ImageEvent> events;
+    private final SourceResolver registry;
+    private final SourceResolver dockerfile;
 
-    VersionBuilder(String tenant, Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events) {
+    VersionBuilder(String tenant, Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events, SourceResolver registry,
+            SourceResolver dockerfile) {
         this.tenant = tenant;
         this.engine = engine;
         this.blobs = blobs;
         this.events = events;
+        this.registry = registry;
+        this.dockerfile = dockerfile;
     }
 
     Result build(ImageVersion v, ImageSourceSpec source, Path versionDir, BuildLogFile log) throws BuildFailure, InterruptedException {
@@ -76,11 +85,11 @@ final class VersionBuilder {
         ImageConfig config;
         long t = System.nanoTime();
         try {
-            ImageSourceSpec.HostPath p = (ImageSourceSpec.HostPath) source;
-            ImageSource src = ImageSource.open(p.path(), p.format(), blobs);
+            ImageSource src = open(source, v, versionDir, log);
             UnpackLimits limits = new UnpackLimits(s.resources().diskMiB());
             ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, staging, log, limits);
             config = unpacked.config();
+            ImageRecord.write(versionDir, src.storeAsManifest(blobs, unpacked.image()));
             log.info("unpacked " + unpacked.image().layers().size() + " layers, " + unpacked.bytesWritten() + " bytes, platform "
                     + unpacked.image().platform() + ", manifest " + unpacked.image().manifestDigest());
             if (unpacked.suppressedWarnings() > 0) {
@@ -100,7 +109,7 @@ final class VersionBuilder {
             throw new BuildFailure("making the disk failed: " + e.getMessage(), e);
         } finally {
             phases.put("mkfs", millisSince(t));
-            dev.burrow.vmm.internal.FileTrees.deleteQuietly(staging);
+            FileTrees.deleteQuietly(staging);
         }
 
         Resources res = effective.resources();
@@ -151,6 +160,36 @@ final class VersionBuilder {
             } catch (Exception e) {
                 log.warn("closing the build microVM: " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * The version's image: a host path opens in place (an archive is imported into the store);
+     * a registry reference or a Dockerfile goes through its {@link SourceResolver}, which leaves
+     * the image in the shared store. Resolvers work in {@code <versionDir>/source}, removed after.
+     */
+    private ImageSource open(ImageSourceSpec source, ImageVersion v, Path versionDir, BuildLogFile log)
+            throws IOException, BuildFailure, InterruptedException {
+        SourceResolver resolver;
+        switch (source) {
+            case ImageSourceSpec.HostPath p -> {
+                return ImageSource.open(p.path(), p.format(), blobs);
+            }
+            case ImageSourceSpec.Registry r -> resolver = registry;
+            case ImageSourceSpec.Dockerfile d -> resolver = dockerfile;
+        }
+        if (resolver == null) {
+            throw new BuildFailure("this Burrow cannot build " + source.getClass().getSimpleName().toLowerCase(Locale.ROOT)
+                    + " sources", null);
+        }
+        Path work = versionDir.resolve("source");
+        try {
+            Descriptor top = resolver.resolve(source, new SourceContext(tenant, v, Files.createDirectories(work), log, blobs));
+            return ImageSource.fromStore(blobs, top);
+        } catch (SourceResolver.SourceFailure e) {
+            throw new BuildFailure(e.getMessage(), e);
+        } finally {
+            FileTrees.deleteQuietly(work);
         }
     }
 
