@@ -317,4 +317,14 @@ class RegistryClientHostileTest {
         assertThat(partials.clean(Instant.now().minus(PartialBlobs.ABANDONED_AFTER))).isEqualTo(100_000);
         assertThat(partial(layer.digest())).doesNotExist();
     }
+
+    @Test
+    void aMissingTagIsNotFoundNamingTheRepositoryAndTag() {
+        assertThatThrownBy(() -> client().pull(ImageReference.parse(fake.host() + "/team/app:v9"), null,
+                Credentials.anonymous(), store, BuildLog.NONE))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND);
+                    assertThat(e.getMessage()).contains("manifest v9").contains(fake.host() + "/team/app");
+                });
+    }
 }
