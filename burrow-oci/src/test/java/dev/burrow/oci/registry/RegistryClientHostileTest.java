@@ -327,4 +327,26 @@ class RegistryClientHostileTest {
                     assertThat(e.getMessage()).contains("manifest v9").contains(fake.host() + "/team/app");
                 });
     }
+
+    @Test
+    void aTokenRealmOverPlainHttpOffLoopbackNeverGetsThePassword() {
+        fake.auth(Auth.BEARER, "alice", "pw-alice").realm(URI.create("http://auth.example.com/token"));
+        assertThatThrownBy(() -> client().pull(ref, null, Credentials.basic("alice", "pw-alice"), store, BuildLog.NONE))
+                .isInstanceOfSatisfying(RegistryException.class,
+                        e -> assertThat(e.getMessage()).contains("only HTTPS").contains("auth.example.com"));
+    }
+
+    @Test
+    void aResumedBlobThatFailsItsDigestIsFetchedAfreshInTheSamePull() throws IOException {
+        byte[] good = Files.readAllBytes(tmp.resolve("probe/sha256").resolve(layer.digest().hex()));
+        Files.createDirectories(partial(layer.digest()).getParent());
+        byte[] bad = Arrays.copyOf(good, 1000);
+        bad[0] ^= 1;
+        Files.write(partial(layer.digest()), bad); // an earlier transfer kept wrong bytes
+        long before = fake.blobRequests(layer.digest());
+        client().pull(ref, null, Credentials.anonymous(), store, BuildLog.NONE);
+        assertThat(store.contains(layer.digest())).isTrue();
+        assertThat(fake.blobRequests(layer.digest()) - before).isEqualTo(2);
+        assertThat(fake.requests().getLast().range()).isNull();
+    }
 }

@@ -91,6 +91,7 @@ public final class FakeRegistry implements AutoCloseable {
     private volatile String password;
     private volatile boolean rangeSupported = true;
     private volatile String digestHeaderOverride;
+    private volatile URI realm;
 
     public FakeRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -113,6 +114,12 @@ public final class FakeRegistry implements AutoCloseable {
         this.auth = mode;
         this.user = user;
         this.password = password;
+        return this;
+    }
+
+    /** Sends clients to this token realm instead of the fake's own {@code /token}. */
+    public FakeRegistry realm(URI realm) {
+        this.realm = realm;
         return this;
     }
 
@@ -246,7 +253,8 @@ public final class FakeRegistry implements AutoCloseable {
 
     private void challenge(HttpExchange ex) throws IOException {
         String value = auth == Auth.BASIC ? "Basic realm=\"fake\""
-                : "Bearer realm=\"http://" + host() + "/token\",service=\"fake\",scope=\"repository:x:pull\"";
+                : "Bearer realm=\"" + (realm != null ? realm : "http://" + host() + "/token")
+                        + "\",service=\"fake\",scope=\"repository:x:pull\"";
         ex.getResponseHeaders().set("WWW-Authenticate", value);
         byte[] body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
