@@ -7,6 +7,8 @@ import dev.burrow.oci.BlobStore;
 import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.Digest;
+import dev.burrow.oci.MediaTypes;
+import dev.burrow.oci.internal.ManifestResolver;
 import dev.burrow.oci.registry.RegistryException.Reason;
 import dev.burrow.oci.registry.testing.FakeRegistry;
 import dev.burrow.oci.registry.testing.FakeRegistry.Auth;
@@ -348,5 +350,24 @@ class RegistryClientHostileTest {
         assertThat(store.contains(layer.digest())).isTrue();
         assertThat(fake.blobRequests(layer.digest()) - before).isEqualTo(2);
         assertThat(fake.requests().getLast().range()).isNull();
+    }
+
+    @Test
+    void anIndexListingMoreManifestsThanTheBoundIsRefusedBeforeAnyIsFetched() throws IOException {
+        StringBuilder index = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX
+                + "\",\"manifests\":[");
+        for (int i = 0; i <= ManifestResolver.MAX_DESCRIPTORS_PER_INDEX; i++) {
+            index.append(i == 0 ? "" : ",").append("{\"mediaType\":\"").append(MediaTypes.OCI_MANIFEST)
+                    .append("\",\"digest\":\"sha256:").append("%064x".formatted(i)).append("\",\"size\":10}");
+        }
+        fake.manifest("team/app", "wide", MediaTypes.OCI_INDEX, index.append("]}").toString().getBytes());
+        int before = fake.requests().size();
+        assertThatThrownBy(() -> client().pull(ImageReference.parse(fake.host() + "/team/app:wide"), null,
+                Credentials.anonymous(), store, BuildLog.NONE))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.LIMIT);
+                    assertThat(e.getMessage()).contains("at most " + ManifestResolver.MAX_DESCRIPTORS_PER_INDEX);
+                });
+        assertThat(fake.requests().size() - before).isEqualTo(1);
     }
 }
