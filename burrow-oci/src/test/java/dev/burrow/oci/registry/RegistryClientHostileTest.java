@@ -370,4 +370,18 @@ class RegistryClientHostileTest {
                 });
         assertThat(fake.requests().size() - before).isEqualTo(1);
     }
+
+    @Test
+    void aSecondPullWithTheSameCredentialsReusesTheCachedTokenAndOtherCredentialsDoNot() throws IOException {
+        fake.auth(Auth.BEARER, "alice", "pw-alice");
+        try (RegistryClient shared = client()) {
+            shared.pull(ref, null, Credentials.basic("alice", "pw-alice"), store, BuildLog.NONE);
+            shared.pull(ref, null, Credentials.basic("alice", "pw-alice"), new BlobStore(tmp.resolve("s2")), BuildLog.NONE);
+            assertThat(fake.issuedTokens()).hasSize(1);
+            assertThatThrownBy(() -> shared.pull(ref, null, Credentials.basic("alice", "not-her-pw"),
+                    new BlobStore(tmp.resolve("s3")), BuildLog.NONE))
+                    .isInstanceOfSatisfying(RegistryException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED));
+        }
+    }
 }

@@ -22,21 +22,31 @@ import java.util.Objects;
  * without the {@code Authorization} header once they leave the registry's origin) and maps
  * refusals to {@link RegistryException}s that name the registry and what was asked for.
  */
-public final class Transport {
+public final class Transport implements AutoCloseable {
     private static final List<Integer> REDIRECTS = List.of(301, 302, 303, 307, 308);
 
     private final RegistrySettings settings;
     private final HttpClient client;
     private final Authenticator authenticator;
+    private final boolean ownsClient;
 
     public Transport(RegistrySettings settings) {
         this.settings = settings;
+        this.ownsClient = settings.httpClient() == null;
         this.client = settings.httpClient() != null ? settings.httpClient()
                 : HttpClient.newBuilder()
                         .connectTimeout(settings.connectTimeout())
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .build();
         this.authenticator = new Authenticator(this);
+    }
+
+    /** Closes the HTTP client this transport built (one given in the settings stays open). */
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+        }
     }
 
     RegistrySettings settings() {
