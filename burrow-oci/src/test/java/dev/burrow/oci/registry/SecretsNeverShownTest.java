@@ -12,6 +12,7 @@ import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.registry.testing.FakeRegistry;
 import dev.burrow.oci.registry.testing.FakeRegistry.Auth;
 import dev.burrow.oci.registry.testing.FakeRegistry.CutAfter;
+import dev.burrow.oci.registry.testing.FakeRegistry.DenyEchoingAuthorization;
 import dev.burrow.oci.registry.testing.TestImages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -97,6 +98,11 @@ class SecretsNeverShownTest {
         pull(Credentials.basic(USER, PASSWORD), "refused");
         fake.auth(Auth.BEARER, USER, PASSWORD).script(firstBlob(), new CutAfter(10));
         pull(Credentials.basic(USER, PASSWORD), "cut");
+        fake.auth(Auth.NONE, USER, PASSWORD).script("team/app:v1", new DenyEchoingAuthorization());
+        pull(Credentials.token(GIVEN_TOKEN), "echo-token"); // no challenge: the token is never sent
+        fake.auth(Auth.BASIC, USER, PASSWORD).script("team/app:v1", new DenyEchoingAuthorization());
+        pull(Credentials.basic(USER, PASSWORD), "echo-basic");
+        assertThat(shown).anySatisfy(s -> assertThat(s).contains("denied access").contains("DENIED"));
 
         shown.add(Credentials.basic(USER, PASSWORD).toString());
         shown.add(Credentials.token(GIVEN_TOKEN).toString());

@@ -84,7 +84,7 @@ public final class Transport implements AutoCloseable {
         while (true) {
             Response r = follow(uri, headers, auth, target, what);
             if (r.status() != 401) {
-                return check(r, target, what);
+                return check(r, target, what, auth);
             }
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
             r.close();
@@ -172,12 +172,12 @@ public final class Transport implements AutoCloseable {
         return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
     }
 
-    private static Response check(Response r, Target target, String what) throws IOException {
+    private static Response check(Response r, Target target, String what, String authorization) throws IOException {
         int s = r.status();
         if (s == 200 || s == 206) {
             return r;
         }
-        String detail = ErrorBody.summary(r.body());
+        String detail = ErrorBody.summary(r.body(), ErrorBody.secrets(target.credentials(), authorization));
         r.close();
         String where = what + " in " + target.name();
         throw switch (s) {

@@ -75,6 +75,10 @@ public final class FakeRegistry implements AutoCloseable {
     public record StallAfter(long bytes, CountDownLatch release) implements Behaviour {
     }
 
+    /** Answers 403 with an error message that echoes the request's {@code Authorization} header. */
+    public record DenyEchoingAuthorization() implements Behaviour {
+    }
+
     /** Serves a manifest of {@code size} bytes of JSON padding, declaring its length or not. */
     public record Oversized(long size, boolean declared) implements Behaviour {
     }
@@ -281,6 +285,13 @@ public final class FakeRegistry implements AutoCloseable {
 
     private void serveManifest(HttpExchange ex, String key) throws IOException, InterruptedException {
         Behaviour b = next(key);
+        if (b instanceof DenyEchoingAuthorization) {
+            byte[] body = JSON.writeValueAsBytes(Map.of("errors", List.of(Map.of("code", "DENIED",
+                    "message", "you sent " + ex.getRequestHeaders().getFirst("Authorization")))));
+            ex.sendResponseHeaders(403, body.length);
+            ex.getResponseBody().write(body);
+            return;
+        }
         if (b instanceof Oversized o) {
             ex.getResponseHeaders().set("Content-Type", MediaTypes.OCI_MANIFEST);
             ex.sendResponseHeaders(200, o.declared() ? o.size() : 0);
