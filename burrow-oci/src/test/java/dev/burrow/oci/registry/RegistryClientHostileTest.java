@@ -45,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("hostile")
 class RegistryClientHostileTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /** Short for a fast test, long enough that a loaded machine still answers the manifest requests in time. */
+    private static final Duration STALL_TIMEOUT = Duration.ofSeconds(3);
 
     @TempDir
     Path tmp;
@@ -154,7 +156,7 @@ class RegistryClientHostileTest {
         CountDownLatch release = new CountDownLatch(1);
         fake.script(layer.digest().toString(), new StallAfter(10_000, release));
         RegistryClient impatient = new RegistryClient(RegistrySettings.defaults()
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(1)).withTransferAttempts(1));
+                .withTimeouts(Duration.ofSeconds(5), STALL_TIMEOUT).withTransferAttempts(1));
         try {
             assertThatThrownBy(() -> impatient.pull(ref, null, Credentials.anonymous(), store, BuildLog.NONE))
                     .isInstanceOfSatisfying(RegistryException.class,
