@@ -29,7 +29,8 @@ public final class BuildContext {
     /**
      * Extracts {@code archive} into {@code dir} (created with mode 0700; it must not exist or be
      * empty). Absolute names, {@code ..}, writes through symlinks, device nodes and anything past
-     * the limits are refused with an {@link ImageException} naming the entry.
+     * the limits are refused with an {@link ImageException} naming the entry. On failure what was
+     * extracted stays in {@code dir} for the caller to remove.
      */
     public static BuildContext extract(Path archive, Path dir, ContextLimits limits) throws IOException {
         Map<String, TreeSource.Meta> meta = new ContextExtractor(dir, limits).extract(archive);

@@ -271,8 +271,8 @@ public final class ContextExtractor {
     private void hardlink(String name, String target) throws IOException {
         List<String> comps = components(name);
         List<String> targetComps = components(target);
-        if (comps.isEmpty() || targetComps.isEmpty()) {
-            throw new ImageException("context entry '" + shorten(name) + "' is a hard link without a name or target");
+        if (comps.isEmpty() || targetComps.isEmpty() || comps.equals(targetComps)) {
+            throw new ImageException("context entry '" + shorten(name) + "' is a hard link without a name or target, or to itself");
         }
         Path src = dir;
         for (int i = 0; i < targetComps.size(); i++) {
