@@ -90,6 +90,14 @@ class StageEvaluatorTest {
     }
 
     @Test
+    void aCopyToAWorkdirWithoutSlashGoesIntoIt() throws Exception {
+        Run r = evaluate("FROM busybox\nWORKDIR /code/app\nCOPY requirements.txt /code\nCOPY x /other\nCOPY y /\n", Map.of());
+        assertThat(((Step.CopyStep) r.step(1)).dest()).isEqualTo("/code/");
+        assertThat(((Step.CopyStep) r.step(2)).dest()).isEqualTo("/other");
+        assertThat(((Step.CopyStep) r.step(3)).dest()).isEqualTo("/");
+    }
+
+    @Test
     void shellFormUsesTheCurrentShellAndExecFormIsNotExpanded() throws Exception {
         Run r = evaluate("FROM busybox\nSHELL [\"/bin/bash\", \"-c\"]\nRUN echo $HOME\nRUN [\"echo\", \"$HOME\"]\n"
                 + "ENTRYPOINT exec app\n", Map.of());
