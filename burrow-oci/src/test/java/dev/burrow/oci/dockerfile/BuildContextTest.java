@@ -150,6 +150,13 @@ class BuildContextTest {
         return BuildContext.extract(a, tmp.resolve("ctx2"), ContextLimits.DEFAULT);
     }
 
+    @Test
+    void somethingThatIsNotAnArchiveIsRefused() {
+        assertThatThrownBy(() -> extract("just text, no tar header here".repeat(40).getBytes()))
+                .isInstanceOf(ImageException.class)
+                .hasMessageStartingWith("the build context could not be extracted (is it a tar or zip archive?)");
+    }
+
     @Tag("hostile")
     @Test
     void deviceNodesAreRefused() {
