@@ -101,6 +101,12 @@ public final class StageEvaluator {
         return globals;
     }
 
+    /** Starts {@code stage} on its base image's config (with the stage's escape character). */
+    public void begin(Stage stage, ImageConfig base) {
+        escape = stage.escape();
+        begin(base);
+    }
+
     /** Starts a stage on its base image's config (use {@link #fromImage} first for the escape character). */
     public void begin(ImageConfig base) {
         env = new Vars();

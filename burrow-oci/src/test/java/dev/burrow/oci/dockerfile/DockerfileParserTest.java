@@ -49,6 +49,14 @@ class DockerfileParserTest {
     }
 
     @Test
+    void theTargetIsTheNamedStageOrTheLast() throws Exception {
+        Dockerfile d = Dockerfile.parse("FROM a AS build\nFROM b AS test\nFROM c\n");
+        assertThat(d.target("TEST").index()).isEqualTo(1);
+        assertThat(d.target(null).index()).isEqualTo(2);
+        assertThatThrownBy(() -> d.target("prod")).hasMessage("Dockerfile: no stage named 'prod' (the target)");
+    }
+
+    @Test
     void continuationsJoinLinesAndSkipCommentsInside() throws Exception {
         Instruction.Run r = (Instruction.Run) only("""
                 RUN apt-get update && \\

@@ -91,6 +91,15 @@ class StageEvaluatorTest {
     }
 
     @Test
+    void theStagesEscapeCharacterIsUsedForExpansion() throws Exception {
+        Dockerfile d = Dockerfile.parse("# escape=`\nFROM busybox\nENV A=`$HOME B=C:\\dir\n");
+        StageEvaluator e = new StageEvaluator(Map.of(), d.globalArgs());
+        e.begin(d.stages().getFirst(), BASE);
+        e.next(d.stages().getFirst().body().getFirst());
+        assertThat(e.config().envMap()).containsEntry("A", "$HOME").containsEntry("B", "C:\\dir");
+    }
+
+    @Test
     void fromExpandsGlobalArgsWithBuildArgsOverridingDefaults() throws Exception {
         Dockerfile d = Dockerfile.parse("ARG V=3.12\nARG IMG=python:${V}-slim\nFROM $IMG AS a\nFROM --platform=$TARGETPLATFORM busybox:${V:-x}\n");
         StageEvaluator e = new StageEvaluator(Map.of("V", "3.13"), d.globalArgs());
