@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -222,6 +223,16 @@ class DockerfileParserTest {
                 .hasMessageStartingWith("Dockerfile line " + line + ": ")
                 .hasMessageContaining(message)
                 .satisfies(e -> assertThat(((DockerfileException) e).line()).isEqualTo(line));
+    }
+
+    @Tag("hostile")
+    @Test
+    void aLineOfManyFlagsIsParsedInLinearTime() throws Exception {
+        String flags = "--mount=type=cache,target=/c ".repeat(30_000);
+        long start = System.nanoTime();
+        Dockerfile d = Dockerfile.parse("FROM a\nRUN " + flags + "make\n");
+        assertThat(((Instruction.Run) d.stages().getFirst().body().getFirst()).flags()).hasSize(30_000);
+        assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
     }
 
     @Test

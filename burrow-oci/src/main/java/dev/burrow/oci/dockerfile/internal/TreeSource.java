@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * COPY sources inside a tree on the host. A build context ({@link Mode#CONTEXT}) refuses any path
@@ -76,7 +75,7 @@ public final class TreeSource {
                     continue;
                 }
                 glob = true;
-                Pattern p;
+                GoGlob p;
                 try {
                     p = GoGlob.compile(c, false);
                 } catch (IllegalArgumentException e) {
@@ -87,7 +86,7 @@ public final class TreeSource {
                     continue;
                 }
                 for (String name : list(dir.host())) {
-                    if (p.matcher(name).matches()) {
+                    if (p.matches(name)) {
                         next.add(plus(prefix, name));
                     }
                 }
