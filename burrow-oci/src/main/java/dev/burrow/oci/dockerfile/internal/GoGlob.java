@@ -40,6 +40,9 @@ public final class GoGlob {
         }
     }
 
+    /** A pattern's length: matching costs up to pattern × text length. */
+    public static final int MAX_PATTERN_LENGTH = 4096;
+
     private final String pattern;
     private final Token[] tokens;
 
@@ -55,6 +58,9 @@ public final class GoGlob {
 
     /** Compiles a pattern; a malformed one (an unclosed class, a bad range) is an {@link IllegalArgumentException}. */
     public static GoGlob compile(String glob, boolean doubleStar) {
+        if (glob.length() > MAX_PATTERN_LENGTH) {
+            throw new IllegalArgumentException("pattern longer than " + MAX_PATTERN_LENGTH + " characters");
+        }
         List<Token> out = new ArrayList<>();
         int i = 0;
         int n = glob.length();

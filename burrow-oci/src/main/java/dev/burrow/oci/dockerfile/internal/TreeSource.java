@@ -32,6 +32,8 @@ public final class TreeSource {
 
     /** Symlinks one lookup may follow. */
     public static final int MAX_HOPS = 40;
+    /** Paths one source's globs may expand to (symlinks to {@code .} could otherwise multiply them). */
+    public static final int MAX_MATCHES = 100_000;
     /** Directory levels a walk may descend. */
     public static final int MAX_DEPTH = 256;
 
@@ -87,6 +89,10 @@ public final class TreeSource {
                 }
                 for (String name : list(dir.host())) {
                     if (p.matches(name)) {
+                        if (next.size() >= MAX_MATCHES) {
+                            throw new ImageException("the source '" + source + "' matches more than " + MAX_MATCHES
+                                    + " paths");
+                        }
                         next.add(plus(prefix, name));
                     }
                 }
