@@ -22,6 +22,8 @@ import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
+import dev.burrow.daemon.registries.RegistryCredentials;
+import dev.burrow.daemon.registries.SecretBox;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -84,6 +86,8 @@ public final class Burrowd implements AutoCloseable {
     /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
     private final SourceResolver registrySource = null;
     private final SourceResolver dockerfileSource = null;
+    /** Each tenant's registry logins, secrets sealed under the data directory's key. */
+    private final RegistryCredentials registryLogins;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -96,6 +100,7 @@ public final class Burrowd implements AutoCloseable {
         Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
+        this.registryLogins = new RegistryCredentials(db, SecretBox.open(config.dataDir()), Clock.systemUTC());
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -129,6 +134,7 @@ public final class Burrowd implements AutoCloseable {
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
                 new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
         api.egress(egress.decisions());
+        api.registries(registryLogins);
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
