@@ -23,7 +23,10 @@ import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.registries.RegistryCredentials;
+import dev.burrow.daemon.registries.RegistryPulls;
 import dev.burrow.daemon.registries.SecretBox;
+import dev.burrow.oci.registry.RegistryClient;
+import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -83,8 +86,8 @@ public final class Burrowd implements AutoCloseable {
     private final Egress egress;
     /** Every tenant's blobs, content-addressed and verified (issue 11: registry pulls are shared, builds FROM versions). */
     private final BlobStore blobs;
-    /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
-    private final SourceResolver registrySource = null;
+    /** Resolve {@code registry} sources (pulls with the tenant's logins) and {@code dockerfile} ones (null until those land). */
+    private final SourceResolver registrySource;
     private final SourceResolver dockerfileSource = null;
     /** Each tenant's registry logins, secrets sealed under the data directory's key. */
     private final RegistryCredentials registryLogins;
@@ -101,6 +104,8 @@ public final class Burrowd implements AutoCloseable {
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
         this.registryLogins = new RegistryCredentials(db, SecretBox.open(config.dataDir()), Clock.systemUTC());
+        this.registrySource = new RegistryPulls(new RegistryClient(RegistrySettings.defaults().withInsecureHosts(config.insecureRegistries())),
+                registryLogins, blobs);
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
