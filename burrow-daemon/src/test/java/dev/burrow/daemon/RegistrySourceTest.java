@@ -144,6 +144,10 @@ class RegistrySourceTest {
         List<String> fields = new ArrayList<>();
         several.get("errors").forEach(e -> fields.add(e.get("field").asText()));
         assertThat(fields).containsExactlyInAnyOrder("source.ref", "source.format");
-        assertThat(admin.call("GET", "/v1/images?limit=500", null, 200).get("items").toString()).doesNotContain("bad1", "bad2", "bad3");
+        JsonNode upload = admin.call("POST", "/v1/images",
+                create("bad4", "{\"type\":\"upload\",\"uploadId\":\"up1\",\"format\":\"oci-archive\",\"platform\":\"linux/amd64\"}"), 400);
+        assertThat(upload.get("field").asText()).isEqualTo("source.platform");
+        assertThat(upload.get("detail").asText()).contains("registry sources only");
+        assertThat(admin.call("GET", "/v1/images?limit=500", null, 200).get("items").toString()).doesNotContain("bad1", "bad2", "bad3", "bad4");
     }
 }

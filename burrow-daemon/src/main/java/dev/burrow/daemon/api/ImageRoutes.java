@@ -189,6 +189,13 @@ final class ImageRoutes {
         } else if (!List.of("path", "dockerfile").contains(s.type())) {
             errors.add("source.type", "source.type must be upload, path, registry or dockerfile; got " + Queries.printable(s.type()));
         }
+        if (s != null && s.type() != null && !s.type().equals("registry")) {
+            for (String[] f : new String[][] {{"ref", s.ref()}, {"platform", s.platform()}}) {
+                if (f[1] != null) {
+                    errors.add("source." + f[0], "source." + f[0] + " applies to registry sources only");
+                }
+            }
+        }
         if (s != null && s.format() != null && !"registry".equals(s.type())) {
             try {
                 format(s.format(), false); // the one list of formats
