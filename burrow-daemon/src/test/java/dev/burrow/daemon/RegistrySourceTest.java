@@ -116,7 +116,7 @@ class RegistrySourceTest {
         other.call("POST", "/v1/images", create("stolen", registrySource()), 202);
         JsonNode anonymous = settled(other, "stolen", PULL_DEADLINE);
         assertThat(anonymous.get("state").asText()).isEqualTo("FAILED");
-        assertThat(anonymous.get("stateReason").asText()).contains("registry " + registry.host() + " refused the credentials")
+        assertThat(anonymous.get("stateReason").asText()).contains("registry " + registry.host() + " refused an anonymous pull")
                 .contains("no login for " + registry.host());
 
         other.call("PUT", "/v1/registries/" + registry.host(), "{\"username\":\"" + USER + "\",\"password\":\"not-" + PASSWORD + "\"}", 200);

@@ -107,10 +107,12 @@ public final class RegistryPulls implements RegistryPuller, SourceResolver {
     static String message(ImageReference ref, Platform wanted, Optional<RegistryLogin> login, RegistryException e) {
         String host = ref.host();
         return switch (e.reason()) {
-            case UNAUTHORIZED -> "registry " + host + " refused the credentials"
-                    + login.map(l -> l.kind() == RegistryLogin.Kind.BASIC ? " of user " + l.username() : " (token)")
-                            .orElse(" (this tenant has no login for " + host + ": burrow registry login " + host + ")")
-                    + ": " + e.getMessage();
+            case UNAUTHORIZED -> login.isEmpty()
+                    ? "registry " + host + " refused an anonymous pull of " + ref + ": this tenant has no login for " + host
+                            + " (burrow registry login " + host + ", or PUT /v1/registries/" + host + ")"
+                    : "registry " + host + " refused the credentials"
+                            + (login.get().kind() == RegistryLogin.Kind.BASIC ? " of user " + login.get().username() : " (token)")
+                            + ": " + e.getMessage();
             case FORBIDDEN -> "registry " + host + " does not let "
                     + login.map(l -> l.kind() == RegistryLogin.Kind.BASIC ? "user " + l.username() : "this token").orElse("anonymous users")
                     + " pull " + ref.name() + ": " + e.getMessage();

@@ -90,8 +90,8 @@ class RegistryPullsTest {
             assertThat(ImageSource.fromStore(store, top)).as("the pulled image resolves from the shared store").isNotNull();
 
             assertThatThrownBy(() -> pulls.pull(b, ref, null, buildLog)).isInstanceOf(SourceFailure.class)
-                    .hasMessageStartingWith("registry " + registry.host() + " refused the credentials")
-                    .hasMessageContaining("this tenant has no login for " + registry.host());
+                    .hasMessage("registry " + registry.host() + " refused an anonymous pull of " + ref + ": this tenant has no login for "
+                            + registry.host() + " (burrow registry login " + registry.host() + ", or PUT /v1/registries/" + registry.host() + ")");
             logins.put(b, registry.host(), RegistryLogin.basic(USER, "a guess"));
             assertThatThrownBy(() -> pulls.pull(b, ref, null, buildLog)).isInstanceOf(SourceFailure.class)
                     .hasMessageStartingWith("registry " + registry.host() + " refused the credentials of user " + USER);
