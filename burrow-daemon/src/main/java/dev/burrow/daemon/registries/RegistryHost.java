@@ -6,14 +6,13 @@ import java.util.regex.Pattern;
 
 /**
  * A registry host as {@code /v1/registries/{host}} and image references name it:
- * {@code host[:port]} — a DNS name, an IPv4 address or a bracketed IPv6 address, no scheme, no
- * path, no user. Compared in lower case.
+ * {@code host[:port]} — a DNS name or an IPv4 address, no scheme, no path, no user (the API
+ * document's pattern; IPv6 literals are not taken). Compared in lower case.
  */
 public final class RegistryHost {
     /** Longer than any DNS name with a port. */
     public static final int MAX_LENGTH = 261;
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]{2,45}]");
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
     private RegistryHost() {
@@ -51,8 +50,7 @@ public final class RegistryHost {
             return Optional.of("the registry's port must be a number from 1 to 65535");
         }
         if (name.startsWith("[")) {
-            return IPV6.matcher(name).matches() ? Optional.empty()
-                    : Optional.of("an IPv6 registry host is written [address], e.g. [::1]:5000");
+            return Optional.of("an IPv6 registry host is not supported for logins; use the registry's DNS name");
         }
         if (name.isEmpty() || name.length() > 253) {
             return Optional.of("the registry's host name must be 1 to 253 characters");

@@ -187,7 +187,7 @@ class RegistryCredentialsTest {
     void hostsAreCheckedAsHostAndPort() {
         assertThat(RegistryHost.problem("ghcr.io")).isEmpty();
         assertThat(RegistryHost.problem("127.0.0.1:5000")).isEmpty();
-        assertThat(RegistryHost.problem("[::1]:5000")).isEmpty();
+        assertThat(RegistryHost.problem("[::1]:5000")).hasValueSatisfying(p -> assertThat(p).contains("IPv6"));
         assertThat(RegistryHost.problem("https://ghcr.io")).hasValueSatisfying(p -> assertThat(p).contains("without a scheme"));
         assertThat(RegistryHost.problem("ghcr.io/org")).hasValueSatisfying(p -> assertThat(p).contains("without a path"));
         assertThat(RegistryHost.problem("r.example:0")).hasValueSatisfying(p -> assertThat(p).contains("port"));
