@@ -55,7 +55,11 @@ public final class PartialBlobs {
 
     /** Waits until no other transfer of {@code digest} into this store runs; close to release. */
     public KeyedLocks.Held lock(Digest digest) throws InterruptedException {
-        return LOCKS.lock(path(digest).toAbsolutePath().toString());
+        return LOCKS.lock(lockKey(digest));
+    }
+
+    private String lockKey(Digest digest) {
+        return path(digest).toAbsolutePath().normalize().toString();
     }
 
     /**
@@ -74,7 +78,7 @@ public final class PartialBlobs {
                     freed += delete(p);
                     continue;
                 }
-                try (KeyedLocks.Held held = LOCKS.tryLock(path(d).toAbsolutePath().toString())) {
+                try (KeyedLocks.Held held = LOCKS.tryLock(lockKey(d))) {
                     if (held == null) {
                         continue; // a transfer is writing it
                     }

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * manifest), then the config and the layers, each verified before it becomes a blob. Blobs the
  * store already has are not fetched; pulls of one blob in one process wait for a single
  * transfer. After {@link #pull} returns, {@code ImageSource.fromStore(store, top)} resolves the
- * image without the network.
+ * image without the network. Close it to release its HTTP client's connections and threads.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
 
     private final RegistrySettings settings;
@@ -46,6 +46,12 @@ public final class RegistryClient {
 
     public RegistrySettings settings() {
         return settings;
+    }
+
+    /** Waits for requests in flight, then releases the HTTP client (unless the settings gave it). */
+    @Override
+    public void close() {
+        transport.close();
     }
 
     /** Pulls {@code ref} for {@code platform} (linux/amd64 when null) into {@code store}. */

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.burrow.oci.BlobStore;
 import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.Descriptor;
+import dev.burrow.oci.ImageSource;
+import dev.burrow.oci.ImageUnpacker;
 import dev.burrow.oci.Platform;
 import dev.burrow.oci.registry.testing.TestImages;
 import dev.burrow.oci.registry.testing.TestRegistry;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -98,5 +101,22 @@ class RegistryPullTest {
                         assertThat(e.getMessage()).contains("linux/amd64").contains("linux/arm64/v8").contains("linux/s390x");
                     });
         }
+    }
+
+    @Test
+    void aPulledIndexUnpacksFromTheStoreAloneOnceTheRegistryIsGone() throws IOException {
+        BlobStore store = new BlobStore(tmp.resolve("store"));
+        PulledImage image;
+        try (TestRegistry registry = TestRegistry.anonymous()) {
+            registry.push("multi/app", "v1", TestImages.multiPlatform(tmp.resolve("multi"),
+                    Platform.of("linux", "arm64"), Platform.LINUX_AMD64));
+            image = client.pull(ImageReference.parse(registry.host() + "/multi/app:v1"), null,
+                    Credentials.anonymous(), store, BuildLog.NONE);
+        }
+        Path root = tmp.resolve("root");
+        ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(ImageSource.fromStore(store, image.top()), root,
+                BuildLog.NONE);
+        assertThat(unpacked.image().configDigest()).isEqualTo(image.config());
+        assertThat(Files.readString(root.resolve("platform"))).isEqualTo("linux/amd64");
     }
 }

@@ -57,6 +57,16 @@ public final class BlobFetcher {
         }
     }
 
+    /** The blob's bytes, kept ones included, did not match its digest; the partial file is gone. */
+    private static final class Mismatch extends Exception {
+        final RegistryException failure;
+
+        Mismatch(RegistryException failure) {
+            super(null, null, false, false);
+            this.failure = failure;
+        }
+    }
+
     public Result fetch(Target target, Descriptor d, PartialBlobs partials, long maxBytes) throws IOException {
         String what = "blob " + d.digest();
         if (d.size() > maxBytes) {
@@ -73,9 +83,15 @@ public final class BlobFetcher {
             }
             long fetched = 0;
             for (int attempt = 1; ; attempt++) {
+                boolean resumed = partials.size(d.digest()) > 0;
                 try {
                     fetched += transfer(target, d, partials, what);
                     return new Result(fetched, false);
+                } catch (Mismatch m) {
+                    // kept bytes from an earlier transfer may be what was wrong: one fresh try
+                    if (!resumed || attempt >= attempts) {
+                        throw m.failure;
+                    }
                 } catch (Cut cut) {
                     fetched += cut.progress;
                     if (attempt >= attempts || cut.progress == 0) {
@@ -89,7 +105,8 @@ public final class BlobFetcher {
         }
     }
 
-    private long transfer(Target target, Descriptor d, PartialBlobs partials, String what) throws IOException, Cut {
+    private long transfer(Target target, Descriptor d, PartialBlobs partials, String what)
+            throws IOException, Cut, Mismatch {
         Path part = partials.path(d.digest());
         long have = partials.size(d.digest());
         if (have > d.size()) {
@@ -164,12 +181,12 @@ public final class BlobFetcher {
     }
 
     private static void finish(Target target, Descriptor d, PartialBlobs partials, Digest actual, String what)
-            throws IOException {
+            throws IOException, Mismatch {
         Path part = partials.path(d.digest());
         if (!actual.equals(d.digest())) {
             Files.deleteIfExists(part);
-            throw new RegistryException(Reason.PROTOCOL, what + " from " + target.name()
-                    + " does not match its digest (got " + actual + "); nothing was stored");
+            throw new Mismatch(new RegistryException(Reason.PROTOCOL, what + " from " + target.name()
+                    + " does not match its digest (got " + actual + "); nothing was stored"));
         }
         Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("r--r--r--"));
         Files.move(part, partials.store().path(d.digest()), StandardCopyOption.ATOMIC_MOVE);

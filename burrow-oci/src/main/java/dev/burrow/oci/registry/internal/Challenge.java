@@ -101,7 +101,9 @@ public record Challenge(String scheme, Map<String, String> params) {
                 }
                 b.append(ch);
             }
-            pos++; // closing quote
+            if (pos < s.length()) {
+                pos++; // closing quote (an unterminated value ends with the header)
+            }
             return b.toString();
         }
     }

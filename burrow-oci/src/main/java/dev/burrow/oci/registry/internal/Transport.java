@@ -22,21 +22,31 @@ import java.util.Objects;
  * without the {@code Authorization} header once they leave the registry's origin) and maps
  * refusals to {@link RegistryException}s that name the registry and what was asked for.
  */
-public final class Transport {
+public final class Transport implements AutoCloseable {
     private static final List<Integer> REDIRECTS = List.of(301, 302, 303, 307, 308);
 
     private final RegistrySettings settings;
     private final HttpClient client;
     private final Authenticator authenticator;
+    private final boolean ownsClient;
 
     public Transport(RegistrySettings settings) {
         this.settings = settings;
+        this.ownsClient = settings.httpClient() == null;
         this.client = settings.httpClient() != null ? settings.httpClient()
                 : HttpClient.newBuilder()
                         .connectTimeout(settings.connectTimeout())
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .build();
         this.authenticator = new Authenticator(this);
+    }
+
+    /** Closes the HTTP client this transport built (one given in the settings stays open). */
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+        }
     }
 
     RegistrySettings settings() {
@@ -74,7 +84,7 @@ public final class Transport {
         while (true) {
             Response r = follow(uri, headers, auth, target, what);
             if (r.status() != 401) {
-                return check(r, target, what);
+                return check(r, target, what, auth);
             }
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
             r.close();
@@ -162,12 +172,12 @@ public final class Transport {
         return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
     }
 
-    private static Response check(Response r, Target target, String what) throws IOException {
+    private static Response check(Response r, Target target, String what, String authorization) throws IOException {
         int s = r.status();
         if (s == 200 || s == 206) {
             return r;
         }
-        String detail = ErrorBody.summary(r.body());
+        String detail = ErrorBody.summary(r.body(), ErrorBody.secrets(target.credentials(), authorization));
         r.close();
         String where = what + " in " + target.name();
         throw switch (s) {
