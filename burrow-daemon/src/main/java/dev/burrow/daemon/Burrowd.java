@@ -91,6 +91,8 @@ public final class Burrowd implements AutoCloseable {
     private final SourceResolver dockerfileSource = null;
     /** Each tenant's registry logins, secrets sealed under the data directory's key. */
     private final RegistryCredentials registryLogins;
+    /** One registry client for every tenant's pulls: its connections and cached bearer tokens are keyed by credentials. */
+    private final RegistryClient registryClient;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -104,8 +106,8 @@ public final class Burrowd implements AutoCloseable {
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
         this.registryLogins = new RegistryCredentials(db, SecretBox.open(config.dataDir()), Clock.systemUTC());
-        this.registrySource = new RegistryPulls(new RegistryClient(RegistrySettings.defaults().withInsecureHosts(config.insecureRegistries())),
-                registryLogins, blobs);
+        this.registryClient = new RegistryClient(RegistrySettings.defaults().withInsecureHosts(config.insecureRegistries()));
+        this.registrySource = new RegistryPulls(registryClient, registryLogins, blobs);
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -284,6 +286,7 @@ public final class Burrowd implements AutoCloseable {
         microvms.close();
         egress.close(); // the VMMs run on and are adopted with their egress at the next start
         imageServices.values().forEach(ImageService::close);
+        registryClient.close(); // after the builds that pull with it
         engine.close();
         db.close();
         try {

@@ -44,6 +44,7 @@ class RegistryPullsTest {
     Database db;
     RegistryCredentials logins;
     BlobStore store;
+    RegistryClient client;
     RegistryPulls pulls;
     String a;
     String b;
@@ -67,11 +68,13 @@ class RegistryPullsTest {
         b = new Tenants(db).create("b", null).orElseThrow().id();
         logins = new RegistryCredentials(db, SecretBox.open(dir), Clock.systemUTC());
         store = new BlobStore(Files.createDirectories(dir.resolve("blobs")));
-        pulls = new RegistryPulls(new RegistryClient(RegistrySettings.defaults()), logins, store);
+        client = new RegistryClient(RegistrySettings.defaults());
+        pulls = new RegistryPulls(client, logins, store);
     }
 
     @AfterEach
     void close() {
+        client.close();
         db.close();
     }
 
