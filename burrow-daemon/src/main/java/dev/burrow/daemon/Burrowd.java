@@ -87,7 +87,7 @@ public final class Burrowd implements AutoCloseable {
     /** Every tenant's blobs, content-addressed and verified (issue 11: registry pulls are shared, builds FROM versions). */
     private final BlobStore blobs;
     /** Resolve {@code registry} sources (pulls with the tenant's logins) and {@code dockerfile} ones (null until those land). */
-    private final SourceResolver registrySource;
+    private final RegistryPulls registrySource; // also the RegistryPuller a Dockerfile's FROM host/repo:tag pulls with
     private final SourceResolver dockerfileSource = null;
     /** Each tenant's registry logins, secrets sealed under the data directory's key. */
     private final RegistryCredentials registryLogins;
