@@ -15,14 +15,19 @@ import dev.burrow.oci.registry.RegistryClient;
 import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.oci.registry.testing.TestImages;
 import dev.burrow.oci.registry.testing.TestRegistry;
+import dev.burrow.daemon.DaemonConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -130,6 +135,27 @@ class RegistryPullsTest {
                     .hasMessageStartingWith("registry " + registry.host() + " has no linux/amd64 image")
                     .hasMessageContaining("linux/arm64");
             assertThat(String.join("\n", log)).contains("(token)").doesNotContain(token);
+        }
+    }
+
+    @Tag("hostile")
+    @Test
+    void aRegistryNamedByAHostNameIsPulledOverPlainHttpOnlyWhenListedInsecure() throws Exception {
+        String name = InetAddress.getLocalHost().getHostName();
+        Assumptions.assumeTrue(!name.equals("localhost") && InetAddress.getByName(name).isLoopbackAddress(),
+                "this host's name (" + name + ") does not resolve to loopback, where the test registry listens");
+        try (TestRegistry registry = TestRegistry.anonymous()) {
+            registry.push("lib/app", "1", image("app", Map.of("hello.txt", "hello")));
+            String host = name + ":" + registry.port();
+            String ref = host + "/lib/app:1";
+            assertThatThrownBy(() -> pulls.pull(a, ref, null, buildLog)).as("a name is not loopback: HTTPS, which this registry does not speak")
+                    .isInstanceOf(SourceFailure.class).hasMessageContaining("registry " + host);
+            Set<String> insecure = DaemonConfig.fromEnvironment(Map.of("BURROW_INSECURE_REGISTRIES", host.toUpperCase(Locale.ROOT)))
+                    .insecureRegistries();
+            try (RegistryClient plain = new RegistryClient(RegistrySettings.defaults().withInsecureHosts(insecure))) {
+                Descriptor top = new RegistryPulls(plain, logins, store).pull(a, ref, null, buildLog);
+                assertThat(store.contains(top.digest())).isTrue();
+            }
         }
     }
 
