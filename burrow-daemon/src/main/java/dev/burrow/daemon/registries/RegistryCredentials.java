@@ -32,7 +32,7 @@ public final class RegistryCredentials {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** Stores (or replaces) the tenant's login for {@code host}; false when the tenant has {@link #MAX_PER_TENANT} other hosts already. */
+    /** Stores (or replaces) the tenant's login for {@code host}; empty when the tenant has {@link #MAX_PER_TENANT} other hosts already. */
     public Optional<RegistryEntry> put(String tenant, String host, RegistryLogin login) {
         String h = RegistryHost.normalize(host);
         byte[] sealed = box.seal(login.secret(), context(tenant, h, login.kind(), login.username()));
