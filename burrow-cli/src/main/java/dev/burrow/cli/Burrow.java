@@ -12,6 +12,7 @@ import dev.burrow.cli.internal.ExecCommand;
 import dev.burrow.cli.internal.ImageCommands;
 import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
+import dev.burrow.cli.internal.RegistryCommands;
 import dev.burrow.cli.internal.ShellCommand;
 import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.VersionCommand;
@@ -51,6 +52,7 @@ import picocli.CommandLine.Spec;
                 TokenCommand.class,
                 CpCommand.class,
                 EgressCommand.class,
+                RegistryCommands.class,
                 AdminCommands.class,
         })
 public final class Burrow implements Callable<Integer> {

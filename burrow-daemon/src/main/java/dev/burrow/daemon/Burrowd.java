@@ -22,6 +22,11 @@ import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
+import dev.burrow.daemon.registries.RegistryCredentials;
+import dev.burrow.daemon.registries.RegistryPulls;
+import dev.burrow.daemon.registries.SecretBox;
+import dev.burrow.oci.registry.RegistryClient;
+import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -81,9 +86,13 @@ public final class Burrowd implements AutoCloseable {
     private final Egress egress;
     /** Every tenant's blobs, content-addressed and verified (issue 11: registry pulls are shared, builds FROM versions). */
     private final BlobStore blobs;
-    /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
-    private final SourceResolver registrySource = null;
+    /** Resolve {@code registry} sources (pulls with the tenant's logins) and {@code dockerfile} ones (null until those land). */
+    private final RegistryPulls registrySource; // also the RegistryPuller a Dockerfile's FROM host/repo:tag pulls with
     private final SourceResolver dockerfileSource = null;
+    /** Each tenant's registry logins, secrets sealed under the data directory's key. */
+    private final RegistryCredentials registryLogins;
+    /** One registry client for every tenant's pulls: its connections and cached bearer tokens are keyed by credentials. */
+    private final RegistryClient registryClient;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -96,6 +105,9 @@ public final class Burrowd implements AutoCloseable {
         Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
+        this.registryLogins = new RegistryCredentials(db, SecretBox.open(config.dataDir()), Clock.systemUTC());
+        this.registryClient = new RegistryClient(RegistrySettings.defaults().withInsecureHosts(config.insecureRegistries()));
+        this.registrySource = new RegistryPulls(registryClient, registryLogins, blobs);
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -129,6 +141,7 @@ public final class Burrowd implements AutoCloseable {
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
                 new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
         api.egress(egress.decisions());
+        api.registries(registryLogins);
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -273,6 +286,7 @@ public final class Burrowd implements AutoCloseable {
         microvms.close();
         egress.close(); // the VMMs run on and are adopted with their egress at the next start
         imageServices.values().forEach(ImageService::close);
+        registryClient.close(); // after the builds that pull with it
         engine.close();
         db.close();
         try {

@@ -3,20 +3,36 @@ package dev.burrow.daemon;
 import dev.burrow.daemon.api.ApiLimits;
 import dev.burrow.daemon.egress.EgressSettings;
 import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
+import dev.burrow.daemon.registries.RegistryHost;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * burrowd's settings, every one from the environment with its default here (SPEC §7); the
  * API's limits against hostile clients have theirs in {@link ApiLimits#DEFAULTS}. The
  * development profile ({@code BURROW_DEV=1}, what `burrow up` and tests use) lowers the
  * lifecycle minimums to 1 s and builds the public demo image on first start. Egress settings
- * (ports, blocked ranges, DNS upstreams) have theirs in {@link EgressSettings#DEFAULTS}.
+ * (ports, blocked ranges, DNS upstreams) have theirs in {@link EgressSettings#DEFAULTS}. Registry
+ * pulls use HTTPS except to loopback and {@code BURROW_INSECURE_REGISTRIES}.
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
                            int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
-                           EgressSettings egress) {
+                           EgressSettings egress, Set<String> insecureRegistries) {
+
+    /** The settings with no insecure registry besides loopback. */
+    public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                        int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
+                        EgressSettings egress) {
+        this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, lifecycle,
+                egress, Set.of());
+    }
+
+    public DaemonConfig {
+        insecureRegistries = Set.copyOf(insecureRegistries);
+    }
 
     /** Egress from the environment's defaults (the host's resolvers as upstreams). */
     public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
@@ -38,16 +54,24 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
     }
 
     public DaemonConfig withApiLimits(ApiLimits limits) {
-        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle, egress);
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle, egress,
+                insecureRegistries);
     }
 
     public DaemonConfig withLifecycle(LifecycleSettings l) {
-        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l, egress);
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l, egress,
+                insecureRegistries);
     }
 
     public DaemonConfig withEgress(EgressSettings e) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, e);
+                lifecycle, e, insecureRegistries);
+    }
+
+    /** Registries (host or host:port) reached over plain HTTP besides loopback, which always is. */
+    public DaemonConfig withInsecureRegistries(Set<String> hosts) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
+                lifecycle, egress, hosts);
     }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
@@ -61,7 +85,30 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
                 dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env),
-                EgressSettings.fromEnvironment(env));
+                EgressSettings.fromEnvironment(env), insecureRegistriesFrom(env));
+    }
+
+    /**
+     * BURROW_INSECURE_REGISTRIES: registries (host or host:port, comma-separated) that may be
+     * pulled from over plain HTTP; loopback always may. A scheme or path is refused at start.
+     */
+    static Set<String> insecureRegistriesFrom(Map<String, String> env) {
+        String v = env.get("BURROW_INSECURE_REGISTRIES");
+        if (v == null || v.isBlank()) {
+            return Set.of();
+        }
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String part : v.split(",")) {
+            String h = part.strip();
+            if (h.isEmpty()) {
+                continue;
+            }
+            RegistryHost.problem(h).ifPresent(p -> {
+                throw new IllegalArgumentException("BURROW_INSECURE_REGISTRIES: '" + h + "': " + p);
+            });
+            hosts.add(RegistryHost.normalize(h));
+        }
+        return hosts;
     }
 
     /** BURROW_MEMORY_TIER_SECONDS (how long a suspended microVM keeps its stopped VMM; 0 = disk at once), BURROW_MIN_AVAILABLE_MIB. */

@@ -26,4 +26,13 @@ class DaemonConfigTest {
         assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_MIN_AVAILABLE_MIB", "lots")))
                 .hasMessageContaining("BURROW_MIN_AVAILABLE_MIB");
     }
+
+    @Test
+    void insecureRegistriesAreHostsFromTheEnvironmentAndNoneByDefault() {
+        assertThat(DaemonConfig.fromEnvironment(Map.of()).insecureRegistries()).isEmpty();
+        assertThat(DaemonConfig.fromEnvironment(Map.of("BURROW_INSECURE_REGISTRIES", " Registry.LAN:5000, 10.0.0.5 ,")).insecureRegistries())
+                .containsExactlyInAnyOrder("registry.lan:5000", "10.0.0.5");
+        assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_INSECURE_REGISTRIES", "http://registry.lan")))
+                .hasMessageContaining("BURROW_INSECURE_REGISTRIES: 'http://registry.lan'").hasMessageContaining("without a scheme");
+    }
 }

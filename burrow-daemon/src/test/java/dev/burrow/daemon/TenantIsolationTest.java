@@ -81,6 +81,7 @@ class TenantIsolationTest {
         awaitReady(b, "/v1/images/" + IMAGE + "/versions/1");
         vmB = b.call("POST", "/v1/microvms", "{\"image\":\"" + IMAGE + "\",\"labels\":{\"owner\":\"beta\"}}", 201).get("id").asText();
         aUpload = a.call("POST", "/v1/uploads", "alpha's own bytes", 201).get("uploadId").asText();
+        b.call("PUT", "/v1/registries/registry.example", "{\"username\":\"bee\",\"password\":\"beta-registry-secret\"}", 200);
     }
 
     @AfterAll
@@ -172,6 +173,17 @@ class TenantIsolationTest {
             }
             HttpResponse<String> r = a.send(op.method(), path, body(op));
             String what = op + " as tenant A: " + r.statusCode() + " " + r.body();
+            if (op.template().equals("/v1/registries/{host}")) {
+                // a host names no tenant's resource: A finds no login of its own (404) or stores its own (200, removed
+                // again at once); B's login for the same host is checked untouched after the walk
+                assertThat(r.statusCode()).as(what).isEqualTo(op.method().equals("PUT") ? 200 : 404);
+                if (op.method().equals("PUT")) {
+                    a.call("DELETE", path, null, 204);
+                }
+                assertThat(r.body()).as(what).doesNotContain("bee");
+                walked.add(op.toString());
+                continue;
+            }
             boolean namesB = !op.template().equals(path.replaceAll("\\?.*", "")) || op.template().startsWith("/v1/admin/");
             if (namesB) {
                 assertThat(r.statusCode()).as(what).isIn(403, 404);
@@ -202,6 +214,8 @@ class TenantIsolationTest {
         assertThat(b.call("GET", "/v1/images/" + IMAGE + "/versions/1", null, 200).get("status").asText()).isEqualTo("ACTIVE");
         assertThat(b.call("GET", "/v1/microvms?label=" + "burrow.fork-of=" + vmB, null, 200).get("items")).isEmpty();
         a.call("GET", "/v1/images/stolen", null, 404);
+        JsonNode login = b.call("GET", "/v1/registries/registry.example", null, 200);
+        assertThat(login.get("kind").asText() + " " + login.get("username").asText()).isEqualTo("basic bee");
         assertThat(admin.call("GET", "/v1/admin/tenants/beta", null, 200).get("quotas").get("microvms").isNull()).isTrue();
     }
 

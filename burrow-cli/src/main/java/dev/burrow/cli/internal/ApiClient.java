@@ -84,6 +84,10 @@ public final class ApiClient {
         return json(send(jsonRequest(path, "PATCH", body).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    public JsonNode put(String path, JsonNode body) {
+        return json(send(jsonRequest(path, "PUT", body).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
     public JsonNode delete(String path) {
         return json(send(request(path).DELETE().build(), HttpResponse.BodyHandlers.ofString()));
     }

@@ -70,6 +70,10 @@ public final class ImageCommands extends BaseCommand {
                 description = "oci-archive:FILE, docker-archive:FILE, oci-layout:DIR or registry:REF")
         String from;
 
+        @Option(names = "--platform", paramLabel = "OS/ARCH",
+                description = "The platform of a registry:REF image (default linux/amd64, the only one that boots).")
+        String platform;
+
         @Option(names = "--vcpus", paramLabel = "N")
         Integer vcpus;
 
@@ -109,6 +113,9 @@ public final class ImageCommands extends BaseCommand {
             }
             if (port != null) settings.put("ingressPort", port);
             ImageSource src = ImageSource.parse(from);
+            if (platform != null && src.uploaded()) {
+                throw new BurrowException("--platform applies to registry:REF sources only");
+            }
 
             ObjectNode source = Json.object();
             if (src.uploaded()) {
@@ -120,7 +127,9 @@ public final class ImageCommands extends BaseCommand {
             } else {
                 source.put("type", "registry");
                 source.put("ref", src.value());
+                if (platform != null) source.put("platform", platform);
             }
+
 
             ObjectNode body = Json.object();
             body.put("name", name);

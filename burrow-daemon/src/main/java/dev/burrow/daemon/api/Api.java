@@ -9,6 +9,7 @@ import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
 import dev.burrow.daemon.microvms.files.ExecBuiltins;
 import dev.burrow.daemon.microvms.files.FileLimits;
 import dev.burrow.daemon.microvms.files.GuestFiles;
+import dev.burrow.daemon.registries.RegistryCredentials;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -60,6 +61,12 @@ public final class Api implements AutoCloseable {
     /** Serves the egress decisions of microVMs at GET /v1/microvms/{id}/egress. */
     public Api egress(DecisionLog decisions) {
         new EgressRoutes(microvms, decisions).register(server);
+        return this;
+    }
+
+    /** Serves the tenant's registry logins at /v1/registries (SPEC §3). */
+    public Api registries(RegistryCredentials credentials) {
+        new RegistryRoutes(credentials).register(server);
         return this;
     }
 

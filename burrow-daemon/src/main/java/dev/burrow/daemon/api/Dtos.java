@@ -19,7 +19,7 @@ final class Dtos {
 
     private Dtos() {}
 
-    record SourceDto(String type, String uploadId, String path, String format, String ref) {}
+    record SourceDto(String type, String uploadId, String path, String format, String ref, String platform) {}
 
     record ResourcesDto(Integer vcpus, Integer memoryMiB, Integer diskMiB) {
         Resources toResources() {

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.burrow.daemon.store.Ids;
 import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Uploads;
+import dev.burrow.daemon.registries.RegistryPulls;
+import dev.burrow.oci.ImageException;
 import dev.burrow.oci.ImageFormat;
+import dev.burrow.oci.registry.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -181,10 +184,19 @@ final class ImageRoutes {
             if (s.format() == null) {
                 errors.add("source.format", "source.format is required: oci-archive, oci-layout-tar or docker-archive");
             }
-        } else if (!List.of("path", "registry", "dockerfile").contains(s.type())) {
-            errors.add("source.type", "source.type must be upload or path; got " + Queries.printable(s.type()));
+        } else if (s.type().equals("registry")) {
+            registryChecks(s, errors);
+        } else if (!List.of("path", "dockerfile").contains(s.type())) {
+            errors.add("source.type", "source.type must be upload, path, registry or dockerfile; got " + Queries.printable(s.type()));
         }
-        if (s != null && s.format() != null) {
+        if (s != null && s.type() != null && !s.type().equals("registry")) {
+            for (String[] f : new String[][] {{"ref", s.ref()}, {"platform", s.platform()}}) {
+                if (f[1] != null) {
+                    errors.add("source." + f[0], "source." + f[0] + " applies to registry sources only");
+                }
+            }
+        }
+        if (s != null && s.format() != null && !"registry".equals(s.type())) {
             try {
                 format(s.format(), false); // the one list of formats
             } catch (ApiException e) {
@@ -206,6 +218,31 @@ final class ImageRoutes {
         }
         range(errors, "ingressPort", req.ingressPort(), 1, 65535);
         RunRequest.envViolations("env", req.env()).forEach(v -> errors.add(v.field(), v.detail()));
+    }
+
+    /**
+     * A registry source: {@code ref} parses as a reference with an explicit host, {@code platform}
+     * is linux/amd64 when given (SPEC §1: only amd64 boots), and no upload or path field is mixed in.
+     */
+    private static void registryChecks(Dtos.SourceDto s, FieldErrors errors) {
+        if (s.ref() == null) {
+            errors.add("source.ref", "source.ref is required for a registry source: host/repository[:tag] or host/repository@sha256:…");
+        } else {
+            try {
+                ImageReference.parse(s.ref());
+            } catch (ImageException e) {
+                errors.add("source.ref", e.getMessage());
+            }
+        }
+        if (s.platform() != null && !s.platform().equals(RegistryPulls.PLATFORM.toString())) {
+            errors.add("source.platform", "source.platform must be " + RegistryPulls.PLATFORM + ", the only platform that boots; got '"
+                    + Queries.printable(s.platform()) + "'");
+        }
+        for (String[] f : new String[][] {{"uploadId", s.uploadId()}, {"path", s.path()}, {"format", s.format()}}) {
+            if (f[1] != null) {
+                errors.add("source." + f[0], "source." + f[0] + " does not apply to a registry source");
+            }
+        }
     }
 
     private static void range(FieldErrors errors, String field, Integer value, int min, int max) {
@@ -236,8 +273,15 @@ final class ImageRoutes {
                 }
                 yield new ImageSourceSpec.HostPath(Path.of(s.path()), format(s.format(), false));
             }
-            case "registry", "dockerfile" -> throw ApiException.badRequest("source.type", "source.type " + s.type() + " is not supported yet");
-            default -> throw ApiException.badRequest("source.type", "source.type must be upload or path; got " + s.type());
+            case "registry" -> {
+                FieldErrors errors = new FieldErrors();
+                registryChecks(s, errors);
+                errors.throwIfAny();
+                yield new ImageSourceSpec.Registry(s.ref(), s.platform());
+            }
+            case "dockerfile" -> throw ApiException.badRequest("source.type", "source.type " + s.type() + " is not supported yet");
+            default -> throw ApiException.badRequest("source.type", "source.type must be upload, path, registry or dockerfile; got "
+                    + Queries.printable(s.type()));
         };
     }
 

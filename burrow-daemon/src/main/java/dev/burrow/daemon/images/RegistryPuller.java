@@ -1,5 +1,6 @@
 package dev.burrow.daemon.images;
 
+import dev.burrow.oci.BuildLog;
 import dev.burrow.oci.Descriptor;
 import java.io.IOException;
 
@@ -10,7 +11,10 @@ import java.io.IOException;
  */
 public interface RegistryPuller {
 
-    /** The pulled image's top descriptor (manifest or index) in the shared store. */
-    Descriptor pull(String tenant, String ref, String platform, BuildLogFile log)
+    /**
+     * The pulled image's top descriptor (manifest or index) in the shared store. {@code log} is a
+     * {@link BuildLog} (the build's {@code BuildLogFile}): implementations live outside this package.
+     */
+    Descriptor pull(String tenant, String ref, String platform, BuildLog log)
             throws SourceResolver.SourceFailure, IOException, InterruptedException;
 }
