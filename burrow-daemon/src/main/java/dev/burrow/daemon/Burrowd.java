@@ -22,6 +22,9 @@ import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
+import dev.burrow.daemon.space.DatabaseReferrers;
+import dev.burrow.daemon.space.SpaceService;
+import dev.burrow.daemon.space.SpaceSettings;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -84,6 +87,8 @@ public final class Burrowd implements AutoCloseable {
     /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
     private final SourceResolver registrySource = null;
     private final SourceResolver dockerfileSource = null;
+    /** What the data directory holds and the collector of what nothing needs (GET /v1/system/df, POST /v1/system/prune). */
+    private final SpaceService space;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -96,6 +101,8 @@ public final class Burrowd implements AutoCloseable {
         Files.writeString(config.dataDir().resolve("burrowd.pid"), ProcessHandle.current().pid() + "\n");
         this.db = Database.open(config.dataDir().resolve("burrow.db"));
         this.blobs = new BlobStore(Files.createDirectories(config.dataDir().resolve("blobs")));
+        this.space = new SpaceService(config.dataDir(), blobs, new DatabaseReferrers(db, new Uploads(db)), SpaceSettings.DEFAULTS,
+                Clock.systemUTC());
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -129,6 +136,7 @@ public final class Burrowd implements AutoCloseable {
                 config.dataDir().resolve("uploads"), engine.profile(), this::readiness,
                 new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
         api.egress(egress.decisions());
+        api.space(space);
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -162,6 +170,7 @@ public final class Burrowd implements AutoCloseable {
                         config.dataDir().resolve("tenants").resolve(t), blobs, registrySource, dockerfileSource,
                         config.maxConcurrentBuilds());
                 s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
+                s.guardResolution(space.gate().resolving());
                 return s;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -9,6 +9,7 @@ import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
 import dev.burrow.daemon.microvms.files.ExecBuiltins;
 import dev.burrow.daemon.microvms.files.FileLimits;
 import dev.burrow.daemon.microvms.files.GuestFiles;
+import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -60,6 +61,12 @@ public final class Api implements AutoCloseable {
     /** Serves the egress decisions of microVMs at GET /v1/microvms/{id}/egress. */
     public Api egress(DecisionLog decisions) {
         new EgressRoutes(microvms, decisions).register(server);
+        return this;
+    }
+
+    /** Serves GET /v1/system/df and POST /v1/system/prune (admin keys only). */
+    public Api space(SpaceService space) {
+        new SpaceRoutes(space).register(server);
         return this;
     }
 

@@ -46,10 +46,11 @@ public final class DatabaseReferrers implements Referrers {
     public List<UploadRow> uploads() {
         return db.read(c -> {
             List<UploadRow> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, id, path, expires_at FROM uploads");
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, id, path, expires_at, used_at FROM uploads");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new UploadRow(rs.getString(1), rs.getString(2), Path.of(rs.getString(3)), Times.parse(rs.getString(4))));
+                    out.add(new UploadRow(rs.getString(1), rs.getString(2), Path.of(rs.getString(3)), Times.parse(rs.getString(4)),
+                            Times.parse(rs.getString(5))));
                 }
             }
             return out;

@@ -29,8 +29,8 @@ final class Survey {
     /** An entry of the data directory; {@code upload} is the row to remove first when it is an upload's file. */
     record Item(Category category, Path path, long bytes, boolean garbage, UploadRow upload) {}
 
-    /** The source a version built from an upload records ({@code path:uploads/<id>}, ImageService's form). */
-    private static final Pattern UPLOAD_SOURCE = Pattern.compile("^path:uploads/([A-Za-z0-9_-]+)(?:\\s.*)?$");
+    /** The source a version built from an upload records ({@code path:uploads/<id>}, ImageService's form; a Dockerfile's context alike). */
+    private static final Pattern UPLOAD_SOURCE = Pattern.compile("^(?:path|dockerfile):uploads/([A-Za-z0-9_-]+)(?:\\s.*)?$");
 
     private final Layout layout;
     private final SpaceSettings settings;
@@ -134,8 +134,9 @@ final class Survey {
     }
 
     /**
-     * Uploads: garbage when expired or when every version built from it has finished (a build
-     * still running keeps it, expired or not); a file without a row once it is older than an
+     * Uploads: garbage when expired, or consumed: a build was started from it (its row says so
+     * even after that version is deleted) and every version built from it has finished. A build
+     * still running keeps it, expired or not. A file without a row goes once it is older than an
      * upload in progress could be.
      */
     private void uploads(List<Path> files, List<UploadRow> uploads, List<VersionRow> rows, Instant now) throws IOException {
@@ -156,7 +157,7 @@ final class Survey {
             }
             List<VersionRow> built = users.getOrDefault(u.tenant() + "/" + u.id(), List.of());
             boolean inUse = built.stream().anyMatch(VersionRow::building);
-            boolean consumed = !built.isEmpty() && !inUse;
+            boolean consumed = (u.usedAt() != null || !built.isEmpty()) && !inUse;
             boolean expired = !u.expiresAt().isAfter(now);
             add(Category.UPLOADS, f, !inUse && (expired || consumed), u);
         }

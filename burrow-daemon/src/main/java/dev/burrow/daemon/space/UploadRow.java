@@ -3,8 +3,8 @@ package dev.burrow.daemon.space;
 import java.nio.file.Path;
 import java.time.Instant;
 
-/** An upload row: its tenant, id, file and expiry. */
-public record UploadRow(String tenant, String id, Path path, Instant expiresAt) {
+/** An upload row: its tenant, id, file, expiry, and when a build was first started from it (null: never). */
+public record UploadRow(String tenant, String id, Path path, Instant expiresAt, Instant usedAt) {
 
     public UploadRow {
         path = path.toAbsolutePath().normalize();

@@ -149,6 +149,21 @@ class SpaceServiceTest {
     }
 
     @Test
+    void anUploadABuildWasStartedFromGoesOnceThatVersionIsDeletedWithItsImage() throws Exception {
+        UploadRow used = upload("t1", "upused", NOW.plusSeconds(3600));
+        rows.uploads.remove(used);
+        UploadRow marked = new UploadRow("t1", "upused", used.path(), used.expiresAt(), NOW.minusSeconds(60));
+        rows.uploads.add(marked);
+        UploadRow unused = upload("t1", "upunused", NOW.plusSeconds(3600));
+
+        space.prune();
+
+        assertThat(marked.path()).doesNotExist();
+        assertThat(unused.path()).exists();
+        assertThat(rows.uploads).containsExactly(unused);
+    }
+
+    @Test
     void temporaryFilesGoOnlyOnceUntouchedForTheirAge() throws Exception {
         Path oldTmp = aged(Files.createDirectories(dataDir.resolve("tmp/debootstrap-1")), Duration.ofHours(2));
         Path busyTmp = aged(Files.createDirectories(dataDir.resolve("tmp/debootstrap-2")), Duration.ofHours(2));
@@ -340,7 +355,7 @@ class SpaceServiceTest {
 
     private UploadRow upload(String tenant, String id, Instant expires) throws IOException {
         Path f = Files.write(Files.createDirectories(dataDir.resolve("uploads")).resolve(id), new byte[100]);
-        UploadRow u = new UploadRow(tenant, id, f, expires);
+        UploadRow u = new UploadRow(tenant, id, f, expires, null);
         rows.uploads.add(u);
         return u;
     }
