@@ -13,6 +13,7 @@ import dev.burrow.cli.internal.ImageCommands;
 import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
 import dev.burrow.cli.internal.ShellCommand;
+import dev.burrow.cli.internal.SystemCommands;
 import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
@@ -52,6 +53,7 @@ import picocli.CommandLine.Spec;
                 CpCommand.class,
                 EgressCommand.class,
                 AdminCommands.class,
+                SystemCommands.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */
