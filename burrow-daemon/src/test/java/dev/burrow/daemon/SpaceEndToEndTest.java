@@ -59,6 +59,7 @@ class SpaceEndToEndTest {
     @Test
     void afterEveryImageAndMicroVmIsDeletedAPruneBringsTheDataDirectoryBackWithinOneMebibyteOfStartUp() throws Exception {
         long before = Allocation.ofTree(d.dataDir);
+        Map<String, Long> topBefore = topLevel();
         JsonNode dfBefore = checked("GET", "/v1/system/df", 200);
 
         build("one", 1);
@@ -75,12 +76,14 @@ class SpaceEndToEndTest {
         JsonNode dfDeleted = checked("GET", "/v1/system/df", 200);
         JsonNode pruned = checked("POST", "/v1/system/prune", 200);
         long after = Allocation.ofTree(d.dataDir);
+        Map<String, Long> topAfter = topLevel();
         JsonNode dfAfter = checked("GET", "/v1/system/df", 200);
 
         System.out.printf("space: start-up %d B, grown %d B, after prune %d B (difference %d B); freed %s; df after %s%n",
                 before, grown, after, after - before, pruned.get("totalBytes"), byCategory(dfAfter));
         System.out.printf("space: df at start %s%nspace: df full %s%nspace: df deleted %s%n", byCategory(dfBefore), byCategory(dfFull),
                 byCategory(dfDeleted));
+        System.out.printf("space: top-level entries at start-up %s%nspace: after the prune %s%n", topBefore, topAfter);
         assertThat(grown - before).as("the builds and the microVM took space").isGreaterThan(4 * MIB);
         assertThat(pruned.get("deferred")).isEmpty();
         assertThat(pruned.get("totalBytes").asLong()).isEqualTo(dfDeleted.get("reclaimableBytes").asLong());
@@ -136,6 +139,17 @@ class SpaceEndToEndTest {
         assertThat(CONTRACT.validateResponse(method, path, status, "application/json", body)).as("%s %s against openapi.yaml", method, path)
                 .isEmpty();
         return body;
+    }
+
+    /** Allocated bytes of each entry directly under the data directory: what stays after a prune, and where. */
+    private static Map<String, Long> topLevel() throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        try (var entries = Files.list(d.dataDir)) {
+            for (Path p : entries.toList()) {
+                out.put(p.getFileName().toString(), Allocation.ofTree(p));
+            }
+        }
+        return out;
     }
 
     private static Map<String, String> byCategory(JsonNode df) {

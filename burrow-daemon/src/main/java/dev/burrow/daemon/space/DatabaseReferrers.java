@@ -2,16 +2,24 @@ package dev.burrow.daemon.space;
 
 import dev.burrow.daemon.images.VersionState;
 import dev.burrow.daemon.store.Database;
+import dev.burrow.daemon.store.StoreException;
 import dev.burrow.daemon.store.Times;
 import dev.burrow.daemon.store.Uploads;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The {@link Referrers} of burrowd: the version and upload rows of every tenant, read from its database. */
 public final class DatabaseReferrers implements Referrers {
+
+    /** How long the checkpoint after a prune waits for a writer before it gives up (it runs again after the next). */
+    private static final int CHECKPOINT_BUSY_MILLIS = 2000;
 
     private final Database db;
     private final Uploads uploads;
@@ -60,5 +68,21 @@ public final class DatabaseReferrers implements Referrers {
     @Override
     public boolean forgetUpload(UploadRow upload) {
         return uploads.delete(upload.tenant(), upload.id()).isPresent();
+    }
+
+    /**
+     * {@code wal_checkpoint(TRUNCATE)} on a connection of its own, outside any transaction: the
+     * log's pages go into the database and the log to zero bytes. Best effort: a reader in the
+     * middle of a transaction makes it a partial checkpoint, a busy writer a skipped one.
+     */
+    @Override
+    public void compact() {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file());
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout = " + CHECKPOINT_BUSY_MILLIS);
+            st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (SQLException e) {
+            throw new StoreException("the write-ahead log could not be checkpointed: " + e.getMessage(), e);
+        }
     }
 }

@@ -13,4 +13,11 @@ public interface Referrers {
 
     /** Removes an upload's row before its file goes; false when it was already gone. */
     boolean forgetUpload(UploadRow upload);
+
+    /**
+     * After a prune: the store gives back what it can of its own files (burrowd folds SQLite's
+     * write-ahead log into the database and truncates it, which otherwise keeps its largest size).
+     */
+    default void compact() {
+    }
 }

@@ -122,6 +122,11 @@ public final class SpaceService {
             deferred.add("blobs: " + gate.resolvingNow() + " build(s) were resolving their image; prune again once they have");
         }
         trash.empty();
+        try {
+            referrers.compact();
+        } catch (RuntimeException e) {
+            LOG.warn("the database could not be compacted after the prune: {}", e.getMessage());
+        }
         long count = freed.values().stream().mapToLong(PruneReport.Freed::count).sum();
         long bytes = freed.values().stream().mapToLong(PruneReport.Freed::bytes).sum();
         for (Category c : Category.values()) {

@@ -10,6 +10,7 @@ import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.SqliteImageStore;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,6 +53,23 @@ class DatabaseReferrersTest {
             assertThat(referrers.forgetUpload(up2)).isTrue();
             assertThat(referrers.forgetUpload(up2)).isFalse();
             assertThat(referrers.uploads()).extracting(UploadRow::id).containsExactly("up1");
+        }
+    }
+
+    @Test
+    void compactingFoldsTheWriteAheadLogIntoTheDatabaseAndTruncatesIt() throws Exception {
+        try (Database db = Database.open(dir.resolve("burrow.db"))) {
+            Tenants tenants = new Tenants(db);
+            for (int i = 0; i < 200; i++) {
+                tenants.create("t" + i, null).orElseThrow();
+            }
+            Path wal = dir.resolve("burrow.db-wal");
+            assertThat(Files.size(wal)).isPositive();
+
+            new DatabaseReferrers(db, new Uploads(db)).compact();
+
+            assertThat(Files.size(wal)).isZero();
+            assertThat(tenants.byName("t199")).isPresent();
         }
     }
 }

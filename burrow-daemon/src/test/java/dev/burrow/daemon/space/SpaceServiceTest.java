@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The collector on a data directory of plain files: rows and references are lists, the clock is fixed. */
@@ -321,6 +324,35 @@ class SpaceServiceTest {
         space.prune();
         for (Image img : built) {
             assertThat(img.blobs()).as("blobs of %s", img.row().version()).allMatch(store::contains);
+        }
+    }
+
+    @Test
+    @Tag("hostile")
+    void symlinksInGarbageAreRemovedAsLinksAndWhatTheyPointAtOutsideIsUntouched() throws Exception {
+        Path outside = Files.createTempDirectory("space-outside-");
+        try {
+            Path precious = Files.writeString(outside.resolve("precious"), "keep me");
+            Path orphan = versionDir("t1", "gone", 1);
+            Files.createSymbolicLink(orphan.resolve("template"), outside);
+            Files.createSymbolicLink(orphan.resolve("rootfs.ext4"), precious);
+            Path tmpLink = Files.createDirectories(dataDir.resolve("tmp")).resolve("link");
+            Files.createSymbolicLink(tmpLink, outside);
+            FileTime old = FileTime.from(NOW.minus(Duration.ofHours(2)));
+            Files.getFileAttributeView(tmpLink, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(old, old, old);
+            Path notABlob = Files.writeString(store.root().resolve("sha256/not-a-digest"), "left alone");
+
+            SpaceReport df = space.df();
+            space.prune();
+
+            assertThat(df.categories().get(Category.TEMPLATES).bytes()).as("a link's own size, not its target's").isLessThan(8192);
+            assertThat(precious).hasContent("keep me");
+            assertThat(orphan).doesNotExist();
+            assertThat(tmpLink).doesNotExist();
+            assertThat(outside).isDirectory();
+            assertThat(notABlob).exists();
+        } finally {
+            FileTrees.deleteQuietly(outside);
         }
     }
 
