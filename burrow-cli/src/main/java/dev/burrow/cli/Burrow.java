@@ -14,6 +14,7 @@ import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
 import dev.burrow.cli.internal.RegistryCommands;
 import dev.burrow.cli.internal.ShellCommand;
+import dev.burrow.cli.internal.SystemCommands;
 import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
@@ -54,6 +55,7 @@ import picocli.CommandLine.Spec;
                 EgressCommand.class,
                 RegistryCommands.class,
                 AdminCommands.class,
+                SystemCommands.class,
         })
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */

@@ -54,6 +54,7 @@ final class FakeBurrowd implements AutoCloseable {
     final Map<String, ObjectNode> microvms = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     final Map<String, CompletableFuture<byte[]>> stdins = new ConcurrentHashMap<>();
     final FakeAdmin admin = new FakeAdmin();
+    final FakeSystem system = new FakeSystem();
     /** Per microVM: the egress decisions {@code GET /v1/microvms/{id}/egress} pages through, two at a time. */
     final Map<String, List<ObjectNode>> egress = new ConcurrentHashMap<>();
     final Set<String> publicImages = ConcurrentHashMap.newKeySet();
@@ -137,7 +138,7 @@ final class FakeBurrowd implements AutoCloseable {
                 problem(ex, 401, "unauthorized", "missing or invalid API key");
                 return;
             }
-            if (admin.handle(ex, who, method, path, query, body)) {
+            if (admin.handle(ex, who, method, path, query, body) || system.handle(ex, who, method, path)) {
                 return;
             }
             if (p3(path) && method.equals("PATCH")) {

@@ -27,6 +27,9 @@ import dev.burrow.daemon.registries.RegistryPulls;
 import dev.burrow.daemon.registries.SecretBox;
 import dev.burrow.oci.registry.RegistryClient;
 import dev.burrow.oci.registry.RegistrySettings;
+import dev.burrow.daemon.space.DatabaseReferrers;
+import dev.burrow.daemon.space.SpaceService;
+import dev.burrow.daemon.space.SpaceSettings;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -93,6 +96,8 @@ public final class Burrowd implements AutoCloseable {
     private final RegistryCredentials registryLogins;
     /** One registry client for every tenant's pulls: its connections and cached bearer tokens are keyed by credentials. */
     private final RegistryClient registryClient;
+    /** What the data directory holds and the collector of what nothing needs (GET /v1/system/df, POST /v1/system/prune). */
+    private final SpaceService space;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -108,6 +113,8 @@ public final class Burrowd implements AutoCloseable {
         this.registryLogins = new RegistryCredentials(db, SecretBox.open(config.dataDir()), Clock.systemUTC());
         this.registryClient = new RegistryClient(RegistrySettings.defaults().withInsecureHosts(config.insecureRegistries()));
         this.registrySource = new RegistryPulls(registryClient, registryLogins, blobs);
+        this.space = new SpaceService(config.dataDir(), blobs, new DatabaseReferrers(db, new Uploads(db)), SpaceSettings.DEFAULTS,
+                Clock.systemUTC());
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -142,6 +149,7 @@ public final class Burrowd implements AutoCloseable {
                 new IdempotencyKeys(db), events, tokens, config.apiLimits(), new Api.Tenancy(tenants, quotas, this::forgetTenant));
         api.egress(egress.decisions());
         api.registries(registryLogins);
+        api.space(space);
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -175,6 +183,7 @@ public final class Burrowd implements AutoCloseable {
                         config.dataDir().resolve("tenants").resolve(t), blobs, registrySource, dockerfileSource,
                         config.maxConcurrentBuilds());
                 s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
+                s.guardResolution(space.gate().resolving());
                 return s;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -10,6 +10,7 @@ import dev.burrow.daemon.microvms.files.ExecBuiltins;
 import dev.burrow.daemon.microvms.files.FileLimits;
 import dev.burrow.daemon.microvms.files.GuestFiles;
 import dev.burrow.daemon.registries.RegistryCredentials;
+import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -67,6 +68,12 @@ public final class Api implements AutoCloseable {
     /** Serves the tenant's registry logins at /v1/registries (SPEC §3). */
     public Api registries(RegistryCredentials credentials) {
         new RegistryRoutes(credentials).register(server);
+        return this;
+    }
+
+    /** Serves GET /v1/system/df and POST /v1/system/prune (admin keys only). */
+    public Api space(SpaceService space) {
+        new SpaceRoutes(space).register(server);
         return this;
     }
 

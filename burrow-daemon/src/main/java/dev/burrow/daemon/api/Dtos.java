@@ -9,6 +9,8 @@ import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.Resources;
 import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
 import dev.burrow.daemon.microvms.lifecycle.PolicyJson;
+import dev.burrow.daemon.space.PruneReport;
+import dev.burrow.daemon.space.SpaceReport;
 import dev.burrow.daemon.store.MicroVmRecord;
 import java.time.Instant;
 import java.util.List;
@@ -108,4 +110,28 @@ final class Dtos {
     record MoveBody(String from, String to) {}
 
     record ListOf<T>(List<T> items, String nextCursor) {}
+
+    /** One category of {@code GET /v1/system/df}. */
+    record SpaceCategoryView(String name, long count, long bytes, long reclaimableCount, long reclaimableBytes) {}
+
+    /** {@code GET /v1/system/df}: every category in a fixed order, allocated bytes. */
+    record SpaceView(List<SpaceCategoryView> categories, long totalBytes, long reclaimableBytes) {
+        static SpaceView of(SpaceReport r) {
+            List<SpaceCategoryView> cs = r.categories().entrySet().stream().map(e -> new SpaceCategoryView(e.getKey().id(),
+                    e.getValue().count(), e.getValue().bytes(), e.getValue().reclaimableCount(), e.getValue().reclaimableBytes())).toList();
+            return new SpaceView(cs, r.totalBytes(), r.reclaimableBytes());
+        }
+    }
+
+    /** One category of {@code POST /v1/system/prune}'s answer. */
+    record FreedView(String name, long count, long bytes) {}
+
+    /** {@code POST /v1/system/prune}: what went, per category and in total, and what was left for later and why. */
+    record PruneView(List<FreedView> freed, long totalCount, long totalBytes, int cacheEntriesForgotten, List<String> deferred) {
+        static PruneView of(PruneReport r) {
+            List<FreedView> fs = r.freed().entrySet().stream()
+                    .map(e -> new FreedView(e.getKey().id(), e.getValue().count(), e.getValue().bytes())).toList();
+            return new PruneView(fs, r.totalCount(), r.totalBytes(), r.cacheEntriesForgotten(), r.deferred());
+        }
+    }
 }

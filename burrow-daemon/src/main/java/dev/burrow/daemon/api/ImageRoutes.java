@@ -151,6 +151,7 @@ final class ImageRoutes {
         staticChecks(req, errors);
         errors.throwIfAny();
         ImageVersion v = images.apply(c.tenant()).create(req.name(), source(c, req.source()), req.settings());
+        markUsed(c, req.source());
         c.send(202, Dtos.VersionView.of(v));
     }
 
@@ -166,7 +167,16 @@ final class ImageRoutes {
         if (s.versions(c.param("name")).isEmpty()) {
             throw new NotFoundException("no image named " + c.param("name"));
         }
-        c.send(202, Dtos.VersionView.of(s.addVersion(c.param("name"), source(c, req.source()), req.settings())));
+        ImageVersion v = s.addVersion(c.param("name"), source(c, req.source()), req.settings());
+        markUsed(c, req.source());
+        c.send(202, Dtos.VersionView.of(v));
+    }
+
+    /** A build started from an upload: a prune may free it once no build runs from it (docs/space.md). */
+    private void markUsed(Call c, Dtos.SourceDto s) {
+        if (s != null && s.uploadId() != null) {
+            uploads.markUsed(c.tenant(), s.uploadId(), Instant.now());
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.burrow.daemon.images;
 import dev.burrow.oci.BlobStore;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.Template;
+import dev.burrow.vmm.internal.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -81,6 +83,14 @@ public final class ImageService implements AutoCloseable {
         this.buildSlots = new Semaphore(maxConcurrentBuilds);
     }
 
+    /**
+     * Builds hold {@code lock} (shared) while they resolve and unpack their image, until its
+     * image.json names the blobs: the collector sweeps blobs only while it holds the other side.
+     */
+    public void guardResolution(Lock lock) {
+        builder.guardResolution(lock);
+    }
+
     /** The blob store this service's versions keep their images in. */
     public BlobStore blobs() {
         return blobs;
@@ -136,7 +146,12 @@ public final class ImageService implements AutoCloseable {
         vs.forEach(ImageService::refuseWhileBuilding);
         vs.forEach(this::dropWarm);
         store.deleteImage(name);
-        dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name));
+        vs.forEach(v -> removeVersionFiles(v.buildLog().getParent()));
+        try {
+            Files.deleteIfExists(imagesDir.resolve(name));
+        } catch (IOException e) {
+            // a version directory stays for a template another image's version runs from; the collector takes it later
+        }
         emit(new ImageEvent(Instant.now(), "image-deleted", name, null, null, null));
     }
 
@@ -146,8 +161,22 @@ public final class ImageService implements AutoCloseable {
         refuseWhileBuilding(v);
         dropWarm(v);
         store.deleteVersion(name, version);
-        dev.burrow.vmm.internal.FileTrees.deleteQuietly(imagesDir.resolve(name).resolve(Integer.toString(version)));
+        removeVersionFiles(imagesDir.resolve(name).resolve(Integer.toString(version)));
         emit(new ImageEvent(Instant.now(), "version-deleted", v.ref(), v.state().name(), null, null));
+    }
+
+    /**
+     * A deleted version's files go with its row, unless another version still runs from its
+     * template (an unchanged rebuild reuses it): that directory stays, and the collector removes
+     * all but the template and the disk its layers are backed by, then those once no row names it.
+     */
+    private void removeVersionFiles(Path versionDir) {
+        Path template = versionDir.resolve("template").toAbsolutePath().normalize();
+        boolean shared = store.images().stream().flatMap(n -> store.versions(n).stream())
+                .anyMatch(v -> v.templateDir() != null && v.templateDir().toAbsolutePath().normalize().equals(template));
+        if (!shared) {
+            FileTrees.deleteQuietly(versionDir);
+        }
     }
 
     /** Warm VMMs keep a version's template files open: they end before the files go (a re-created image then runs at once). */

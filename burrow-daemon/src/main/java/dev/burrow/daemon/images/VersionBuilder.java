@@ -34,6 +34,8 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -66,6 +68,8 @@ final class VersionBuilder {
     private final Consumer<ImageEvent> events;
     private final SourceResolver registry;
     private final SourceResolver dockerfile;
+    /** Held while the image is resolved and unpacked (the collector's {@code BuildGate}); uncontended by default. */
+    private volatile Lock resolving = new ReentrantReadWriteLock().readLock();
 
     VersionBuilder(String tenant, Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events, SourceResolver registry,
             SourceResolver dockerfile) {
@@ -77,6 +81,11 @@ final class VersionBuilder {
         this.dockerfile = dockerfile;
     }
 
+    /** Holds {@code lock} from resolving a version's image until its image.json is written. */
+    void guardResolution(Lock lock) {
+        this.resolving = lock;
+    }
+
     Result build(ImageVersion v, ImageSourceSpec source, Path versionDir, BuildLogFile log) throws BuildFailure, InterruptedException {
         Map<String, Long> phases = new LinkedHashMap<>();
         Path staging = versionDir.resolve("staging");
@@ -84,6 +93,8 @@ final class VersionBuilder {
         BuildSettings s = v.settings();
         ImageConfig config;
         long t = System.nanoTime();
+        Lock gate = resolving;
+        gate.lock(); // a prune keeps off the blobs this build finds or writes until image.json names them
         try {
             ImageSource src = open(source, v, versionDir, log);
             UnpackLimits limits = new UnpackLimits(s.resources().diskMiB());
@@ -98,6 +109,7 @@ final class VersionBuilder {
         } catch (IOException e) {
             throw new BuildFailure("unpacking the image failed: " + e.getMessage(), e);
         } finally {
+            gate.unlock();
             phases.put("unpack", millisSince(t));
         }
         BuildSettings effective = fillFromImage(s, config);

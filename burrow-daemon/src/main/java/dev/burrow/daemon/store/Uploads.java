@@ -75,6 +75,19 @@ public final class Uploads {
         });
     }
 
+    /** Records that a build was started from the tenant's upload {@code id} (the first time counts); false when there is no such upload. */
+    public boolean markUsed(String tenantId, String id, Instant when) {
+        return db.write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE uploads SET used_at = coalesce(used_at, ?) WHERE tenant_id = ? AND id = ?")) {
+                ps.setString(1, Times.format(when));
+                ps.setString(2, tenantId);
+                ps.setString(3, id);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
     /** Deletes every upload row of a tenant (it is being deleted); returns their files' paths for the caller to delete. */
     public List<Path> deleteAll(String tenantId) {
         return db.write(c -> {

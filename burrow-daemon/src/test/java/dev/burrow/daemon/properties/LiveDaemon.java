@@ -176,7 +176,10 @@ public final class LiveDaemon implements AutoCloseable {
             case IMAGE -> IMAGE;
             case SCRATCH_IMAGE -> {
                 String name = "scratch" + serial.incrementAndGet();
-                admin("POST", "/v1/images", ("{\"name\":\"" + name + "\",\"source\":{\"type\":\"upload\",\"uploadId\":\"" + garbageUpload
+                // an upload of its own: a generated POST /v1/system/prune collects one a finished build consumed
+                String scratchUpload = admin("POST", "/v1/uploads", "this is not an image archive".getBytes(StandardCharsets.UTF_8), 201)
+                        .get("uploadId").asText();
+                admin("POST", "/v1/images", ("{\"name\":\"" + name + "\",\"source\":{\"type\":\"upload\",\"uploadId\":\"" + scratchUpload
                         + "\",\"format\":\"oci-archive\"}}").getBytes(StandardCharsets.UTF_8), 202);
                 yield name;
             }
