@@ -1,6 +1,9 @@
 package dev.burrow.daemon.images.builtin;
 
+import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.ImageConfig;
+import dev.burrow.oci.ImageSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.DirectoryNotEmptyException;
@@ -144,6 +147,20 @@ public final class ManagedBases {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The base {@code name} as an image in {@code store}: its layout (built when missing), its
+     * config and layer copied in (verified against their digests, skipped when there), and the
+     * descriptor of a manifest listing them, which {@code ImageSource.fromStore} opens. Empty when
+     * there is no such base. This is what a Dockerfile's {@code FROM <base>} builds on.
+     */
+    public Optional<Descriptor> manifest(String name, BlobStore store) throws IOException {
+        if (find(name).isEmpty()) {
+            return Optional.empty();
+        }
+        ImageSource source = ImageSource.open(layout(name), store);
+        return Optional.of(source.storeAsManifest(store, source.resolve()));
     }
 
     /** How many callers wait for another one's build of {@code name} (tests). */

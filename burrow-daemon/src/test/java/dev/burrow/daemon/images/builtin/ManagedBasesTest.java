@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.ImageConfig;
+import dev.burrow.oci.ImageSource;
 import dev.burrow.oci.ImageUnpacker;
 import dev.burrow.oci.OciLayoutWriter;
+import dev.burrow.oci.ResolvedImage;
 import dev.burrow.oci.TarEntrySpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,6 +158,20 @@ class ManagedBasesTest {
         assertThatThrownBy(() -> failing.layout("python")).hasMessageContaining("mirror unreachable");
         assertThat(failing.layout("python").resolve("index.json")).isRegularFile();
         assertThat(builds).hasValue(2);
+    }
+
+    @Test
+    void aBaseGoesIntoABlobStoreAsAManifestThatOpensAgainAndAnUnknownNameIsEmpty() throws Exception {
+        AtomicInteger builds = new AtomicInteger();
+        ManagedBases bases = fake(builds, null);
+        BlobStore store = new BlobStore(Files.createDirectories(tmp.resolve("blobs")));
+        Descriptor manifest = bases.manifest("python", store).orElseThrow();
+        assertThat(store.contains(manifest.digest())).isTrue();
+        ResolvedImage image = ImageSource.fromStore(store, manifest).resolve();
+        assertThat(image.config()).isEqualTo(bases.find("python").orElseThrow().config());
+        assertThat(bases.manifest("python", store)).contains(manifest); // the same bytes: the same digest
+        assertThat(bases.manifest("ruby", store)).isEmpty();
+        assertThat(builds).hasValue(1);
     }
 
     @Test
