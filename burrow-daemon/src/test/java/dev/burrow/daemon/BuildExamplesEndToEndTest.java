@@ -24,10 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * examples/python-app end to end in a real burrowd: its directory (less what its .dockerignore
- * excludes) goes up as a build context, a {@code dockerfile} build {@code FROM python} (the
- * managed base) with its hooks.json makes version 1, a microVM of it runs with a payload and the
- * app answers through the ingress endpoint. Skipped, saying why, while the daemon answers that
+ * examples/python-app and node-app end to end in a real burrowd: the directory (less what its
+ * .dockerignore excludes) goes up as a build context, a {@code dockerfile} build {@code FROM
+ * python} / {@code FROM node} (the managed bases) with its hooks.json makes version 1, a microVM
+ * of it runs with a payload and the app answers through the ingress endpoint. Skipped, saying why, while the daemon answers that
  * {@code dockerfile} sources are not supported.
  */
 class BuildExamplesEndToEndTest {
@@ -36,7 +36,7 @@ class BuildExamplesEndToEndTest {
     private static final Duration BUILD = Duration.ofMinutes(25);
     /** The app answering through the endpoint once the run hook has answered: at once, but allow a slow first request. */
     private static final Duration ANSWER = Duration.ofSeconds(60);
-    private static final Path EXAMPLE = Path.of("..", "examples", "python-app").toAbsolutePath().normalize();
+    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
 
     private static TestDaemon daemon;
 
@@ -78,27 +78,38 @@ class BuildExamplesEndToEndTest {
 
     @Test
     void thePythonExampleBuildsFromItsDirectoryRunsAndAnswersThroughTheIngressEndpoint() throws Exception {
-        Path tar = contextTar(EXAMPLE, daemon.dataDir.resolve("python-app.tar"));
+        buildRunAndAsk("python-app", "web");
+    }
+
+    @Test
+    void theNodeExampleBuildsFromItsDirectoryRunsAndAnswersThroughTheIngressEndpoint() throws Exception {
+        buildRunAndAsk("node-app", "node-web");
+    }
+
+    /** Builds examples/{@code example} as {@code image} with its hooks, runs it with a payload and reads its answer twice. */
+    private static void buildRunAndAsk(String example, String image) throws Exception {
+        Path dir = EXAMPLES.resolve(example);
+        Path tar = contextTar(dir, daemon.dataDir.resolve(example + ".tar"));
         HttpResponse<String> up = daemon.send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofFile(tar));
         assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
 
         ObjectNode body = TestDaemon.JSON.createObjectNode();
-        body.put("name", "web");
+        body.put("name", image);
         body.putObject("source").put("type", "dockerfile").put("uploadId", TestDaemon.JSON.readTree(up.body()).get("uploadId").asText());
-        body.set("hooks", TestDaemon.JSON.readTree(EXAMPLE.resolve("hooks.json").toFile()));
+        body.set("hooks", TestDaemon.JSON.readTree(dir.resolve("hooks.json").toFile()));
         HttpResponse<String> created = daemon.send("POST", "/v1/images", HttpRequest.BodyPublishers.ofString(body.toString()));
         Assumptions.assumeFalse(created.statusCode() == 400 && created.body().contains("not supported"),
                 "burrowd does not build dockerfile sources yet (the builder branch is not merged): " + created.body());
         assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
-        daemon.awaitVersion("web", 1, BUILD);
+        daemon.awaitVersion(image, 1, BUILD);
 
-        String id = daemon.run("web", "\"runHookPayload\":\"hello from run\"");
+        String id = daemon.run(image, "\"runHookPayload\":\"hello from run\"");
         String token = daemon.call("POST", "/v1/microvms/" + id + "/tokens", "{\"ports\":[8080]}", 201).get("token").asText();
         JsonNode answer = TestDaemon.JSON.readTree(get(id, token).body());
-        assertThat(answer.path("app").asText()).isEqualTo("python-app");
-        assertThat(answer.path("hits").asInt()).as("the run hook restarted the counter").isEqualTo(1);
+        assertThat(answer.path("app").asText()).isEqualTo(example);
+        assertThat(answer.path("payload").asText()).as("the run hook ran with the run's payload").isEqualTo("hello from run");
         assertThat(answer.path("instance").asText()).as("the microVM's own hostname").isEqualTo(id);
-        assertThat(answer.path("payload").asText()).isEqualTo("hello from run");
+        assertThat(answer.path("hits").asInt()).as("the run hook restarted the counter").isEqualTo(1);
         assertThat(TestDaemon.JSON.readTree(get(id, token).body()).path("hits").asInt()).isEqualTo(2);
     }
 
