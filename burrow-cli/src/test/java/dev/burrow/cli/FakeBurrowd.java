@@ -226,7 +226,16 @@ final class FakeBurrowd implements AutoCloseable {
             page.putNull("nextCursor");
             json(ex, 200, page);
         } else if (p.length == 6 && p[1].equals("images") && p[5].equals("logs") && method.equals("GET")) {
-            byte[] b = ("build log of " + p[2] + ":" + p[4] + "\nunpack ok\n").getBytes(StandardCharsets.UTF_8);
+            String log = "build log of " + p[2] + ":" + p[4] + "\nunpack ok\n";
+            List<ObjectNode> versions = images.get(p[2]);
+            if (query != null && query.contains("follow=true") && versions != null && Integer.parseInt(p[4]) <= versions.size()) {
+                // a followed log ends with the build: the version is READY or FAILED by then
+                ObjectNode ver = versions.get(Integer.parseInt(p[4]) - 1);
+                advance(ver);
+                advance(ver);
+                log += "build " + ver.path("state").asText() + "\n";
+            }
+            byte[] b = log.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "text/plain");
             ex.sendResponseHeaders(200, b.length);
             ex.getResponseBody().write(b);

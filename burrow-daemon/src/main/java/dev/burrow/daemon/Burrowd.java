@@ -5,14 +5,13 @@ import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.files.FileModes;
-import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.oci.BlobStore;
-import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.SourceResolver;
-import dev.burrow.daemon.images.ImageVersion;
-import dev.burrow.daemon.images.VersionState;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
+import dev.burrow.daemon.images.builtin.ManagedBase;
+import dev.burrow.daemon.images.builtin.ManagedBases;
+import dev.burrow.daemon.images.builtin.PublicImageUpkeep;
 import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.ingress.IngressSettings;
 import dev.burrow.daemon.ingress.MicroVmGuests;
@@ -72,6 +71,8 @@ public final class Burrowd implements AutoCloseable {
     /** Which guest agent (SHA-256 of the binary) the demo image's newest version carries. */
     private static final String DEMO_AGENT_MARKER = "demo-agent.sha256";
     private static final Duration DEMO_BUILD_TIMEOUT = Duration.ofMinutes(30);
+    /** Per managed base, what its newest version was built from (recipe and guest agent). */
+    private static final String MANAGED_BASE_MARKERS = "managed-bases";
 
     private final DaemonConfig config;
     private final Database db;
@@ -98,6 +99,8 @@ public final class Burrowd implements AutoCloseable {
     private final RegistryClient registryClient;
     /** What the data directory holds and the collector of what nothing needs (GET /v1/system/df, POST /v1/system/prune). */
     private final SpaceService space;
+    /** The managed bases' OCI layouts in the cache directory, built when first asked for. */
+    private final ManagedBases managedBases;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -115,6 +118,7 @@ public final class Burrowd implements AutoCloseable {
         this.registrySource = new RegistryPulls(registryClient, registryLogins, blobs);
         this.space = new SpaceService(config.dataDir(), blobs, new DatabaseReferrers(db, new Uploads(db)), SpaceSettings.DEFAULTS,
                 Clock.systemUTC());
+        this.managedBases = new ManagedBases(config.cacheDir().resolve("images"), config.dataDir().resolve("tmp"));
         Tenants tenants = new Tenants(db);
         Optional<String> firstKey = tenants.ensureAdmin();
         this.adminTenant = tenants.byName("admin").orElseThrow().id();
@@ -214,39 +218,78 @@ public final class Burrowd implements AutoCloseable {
      * Builds the public demo image on first use, and a new version of it when the guest agent in
      * this build differs from the one its newest version was built with (an upgraded Burrow's
      * terminal and file calls need the new agent in the template: SPEC §1, versions are immutable).
+     * Then the managed bases, which readiness does not wait for.
      */
     private void ensureDemoImage() {
+        ImageService admin = images(adminTenant);
         try {
-            ImageService admin = images(adminTenant);
-            Path marker = config.dataDir().resolve(DEMO_AGENT_MARKER);
             String agent = GuestBinaries.sha256(GuestBinaries.AGENT);
             boolean exists = !admin.versions(DEMO_IMAGE).isEmpty();
-            if (exists && Files.exists(marker) && Files.readString(marker).strip().equals(agent)) {
+            PublicImageUpkeep.Outcome o = upkeep(admin).ensure(DEMO_IMAGE, config.dataDir().resolve(DEMO_AGENT_MARKER), agent,
+                    () -> BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp"))),
+                    () -> {
+                        demoBuilding = true;
+                        LOG.info(exists ? "building a new version of the demo image: its newest was built with another guest agent"
+                                : "building the public demo image (Debian + python3; the first time takes a minute or two)");
+                    });
+            if (o.ok()) {
                 keepDemoWarm(admin);
-                return;
-            }
-            demoBuilding = true;
-            LOG.info(exists ? "building a new version of the demo image: its newest was built with another guest agent"
-                    : "building the public demo image (Debian + python3; the first time takes a minute or two)");
-            Path layout = BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp")));
-            ImageSourceSpec source = new ImageSourceSpec.HostPath(layout, null);
-            ImageVersion started = exists ? admin.addVersion(DEMO_IMAGE, source, BuildSettings.NONE)
-                    : admin.create(DEMO_IMAGE, source, BuildSettings.NONE);
-            new SqliteImageStore(db, adminTenant).setPublic(DEMO_IMAGE, true);
-            ImageVersion v = admin.await(DEMO_IMAGE, started.version(), DEMO_BUILD_TIMEOUT);
-            if (v.state() != VersionState.READY) {
-                demoFailure = v.ref() + " is " + v.state() + (v.stateReason() == null ? "" : ": " + v.stateReason());
             } else {
-                Files.writeString(marker, agent + "\n");
-                keepDemoWarm(admin);
+                demoFailure = o.failure();
+                LOG.error("the demo image could not be built: {}", o.failure());
             }
-        } catch (Exception e) {
+        } catch (Exception e) { // the agent's hash
             demoFailure = e.getMessage();
             LOG.error("the demo image could not be built: {}", e.getMessage());
         } finally {
             demoBuilding = false;
         }
+        ensureManagedBases(admin);
     }
+
+    private PublicImageUpkeep upkeep(ImageService admin) {
+        return new PublicImageUpkeep(admin, name -> new SqliteImageStore(db, adminTenant).setPublic(name, true), DEMO_BUILD_TIMEOUT);
+    }
+
+    // ---- managed bases (issue 11, docs/bases.md) ------------------------------------------------
+
+    /**
+     * Publishes each managed base {@link DaemonConfig#managedBases()} names as a public image of the
+     * admin tenant named as the base, with a new version whenever its recipe version or the guest
+     * agent changed. One at a time, in the background after the demo; a failure is logged and
+     * leaves the others to go on.
+     */
+    private void ensureManagedBases(ImageService admin) {
+        if (config.managedBases().isEmpty()) {
+            return;
+        }
+        String agent;
+        try {
+            agent = GuestBinaries.sha256(GuestBinaries.AGENT);
+        } catch (Exception e) {
+            LOG.error("managed bases not published: cannot hash the guest agent: {}", e.getMessage());
+            return;
+        }
+        PublicImageUpkeep upkeep = upkeep(admin);
+        for (ManagedBase base : config.managedBases()) {
+            long t0 = System.nanoTime();
+            PublicImageUpkeep.Outcome o = upkeep.ensure(base.name(), config.dataDir().resolve(MANAGED_BASE_MARKERS).resolve(base.name()),
+                    base.stamp() + " agent " + agent, () -> managedBases.layout(base.name()),
+                    () -> LOG.info("building the managed base {} ({})", base.name(), base.stamp()));
+            if (!o.ok()) {
+                LOG.error("the managed base {} could not be built: {}", base.name(), o.failure());
+            } else if (o.built()) {
+                LOG.info("managed base {} published as {} in {} s", base.name(), o.version().ref(), (System.nanoTime() - t0) / 1_000_000_000L);
+            }
+        }
+    }
+
+    /** The managed bases' layouts, for Dockerfile builds {@code FROM <base>} (contract 7 of issue 11). */
+    public ManagedBases managedBases() {
+        return managedBases;
+    }
+
+    // ---- end of managed bases -------------------------------------------------------------------
 
     /** One VMM started ahead for the demo, so `burrow run demo` skips QEMU start-up (ADR 0005). */
     private void keepDemoWarm(ImageService admin) {

@@ -2,11 +2,14 @@ package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.ApiLimits;
 import dev.burrow.daemon.egress.EgressSettings;
+import dev.burrow.daemon.images.builtin.ManagedBase;
+import dev.burrow.daemon.images.builtin.ManagedBases;
 import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import dev.burrow.daemon.registries.RegistryHost;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,22 +19,25 @@ import java.util.Set;
  * development profile ({@code BURROW_DEV=1}, what `burrow up` and tests use) lowers the
  * lifecycle minimums to 1 s and builds the public demo image on first start. Egress settings
  * (ports, blocked ranges, DNS upstreams) have theirs in {@link EgressSettings#DEFAULTS}. Registry
- * pulls use HTTPS except to loopback and {@code BURROW_INSECURE_REGISTRIES}.
+ * pulls use HTTPS except to loopback and {@code BURROW_INSECURE_REGISTRIES}. The development
+ * profile also publishes the managed bases {@code BURROW_MANAGED_BASES} names (default: all of
+ * them; {@code none}: no base), built in the background after the demo.
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
                            int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
-                           EgressSettings egress, Set<String> insecureRegistries) {
+                           EgressSettings egress, Set<String> insecureRegistries, List<ManagedBase> managedBases) {
 
-    /** The settings with no insecure registry besides loopback. */
+    public DaemonConfig {
+        insecureRegistries = Set.copyOf(insecureRegistries);
+        managedBases = List.copyOf(managedBases);
+    }
+
+    /** No insecure registry besides loopback, no managed bases published (tests that want some say so). */
     public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
                         int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
                         EgressSettings egress) {
         this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, lifecycle,
-                egress, Set.of());
-    }
-
-    public DaemonConfig {
-        insecureRegistries = Set.copyOf(insecureRegistries);
+                egress, Set.of(), List.of());
     }
 
     /** Egress from the environment's defaults (the host's resolvers as upstreams). */
@@ -55,23 +61,29 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
 
     public DaemonConfig withApiLimits(ApiLimits limits) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle, egress,
-                insecureRegistries);
+                insecureRegistries, managedBases);
     }
 
     public DaemonConfig withLifecycle(LifecycleSettings l) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l, egress,
-                insecureRegistries);
+                insecureRegistries, managedBases);
     }
 
     public DaemonConfig withEgress(EgressSettings e) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, e, insecureRegistries);
+                lifecycle, e, insecureRegistries, managedBases);
     }
 
     /** Registries (host or host:port) reached over plain HTTP besides loopback, which always is. */
     public DaemonConfig withInsecureRegistries(Set<String> hosts) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, egress, hosts);
+                lifecycle, egress, hosts, managedBases);
+    }
+
+    /** The managed bases the development profile publishes as public images of the admin tenant (docs/bases.md). */
+    public DaemonConfig withManagedBases(List<ManagedBase> bases) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
+                lifecycle, egress, insecureRegistries, bases);
     }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
@@ -85,7 +97,8 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         boolean dev = "1".equals(env.get("BURROW_DEV")) || "true".equalsIgnoreCase(env.get("BURROW_DEV"));
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
                 dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env),
-                EgressSettings.fromEnvironment(env), insecureRegistriesFrom(env));
+                EgressSettings.fromEnvironment(env), insecureRegistriesFrom(env),
+                ManagedBases.select(env.get(ManagedBases.SETTING)));
     }
 
     /**

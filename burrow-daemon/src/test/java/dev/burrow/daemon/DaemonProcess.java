@@ -62,6 +62,7 @@ final class DaemonProcess implements AutoCloseable {
         pb.environment().put("BURROW_CACHE_DIR", KernelCache.cacheDirFromEnvironment().toString());
         pb.environment().put("BURROW_LISTEN", "127.0.0.1:" + port);
         pb.environment().remove(CrashPoints.VARIABLE);
+        pb.environment().put("BURROW_MANAGED_BASES", "none"); // a test that wants managed bases names them in env
         pb.environment().putAll(env);
         if (crashAt != null) {
             pb.environment().put(CrashPoints.VARIABLE, crashAt);

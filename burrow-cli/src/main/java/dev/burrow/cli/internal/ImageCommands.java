@@ -15,10 +15,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code burrow image create|ls|inspect|rm|logs|versions|publish}. */
+/** {@code burrow image create|build|ls|inspect|rm|logs|versions|publish}. */
 @Command(name = "image", description = "Build and manage images.",
         subcommands = {
                 ImageCommands.Create.class,
+                ImageBuildCommand.class,
                 ImageCommands.Ls.class,
                 ImageCommands.Inspect.class,
                 ImageCommands.Rm.class,
@@ -29,7 +30,7 @@ import picocli.CommandLine.Parameters;
 public final class ImageCommands extends BaseCommand {
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing subcommand: create, ls, inspect, rm, logs, versions or publish");
+        throw new ParameterException(spec.commandLine(), "missing subcommand: create, build, ls, inspect, rm, logs, versions or publish");
     }
 
     /** {@code NAME} or {@code NAME:VERSION}. */

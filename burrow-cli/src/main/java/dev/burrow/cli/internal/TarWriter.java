@@ -27,11 +27,22 @@ public final class TarWriter {
 
     /** Writes every file, directory and symlink under {@code root}, named relative to it, then the end marker. */
     public static void writeTree(Path root, OutputStream out) throws IOException {
-        TarWriter tar = new TarWriter(out);
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
             paths = walk.filter(p -> !p.equals(root)).sorted().toList();
         }
+        TarWriter tar = new TarWriter(out);
+        tar.entries(root, paths);
+        tar.finish();
+    }
+
+    /**
+     * Writes the given paths below {@code root} (sorted by the caller, parents first), named
+     * relative to it: files, directories and symlinks (never followed); other kinds are skipped.
+     * No end marker: more entries may follow, then {@link #finish()}.
+     */
+    public void entries(Path root, List<Path> paths) throws IOException {
+        TarWriter tar = this;
         for (Path p : paths) {
             String name = root.relativize(p).toString().replace('\\', '/');
             PosixFileAttributes attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -42,12 +53,11 @@ public final class TarWriter {
             } else if (attrs.isDirectory()) {
                 tar.entry(name + "/", '5', mode, 0, mtime, "", null);
             } else if (attrs.isRegularFile()) {
-                try (InputStream in = Files.newInputStream(p)) {
+                try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
                     tar.entry(name, '0', mode, attrs.size(), mtime, "", in);
                 }
             }
         }
-        tar.finish();
     }
 
     private static int mode(Set<PosixFilePermission> perms) {

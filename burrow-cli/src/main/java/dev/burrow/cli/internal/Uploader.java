@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
@@ -55,10 +56,22 @@ public final class Uploader {
 
     /** Uploads a directory as a tar stream (length unknown: chunked). */
     public JsonNode uploadDirectory(Path dir) {
+        return uploadTar(dir.getFileName() + ".tar", dir.toString(), out -> TarWriter.writeTree(dir, out));
+    }
+
+    /** Writes a tar stream. */
+    public interface TarSource {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Uploads the tar {@code source} writes (length unknown: chunked), shown as {@code label};
+     * {@code what} names it in errors. {@code source} may be asked to write more than once.
+     */
+    public JsonNode uploadTar(String label, String what, TarSource source) {
         MessageDigest digest = sha256();
         AtomicLong sent = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        String label = dir.getFileName() + ".tar";
         JsonNode answer = api.postStream("/v1/uploads", () -> {
             digest.reset();
             sent.set(0);
@@ -67,7 +80,7 @@ public final class Uploader {
                 PipedOutputStream pipe = new PipedOutputStream(in);
                 Thread.ofVirtual().name("burrow-tar").start(() -> {
                     try (pipe) {
-                        TarWriter.writeTree(dir, pipe);
+                        source.write(pipe);
                     } catch (Throwable t) {
                         failure.set(t);
                     }
@@ -79,7 +92,7 @@ public final class Uploader {
         }, -1);
         progress.done(line(label, sent.get(), -1));
         if (failure.get() != null) {
-            throw new BurrowException("archiving " + dir + " failed: " + failure.get().getMessage(), failure.get());
+            throw new BurrowException("archiving " + what + " failed: " + failure.get().getMessage(), failure.get());
         }
         check(answer, digest, sent.get());
         return answer;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +62,16 @@ public final class BuiltinImages {
 
     /** As {@link #busybox(Path)} from the given statically linked x86-64 busybox binary. */
     public static Path busybox(Path outDir, Path busyboxBinary) throws IOException {
+        return busybox(outDir, busyboxBinary, busyboxConfig(), Map.of());
+    }
+
+    /** As {@link #busybox(Path, Path)} with another runtime config and manifest annotations (the managed {@code minimal} base). */
+    static Path busybox(Path outDir, Path busyboxBinary, ImageConfig config, Map<String, String> annotations) throws IOException {
         BusyboxImage.checkStatic(busyboxBinary);
         List<String> applets = BusyboxImage.applets(busyboxBinary);
         List<TarEntrySpec> entries = BusyboxImage.entries(busyboxBinary, applets);
         long t0 = System.nanoTime();
-        Descriptor manifest = writeAtomically(outDir, new OciLayoutWriter(busyboxConfig()).addLayer(entries));
+        Descriptor manifest = writeAtomically(outDir, new OciLayoutWriter(config).manifestAnnotations(annotations).addLayer(entries));
         log.info("wrote the busybox image {} ({} applets) to {} in {} ms", manifest.digest(), applets.size(), outDir,
                 (System.nanoTime() - t0) / 1_000_000);
         return outDir;
