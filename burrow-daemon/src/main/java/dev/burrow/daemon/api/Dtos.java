@@ -39,8 +39,9 @@ final class Dtos {
                     hook("resume", resume), hook("suspend", suspend), hook("terminate", terminate));
         }
 
+        /** An omitted hook is disabled; one given as an object is enabled unless it says {@code enabled: false} (OpenAPI {@code Hook}). */
         private static Hook hook(String name, HookDto d) {
-            if (d == null || d.enabled() == null || !d.enabled()) {
+            if (d == null || Boolean.FALSE.equals(d.enabled())) {
                 return Hook.DISABLED;
             }
             return Hooks.enabled(name, d.timeoutSeconds());
