@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs_layer.h"
 #include "fs_tar.h"
 #include "fs_util.h"
 #include "fs_watch.h"
@@ -524,7 +525,8 @@ static const struct {
 } commands[] = {
     {"read", cmd_read},   {"write", cmd_write}, {"mkdir", cmd_mkdir}, {"rm", cmd_rm},
     {"mv", cmd_mv},       {"list", cmd_list},   {"stat", cmd_stat},   {"watch", cmd_watch},
-    {"net", net_builtin},
+    {"net", net_builtin},  {"layer-mark", layer_mark_main}, {"layer-diff", layer_diff_main},
+    {"untar", untar_main},
 };
 
 int builtin_known(const char *name)

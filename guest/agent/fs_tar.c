@@ -54,7 +54,7 @@ static int emit_block(const char *hdr)
     return out_bytes(hdr, BLOCK);
 }
 
-static int emit_padding(unsigned long long size)
+int fs_tar_padding(unsigned long long size)
 {
     static const char zeros[BLOCK];
     size_t pad = (size_t)((BLOCK - size % BLOCK) % BLOCK);
@@ -104,9 +104,14 @@ static size_t pax_record(char *buf, size_t at, const char *key, const char *valu
     return at + len;
 }
 
-/* Writes the header(s) of one entry: a pax header first when a value does not fit ustar. */
 static int emit_header(const char *name, const char *link, const struct stat *st,
                        unsigned long long size, char type)
+{
+    return fs_tar_header(name, link, st, size, type, NULL, 0);
+}
+
+int fs_tar_header(const char *name, const char *link, const struct stat *st,
+                  unsigned long long size, char type, const char *extra, size_t extra_len)
 {
     static char pax[PAX_MAX + 1];
     size_t plen = 0;
@@ -119,11 +124,22 @@ static int emit_header(const char *name, const char *link, const struct stat *st
         snprintf(num, sizeof num, "%llu", size);
         plen = pax_record(pax, plen, "size", num);
     }
+    char num[32];
+    if (st->st_uid > USTAR_ID_MAX) {
+        snprintf(num, sizeof num, "%u", (unsigned)st->st_uid);
+        plen = pax_record(pax, plen, "uid", num);
+    }
+    if (st->st_gid > USTAR_ID_MAX) {
+        snprintf(num, sizeof num, "%u", (unsigned)st->st_gid);
+        plen = pax_record(pax, plen, "gid", num);
+    }
     char h[BLOCK];
-    if (plen) {
-        header_base(h, "././@PaxHeader", 0644, NULL, plen, 'x');
+    if (plen || extra_len) {
+        header_base(h, "././@PaxHeader", 0644, NULL, plen + extra_len, 'x');
         checksum(h);
-        if (emit_block(h) < 0 || out_bytes(pax, plen) < 0 || emit_padding(plen) < 0)
+        if (emit_block(h) < 0 || out_bytes(pax, plen) < 0 ||
+            (extra_len && out_bytes(extra, extra_len) < 0) ||
+            fs_tar_padding(plen + extra_len) < 0)
             return -1;
     }
     header_base(h, name, st->st_mode, st, size > (unsigned long long)USTAR_SIZE_MAX ? 0 : size,
@@ -167,7 +183,7 @@ static int emit_file(struct walk *w, int dirfd, const char *name)
     }
     close(fd);
     if (rc == 0)
-        rc = emit_padding(size);
+        rc = fs_tar_padding(size);
     return rc;
 }
 

@@ -252,7 +252,8 @@ public final class AgentConnection implements AutoCloseable {
         return Optional.of(v != null && v.compareTo(AgentVersion.STATS) >= 0);
     }
 
-    private void requireAgent(AgentVersion needed, String what) throws AgentTooOldException {
+    /** Refuses what this agent is too old for (or whose version no HELLO told yet) with an {@link AgentTooOldException}. */
+    void requireAgent(AgentVersion needed, String what) throws AgentTooOldException {
         String reported = agentVersion;
         if (reported == null) {
             throw new AgentTooOldException(what + " needs agent " + needed + " and no HELLO has told this channel the agent's version yet");

@@ -12,6 +12,8 @@ public record AgentVersion(int major, int minor, int patch) implements Comparabl
     public static final AgentVersion PTY_AND_BUILTINS = new AgentVersion(0, 4, 0);
     /** The first agent with the {@code net} builtin (address, route and resolver without {@code ip} in the image). */
     public static final AgentVersion NET_BUILTIN = new AgentVersion(0, 5, 0);
+    /** The first agent with the layer builtins ({@code layer-mark}, {@code layer-diff}, {@code untar}) of a builder microVM. */
+    public static final AgentVersion LAYER_BUILTINS = new AgentVersion(0, 6, 0);
 
     private static final Pattern FORM = Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:[-+].*)?");
 
