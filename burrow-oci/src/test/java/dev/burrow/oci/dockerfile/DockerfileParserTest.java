@@ -81,6 +81,12 @@ class DockerfileParserTest {
     }
 
     @Test
+    void anUnknownDirectiveEndsTheDirectivesAsAComment() throws Exception {
+        Dockerfile d = Dockerfile.parse("# foo=bar\n# escape=`\nFROM busybox\n");
+        assertThat(d.stages().getFirst().escape()).isEqualTo('\\');
+    }
+
+    @Test
     void execAndShellFormsAreTold() throws Exception {
         assertThat(only("RUN [\"echo\", \"a b\"]")).isEqualTo(new Instruction.Run(2, "RUN [\"echo\", \"a b\"]",
                 List.of("echo", "a b"), null, List.of(), List.of()));

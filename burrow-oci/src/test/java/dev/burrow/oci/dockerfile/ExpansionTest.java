@@ -54,18 +54,18 @@ class ExpansionTest {
         assertThat(expand(word)).isEqualTo(expected == null ? "" : expected);
     }
 
-    @Property
+    @Property(tries = 200)
     void aWordWithoutSpecialCharactersIsItself(@ForAll @AlphaChars @StringLength(max = 40) String word) throws Exception {
         assertThat(expand(word)).isEqualTo(word);
     }
 
-    @Property
+    @Property(tries = 200)
     void aSingleQuotedWordIsNeverExpanded(@ForAll @StringLength(max = 40) String body) throws Exception {
         String inner = body.replace("'", "");
         assertThat(expand("'" + inner + "'")).isEqualTo(inner);
     }
 
-    @Property
+    @Property(tries = 200)
     void aDefaultIsUsedExactlyWhenTheVariableIsUnsetOrEmpty(@ForAll @AlphaChars @StringLength(min = 1, max = 10) String value,
             @ForAll boolean set) throws Exception {
         Map<String, String> vars = set ? Map.of("V", value) : Map.of();

@@ -61,6 +61,15 @@ class StageEvaluatorTest {
     }
 
     @Test
+    void aRunWithoutNetworkSaysSoInItsStepAndCacheKey() throws Exception {
+        Run r = evaluate("FROM busybox\nRUN --network=none make\nRUN make\n", Map.of());
+        Step.RunStep none = (Step.RunStep) r.step(0);
+        assertThat(none.network()).isEqualTo("none");
+        assertThat(none.argv()).containsExactly("/bin/sh", "-c", "make");
+        assertThat(none.cacheKeyText()).isNotEqualTo(r.step(1).cacheKeyText());
+    }
+
+    @Test
     void envExpandsWithTheValuesBeforeTheInstruction() throws Exception {
         Run r = evaluate("FROM busybox\nENV A=1\nENV A=2 B=$A\nENV PATH=/opt/bin:$PATH\n", Map.of());
         assertThat(r.evaluator().config().envMap()).containsEntry("A", "2").containsEntry("B", "1")

@@ -28,6 +28,7 @@ public final class LogicalLines {
 
     private static final Pattern DIRECTIVE = Pattern.compile("^#\\s*([a-zA-Z][a-zA-Z0-9_-]*)\\s*=\\s*(.*?)\\s*$");
     private static final Pattern HEREDOC = Pattern.compile("^(\\d*)<<(-?)([^<]+)$");
+    private static final Set<String> DIRECTIVES = Set.of("escape", "syntax", "check");
     private static final Set<String> HEREDOC_INSTRUCTIONS = Set.of("RUN", "COPY", "ADD");
 
     private LogicalLines() {
@@ -58,6 +59,9 @@ public final class LogicalLines {
                 break;
             }
             String key = m.group(1).toLowerCase(Locale.ROOT);
+            if (!DIRECTIVES.contains(key)) {
+                break; // an unknown directive is a comment, and a comment ends the directives (as in BuildKit)
+            }
             if (!seen.add(key)) {
                 throw new DockerfileException(i + 1, "the parser directive '" + key + "' is given twice");
             }
