@@ -6,8 +6,14 @@ import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.files.FileModes;
 import dev.burrow.daemon.images.BuildSettings;
+import dev.burrow.daemon.images.ImageRecord;
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.images.build.BaseImages;
+import dev.burrow.daemon.images.build.BuildCache;
+import dev.burrow.daemon.images.build.DockerfileSettings;
+import dev.burrow.daemon.images.build.DockerfileSource;
 import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Descriptor;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.SourceResolver;
 import dev.burrow.daemon.images.ImageVersion;
@@ -23,6 +29,7 @@ import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
 import dev.burrow.daemon.microvms.lifecycle.HostMemory;
 import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.BuildCacheRows;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -83,7 +90,9 @@ public final class Burrowd implements AutoCloseable {
     private final BlobStore blobs;
     /** Resolve {@code registry} and {@code dockerfile} sources; null until those land. */
     private final SourceResolver registrySource = null;
-    private final SourceResolver dockerfileSource = null;
+    /** Dockerfile layers per tenant; the collector keeps what it names. */
+    private final BuildCache buildCache;
+    private final SourceResolver dockerfileSource;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -108,6 +117,10 @@ public final class Burrowd implements AutoCloseable {
             LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
         }
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
+        this.buildCache = new BuildCache(new BuildCacheRows(db), blobs);
+        // FROM host/repo needs the registries' puller, FROM a managed base the bases: null and NONE until those land
+        this.dockerfileSource = DockerfileSource.onEngine(engine, buildCache, null, this::imageRecord, BaseImages.NONE,
+                DockerfileSettings.DEFAULT);
         this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
         MicroVmService[] service = new MicroVmService[1];
@@ -186,6 +199,23 @@ public final class Burrowd implements AutoCloseable {
         }
         ImageService admin = images(adminTenant);
         return admin.isPublic(image) ? Optional.of(admin) : Optional.empty();
+    }
+
+    /**
+     * The image record of a tenant's version for a Dockerfile's {@code FROM name[:version]}: its
+     * own image, else a public one; {@code version} null = the newest READY and ACTIVE version.
+     */
+    private Optional<Descriptor> imageRecord(String tenantId, String name, Integer version) throws IOException {
+        Optional<ImageService> s = imageServiceFor(tenantId, name);
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ImageVersion> v = version == null ? s.get().newestRunnable(name)
+                : s.get().version(name, version).filter(x -> x.state() == VersionState.READY);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        return ImageRecord.read(s.get().imageDir(name).resolve(Integer.toString(v.get().version())));
     }
 
     /**

@@ -19,7 +19,12 @@ final class Dtos {
 
     private Dtos() {}
 
-    record SourceDto(String type, String uploadId, String path, String format, String ref) {}
+    /**
+     * {@code buildArgs}, {@code target}, {@code noCache} and {@code network} are a
+     * {@code dockerfile} source's (its context is the upload {@code uploadId}).
+     */
+    record SourceDto(String type, String uploadId, String path, String format, String ref, Map<String, String> buildArgs,
+                     String target, Boolean noCache, Map<String, Object> network) {}
 
     record ResourcesDto(Integer vcpus, Integer memoryMiB, Integer diskMiB) {
         Resources toResources() {

@@ -10,7 +10,11 @@ import dev.burrow.daemon.images.build.internal.BaseResolver;
 import dev.burrow.daemon.images.build.internal.BuildFiles;
 import dev.burrow.daemon.images.build.internal.BuilderVm;
 import dev.burrow.daemon.images.build.internal.DockerfileBuild;
+import dev.burrow.daemon.images.build.internal.EngineBuilderVm;
+import dev.burrow.daemon.images.build.internal.FrontEndFiles;
 import dev.burrow.oci.Descriptor;
+import dev.burrow.oci.dockerfile.ContextLimits;
+import dev.burrow.vmm.Hypervisor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -50,6 +54,16 @@ public final class DockerfileSource implements SourceResolver {
         this.images = Objects.requireNonNull(images, "images");
         this.bases = Objects.requireNonNull(bases, "bases");
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * The daemon's resolver: contexts read by the Dockerfile front end, builder microVMs on
+     * {@code engine}.
+     */
+    public static DockerfileSource onEngine(Hypervisor engine, BuildCache cache, RegistryPuller registry, ImageLookup images,
+            BaseImages bases, DockerfileSettings settings) {
+        return new DockerfileSource(cache, new FrontEndFiles(ContextLimits.DEFAULT), EngineBuilderVm.factory(engine), registry, images,
+                bases, settings);
     }
 
     @Override
