@@ -3,6 +3,7 @@ package dev.burrow.daemon.images.build.internal;
 import dev.burrow.oci.dockerfile.Step;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 
 /**
  * The files of a build: the extracted context, and the layers COPY and ADD make from it or from
@@ -24,7 +25,11 @@ public interface BuildFiles {
          */
         String inputsHash(Step.CopyStep step, Path tree) throws IOException;
 
-        /** Writes the step's uncompressed layer tar to {@code tar}; returns its size. */
-        long write(Step.CopyStep step, Path tree, Path tar) throws IOException;
+        /**
+         * Writes the step's uncompressed layer tar to {@code tar}; returns its size.
+         * {@code existingDirectory} tells whether an absolute path is a directory in the image so
+         * far (a destination that is one is copied into, as Docker does).
+         */
+        long write(Step.CopyStep step, Path tree, Predicate<String> existingDirectory, Path tar) throws IOException;
     }
 }

@@ -24,6 +24,7 @@ import dev.burrow.vmm.internal.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -59,6 +60,7 @@ public final class DockerfileBuild {
     private final BuildLog log;
     private final Map<Integer, Built> built = new HashMap<>();
     private final Map<Digest, Path> trees = new HashMap<>();
+    private final LayerPaths paths;
     private Dockerfile dockerfile;
     private BuildFiles.Context context;
     private int stepNo;
@@ -72,6 +74,7 @@ public final class DockerfileBuild {
         this.in = in;
         this.tools = tools;
         this.log = in.log();
+        this.paths = new LayerPaths(tools.blobs());
     }
 
     /** Builds the image of the context archive; returns its manifest in the shared store. */
@@ -202,7 +205,7 @@ public final class DockerfileBuild {
                 parent = key;
                 return;
             }
-            List<String> missing = WorkdirLayer.missing(tools.blobs(), image.layers(), c.mkdir());
+            List<String> missing = paths.missing(image.layers(), c.mkdir());
             if (missing.isEmpty()) {
                 image.addConfigStep(i.text());
                 configOnly++;
@@ -228,7 +231,15 @@ public final class DockerfileBuild {
             }
             layerStep(CacheKeys.step(parent, c.cacheKeyText(), inputs), i, head, t, tar -> {
                 try {
-                    return context.write(c, tree, tar);
+                    return context.write(c, tree, path -> {
+                        try {
+                            return paths.isDirectory(image.layers(), path);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }, tar);
+                } catch (UncheckedIOException e) {
+                    throw failure(head, i, "reading the image's layers failed: " + e.getCause().getMessage(), null);
                 } catch (DockerfileException e) {
                     throw new SourceFailure(e.getMessage(), e);
                 } catch (IOException e) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 
 /**
  * {@link BuildFiles} on the Dockerfile front end: {@link BuildContext} extracts the context,
@@ -37,7 +38,8 @@ public final class FrontEndFiles implements BuildFiles {
             }
 
             @Override
-            public long write(Step.CopyStep step, Path tree, Path tar) throws IOException {
+            public long write(Step.CopyStep step, Path tree, Predicate<String> existingDirectory, Path tar) throws IOException {
+                CopyLayerWriter writer = new CopyLayerWriter(CopyLayerWriter.IdLookup.NUMERIC_ONLY, limits, existingDirectory);
                 try (OutputStream out = Files.newOutputStream(tar)) {
                     return (tree == null ? writer.write(step, ctx, out) : writer.write(step, tree, out)).bytes();
                 }

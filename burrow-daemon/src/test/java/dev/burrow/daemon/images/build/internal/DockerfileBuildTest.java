@@ -233,4 +233,41 @@ class DockerfileBuildTest {
         b.build("t1");
         assertThat(Files.exists(tmp.resolve("work"))).isFalse();
     }
+
+    @Test
+    void aCopyToADirectoryTheImageHasGoesIntoItEvenWithoutATrailingSlash() throws Exception {
+        b.files.put("Dockerfile", "FROM minimal\nCOPY app.sh /etc\nCOPY app.sh /srv/new\n");
+        b.files.put("app.sh", "x");
+        ResolvedImage img = ImageSource.fromStore(b.blobs, b.build("t1")).resolve();
+        assertThat(entries(img.layers().get(1).digest())).contains("etc/app.sh");
+        assertThat(entries(img.layers().get(2).digest())).contains("srv/new").doesNotContain("srv/new/app.sh");
+    }
+
+    @Test
+    void layerPathsHonourWhiteoutsOpaqueDirectoriesAndImpliedParents() throws Exception {
+        Descriptor d = b.image("paths", ImageConfig.EMPTY, List.of(TarEntrySpec.dir("a"), TarEntrySpec.file("a/f", "x"),
+                TarEntrySpec.file("b/c/g", "y"), TarEntrySpec.dir("gone"), TarEntrySpec.dir("o"), TarEntrySpec.dir("o/in")));
+        Descriptor top = b.image("paths-top", ImageConfig.EMPTY, List.of(TarEntrySpec.file(".wh.gone", ""),
+                TarEntrySpec.file("o/.wh..wh..opq", ""), TarEntrySpec.file("a/f2", "z")));
+        List<StageImage.LayerRef> layers = new java.util.ArrayList<>(StageImage.load(b.blobs, d).image().layers());
+        layers.addAll(StageImage.load(b.blobs, top).image().layers());
+        LayerPaths p = new LayerPaths(b.blobs);
+        assertThat(p.isDirectory(layers, "/a")).isTrue();
+        assertThat(p.isDirectory(layers, "/a/f")).isFalse();
+        assertThat(p.isDirectory(layers, "/b/c")).isTrue();
+        assertThat(p.isDirectory(layers, "/gone")).isFalse();
+        assertThat(p.isDirectory(layers, "/o")).isTrue();
+        assertThat(p.isDirectory(layers, "/o/in")).isFalse();
+        assertThat(p.missing(layers, "/a/x/y")).containsExactly("a/x", "a/x/y");
+    }
+
+    private List<String> entries(dev.burrow.oci.Digest layer) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(b.blobs.open(layer))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                out.add(e.getName());
+            }
+        }
+        return out;
+    }
 }

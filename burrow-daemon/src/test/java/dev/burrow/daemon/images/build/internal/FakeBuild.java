@@ -176,11 +176,13 @@ final class FakeBuild {
                 }
 
                 @Override
-                public long write(Step.CopyStep step, Path tree, Path tar) throws IOException {
+                public long write(Step.CopyStep step, Path tree, java.util.function.Predicate<String> existingDirectory, Path tar)
+                        throws IOException {
                     Map<String, String> entries = new TreeMap<>();
+                    boolean intoDir = step.dest().endsWith("/") || existingDirectory.test(step.dest());
                     for (String s : step.sources()) {
-                        entries.put((step.dest().endsWith("/") ? step.dest() : step.dest() + "/").substring(1)
-                                + Path.of(s).getFileName(), content(s, tree));
+                        entries.put(intoDir ? (step.dest().endsWith("/") ? step.dest() : step.dest() + "/").substring(1)
+                                + Path.of(s).getFileName() : step.dest().substring(1), content(s, tree));
                     }
                     try (OutputStream out = Files.newOutputStream(tar)) {
                         return writeTar(out, entries);
