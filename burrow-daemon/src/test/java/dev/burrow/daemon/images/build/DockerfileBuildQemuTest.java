@@ -143,6 +143,16 @@ class DockerfileBuildQemuTest {
         assertThat(v2.state()).as(v2.stateReason()).isEqualTo(VersionState.READY);
         String log2 = Files.readString(v2.buildLog());
         assertThat(log2).contains("13 steps, 7 cached, 0 run").doesNotContain("builder microVM booted");
+        assertThat(log2).contains("template reused from web:1");
+        assertThat(v2.templateDir()).isEqualTo(v1.templateDir());
+        assertThat(v2.phasesMillis()).containsKeys("source", "reuse").doesNotContainKeys("mkfs", "boot", "snapshot");
+
+        images.deleteVersion("web", 1); // version 2 still uses the template (and the disk beside it): they stay
+        assertThat(v1.templateDir().resolve("template.json")).exists();
+        assertThat(runIn(images.version("web", 2).orElseThrow(), "app").stdoutText()).isEqualTo("hello from a Dockerfile, I am 1000\n");
+        images.deleteVersion("web", 2); // the last user: the template and what is left of version 1 go
+        assertThat(v1.templateDir()).doesNotExist();
+        assertThat(v1.templateDir().getParent()).doesNotExist();
         System.out.println("dockerfile build web: cold " + cold + " ms (phases " + v1.phasesMillis() + "), unchanged rebuild "
                 + rebuild + " ms (phases " + v2.phasesMillis() + ")");
     }

@@ -190,10 +190,14 @@ public final class DockerfileBuild {
             }
             log.info(head);
             long t = System.nanoTime();
-            switch (s) {
-                case Step.ConfigStep c -> config(c, i, head, t);
-                case Step.CopyStep c -> copy(c, i, head, t);
-                case Step.RunStep r -> run(r, i, head, t);
+            try {
+                switch (s) {
+                    case Step.ConfigStep c -> config(c, i, head, t);
+                    case Step.CopyStep c -> copy(c, i, head, t);
+                    case Step.RunStep r -> run(r, i, head, t);
+                }
+            } catch (IOException e) {
+                throw failure(head, i, e.getMessage(), null); // the builder's disk, the store, the image's layers
             }
         }
 

@@ -2,6 +2,7 @@ package dev.burrow.daemon.images.build.internal;
 
 import dev.burrow.oci.BlobStore;
 import dev.burrow.oci.Digest;
+import dev.burrow.oci.ImageException;
 import dev.burrow.oci.UnpackLimits;
 import dev.burrow.oci.internal.Decompression;
 import java.io.BufferedInputStream;
@@ -25,10 +26,14 @@ final class LayerPaths {
     /** Entries remembered per layer at most; a larger layer answers as if it held none beyond. */
     static final int MAX_ENTRIES_PER_LAYER = (int) UnpackLimits.MAX_ENTRIES;
 
+    /** Characters of path names kept for all layers of a build: a RUN's layer is the tenant's word, its names bounded here. */
+    static final long MAX_NAME_CHARS = 32L << 20;
+
     private record Index(Set<String> dirs, Set<String> others, Set<String> whiteouts, Set<String> opaque) {}
 
     private final BlobStore blobs;
     private final Map<Digest, Index> indexes = new HashMap<>();
+    private long nameChars;
 
     LayerPaths(BlobStore blobs) {
         this.blobs = blobs;
@@ -89,6 +94,11 @@ final class LayerPaths {
             int n = 0;
             while ((e = tar.getNextEntry()) != null && n++ < MAX_ENTRIES_PER_LAYER) {
                 String name = clean(e.getName());
+                nameChars += name.length();
+                if (nameChars > MAX_NAME_CHARS) {
+                    throw new ImageException("the image's layers name more than " + MAX_NAME_CHARS
+                            + " characters of paths; COPY and WORKDIR cannot look them up");
+                }
                 int slash = name.lastIndexOf('/');
                 String dir = slash < 0 ? "" : name.substring(0, slash);
                 String base = name.substring(slash + 1);
