@@ -37,8 +37,18 @@
 #define UNTAR_PAX_MAX (1u << 20)           /* one pax extended header */
 #define UNTAR_DIR_TIMES_BYTES (4u << 20)   /* paths of directories whose mtime is set at the end */
 
+#define LAYER_CAP_XATTR "security.capability"
+#define LAYER_PAX_XATTR_KEY "SCHILY.xattr." LAYER_CAP_XATTR
+
 int layer_mark_main(int argc, char **argv);
 int layer_diff_main(int argc, char **argv);
 int untar_main(int argc, char **argv);
+
+/* Shared by fs_layer.c and fs_untar.c: warnings on stderr, "burrow: OP: …" one line each of at
+ * most LAYER_WARNING_BYTES, the first LAYER_MAX_WARNINGS of them; layer_warn_summary() counts the
+ * rest. */
+void layer_warn_as(const char *op);
+void layer_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void layer_warn_summary(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,6 +463,57 @@ static void aMarkNeverEntersAnotherFilesystemAndLeavesItselfOut(void)
         CHECK(sh("umount '%s'", at("small/mnt")) == 0);
 }
 
+static void aFilesCapabilitiesTravelThroughTheDiffAndUntar(void)
+{
+    /* VFS_CAP_REVISION_2, effective; permitted: CAP_NET_BIND_SERVICE (10) */
+    const unsigned char cap[20] = {0x01, 0x00, 0x00, 0x02, 0x00, 0x04};
+    CHECK(sh("mkdir -p '%s' '%s'", at("cap/t"), at("cap/copy")) == 0);
+    struct result r = run(ARGV("layer-mark", (char *)at("cap/t"), (char *)at("cap/mark")));
+    CHECK(r.code == 0);
+    result_free(&r);
+    put_file(at("cap/t/server"), "binary");
+    if (setxattr(at("cap/t/server"), "security.capability", cap, sizeof cap, 0) < 0) {
+        printf("test_layer: security.capability cannot be set here (%s): skipped\n", strerror(errno));
+        return;
+    }
+    r = run(ARGV("layer-diff", (char *)at("cap/t"), (char *)at("cap/mark")));
+    CHECK(r.code == 0 && memmem(r.out.p, r.out.len, "SCHILY.xattr.security.capability=", 33));
+    struct result u = run_in(r.out.p, r.out.len, ARGV("untar", (char *)at("cap/copy")));
+    CHECK(u.code == 0 && u.err.len == 0);
+    unsigned char got[64];
+    CHECK(getxattr(at("cap/copy/server"), "security.capability", got, sizeof got) == (ssize_t)sizeof cap &&
+          !memcmp(got, cap, sizeof cap));
+    result_free(&u);
+    result_free(&r);
+}
+
+static void aWalkDeeperThanItsLimitFailsAndAnOversizedPaxHeaderIsRefused(void)
+{
+    char deep[1200] = "deep";
+    for (int i = 0; i < 260; i++)
+        strcat(deep, "/d");
+    CHECK(sh("mkdir -p '%s'", at("%s", deep)) == 0);
+    struct result r = run(ARGV("layer-mark", (char *)at("deep"), (char *)at("deep.mark")));
+    CHECK(r.code == FS_EXIT_WRONG_TYPE && strstr(r.err.p, "deeper than 256"));
+    CHECK(!exists(at("deep.mark")) && !exists(at("deep.mark.tmp")));
+    result_free(&r);
+
+    struct buf t = {0};
+    size_t big = (1u << 20) + 512;
+    char *pax = malloc(big + 1);
+    memset(pax, 'p', big);
+    pax[big] = 0;
+    tar_add(&t, "././@PaxHeader", 'x', pax, NULL, 0644, 0);
+    tar_add(&t, "after", '0', "x", NULL, 0644, 0);
+    tar_end(&t);
+    r = run_in(t.p, t.len, ARGV("untar", (char *)at("v")));
+    CHECK(r.code == FS_EXIT_USAGE && strstr(r.err.p, "larger than 1 MiB"));
+    CHECK(!exists(at("v/after")));
+    result_free(&r);
+    free(pax);
+    free(t.p);
+}
+
 static void untarAppliesWhiteoutsOpaqueDirectoriesHardLinksOwnersAndModes(void)
 {
     CHECK(sh("mkdir -p '%s' '%s' '%s'", at("u/opq/sub"), at("u/gdir/x"), at("u/asdir")) == 0);
@@ -487,6 +539,7 @@ static void untarAppliesWhiteoutsOpaqueDirectoriesHardLinksOwnersAndModes(void)
     tar_add(&t, "asfile/", '5', NULL, NULL, 0711, 0);
     tar_add(&t, "new/parents/file", '0', "p", NULL, 0640, 0);
     tar_add(&t, "ln", '2', NULL, "/etc/hostname", 0777, 0);
+    tar_add(&t, "pax_global_header", 'g', "17 comment=hello\n", NULL, 0644, 0);
     tar_add(&t, longname, '0', "long", NULL, 0644, 0);
     tar_add(&t, "fifo", '6', NULL, NULL, 0644, 0);
     tar_end(&t);
@@ -573,6 +626,8 @@ int main(void)
     aDiffHoldsWhatChangedAndOneWhiteoutPerVanishedPathAndAppliesBackToTheSameTree();
     aDiffWithoutAMarkSaysSoAndLayerArgumentsAreChecked();
     aMarkNeverEntersAnotherFilesystemAndLeavesItselfOut();
+    aFilesCapabilitiesTravelThroughTheDiffAndUntar();
+    aWalkDeeperThanItsLimitFailsAndAnOversizedPaxHeaderIsRefused();
     untarAppliesWhiteoutsOpaqueDirectoriesHardLinksOwnersAndModes();
     untarRefusesDotDotAndAbsoluteNamesAndNamesTheEntry();
     if (failures) {

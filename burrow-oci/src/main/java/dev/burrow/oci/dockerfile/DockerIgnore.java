@@ -3,7 +3,6 @@ package dev.burrow.oci.dockerfile;
 import dev.burrow.oci.dockerfile.internal.GoGlob;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A {@code .dockerignore} file with Docker's semantics: one pattern per line ({@code #} lines and
@@ -14,10 +13,13 @@ import java.util.regex.Pattern;
  * {@link BuildContext} to hide them from COPY and ADD.
  */
 public final class DockerIgnore {
+    /** Patterns one file may hold (each is tried on every path of the context). */
+    public static final int MAX_PATTERNS = 4096;
+
     /** Nothing is ignored. */
     public static final DockerIgnore NONE = new DockerIgnore(List.of());
 
-    private record Rule(String pattern, Pattern regex, boolean exception) {
+    private record Rule(String pattern, GoGlob glob, boolean exception) {
     }
 
     private final List<Rule> rules;
@@ -42,6 +44,10 @@ public final class DockerIgnore {
             String cleaned = clean(l);
             if (cleaned.isEmpty()) {
                 continue;
+            }
+            if (rules.size() >= MAX_PATTERNS) {
+                throw new IllegalArgumentException(".dockerignore line " + (i + 1) + ": more than " + MAX_PATTERNS
+                        + " patterns");
             }
             try {
                 rules.add(new Rule(cleaned, GoGlob.compile(cleaned, true), exception));
@@ -69,9 +75,9 @@ public final class DockerIgnore {
             if (r.exception() != matched) {
                 continue;
             }
-            boolean m = r.regex().matcher(path).matches();
+            boolean m = r.glob().matches(path);
             for (int k = 0; !m && k < parents.size(); k++) {
-                m = r.regex().matcher(parents.get(k)).matches();
+                m = r.glob().matches(parents.get(k));
             }
             if (m) {
                 matched = !r.exception();

@@ -71,6 +71,22 @@ public record Dockerfile(List<Instruction.Arg> globalArgs, List<Stage> stages, L
     }
 
     /**
+     * The stage a build targets: the named one ({@code --target}), or the last when null or empty.
+     */
+    public Stage target(String name) throws DockerfileException {
+        if (name == null || name.isEmpty()) {
+            return stages.getLast();
+        }
+        String n = name.toLowerCase(Locale.ROOT);
+        for (Stage s : stages) {
+            if (n.equals(s.name())) {
+                return s;
+            }
+        }
+        throw new DockerfileException(0, "no stage named '" + name + "' (the target)");
+    }
+
+    /**
      * The stage a {@code COPY --from} or a build target names: a stage name (any case) or a
      * stage index; empty when it names neither (then it is an image reference).
      */

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -48,6 +50,7 @@ public final class StageEvaluator {
     private List<String> cmd;
     private boolean cmdSet;
     private TreeSet<String> exposed;
+    private Set<String> knownDirectories;
     private Map<String, String> labels;
 
     public StageEvaluator(Map<String, String> buildArgs, List<Instruction.Arg> globalArgs) {
@@ -98,6 +101,12 @@ public final class StageEvaluator {
         return globals;
     }
 
+    /** Starts {@code stage} on its base image's config (with the stage's escape character). */
+    public void begin(Stage stage, ImageConfig base) {
+        escape = stage.escape();
+        begin(base);
+    }
+
     /** Starts a stage on its base image's config (use {@link #fromImage} first for the escape character). */
     public void begin(ImageConfig base) {
         env = new Vars();
@@ -112,6 +121,10 @@ public final class StageEvaluator {
         cmd = base.cmd();
         cmdSet = false;
         exposed = new TreeSet<>(base.exposedPorts());
+        knownDirectories = new HashSet<>();
+        if (workdir != null) {
+            knowDirectory(workdir);
+        }
         labels = new TreeMap<>(base.labels());
     }
 
@@ -153,6 +166,7 @@ public final class StageEvaluator {
             case Instruction.Workdir w -> {
                 String dir = absolute(expand(w.path(), w.line()), w.line());
                 workdir = dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+                knowDirectory(workdir);
                 yield new Step.ConfigStep("WORKDIR " + workdir, workdir);
             }
             case Instruction.User u -> {
@@ -256,6 +270,9 @@ public final class StageEvaluator {
         boolean dir = destWord.endsWith("/") || destWord.equals(".") || destWord.endsWith("/.")
                 || destWord.equals("..") || destWord.endsWith("/..");
         String dest = absolute(destWord, line);
+        if (knownDirectories.contains(dest)) {
+            dir = true; // a WORKDIR exists: Docker copies into it even without a trailing '/'
+        }
         if (dir && !dest.endsWith("/")) {
             dest = dest + "/";
         }
@@ -341,6 +358,13 @@ public final class StageEvaluator {
             }
         }
         return new Step.ConfigStep("EXPOSE " + Json.list(added));
+    }
+
+    /** A directory and its parents exist (a WORKDIR creates them). */
+    private void knowDirectory(String dir) {
+        for (String d = dir; d.length() > 1; d = d.substring(0, Math.max(1, d.lastIndexOf('/')))) {
+            knownDirectories.add(d);
+        }
     }
 
     private List<String> withShell(String command) {

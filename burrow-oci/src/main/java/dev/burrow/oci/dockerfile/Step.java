@@ -34,7 +34,9 @@ public sealed interface Step {
      * A COPY or ADD.
      *
      * @param sources expanded sources (context paths, or paths in {@code fromStage})
-     * @param dest absolute; a trailing {@code /} means a directory
+     * @param dest absolute; a trailing {@code /} means a directory (added when the destination is the
+     *     base image's or a WORKDIR of the stage, which exist; for other existing directories the
+     *     layer writer asks its {@code existingDirectory} predicate)
      * @param fromStage the {@code --from} value (a stage name or index, or an image reference), or null
      * @param chown the expanded {@code --chown} value, or null
      * @param chmod the {@code --chmod} mode, or null

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -148,6 +149,26 @@ class BuildContextTest {
     private BuildContext extract2(byte[] archive) throws IOException {
         Path a = Archives.write(tmp.resolve("ctx2.archive"), archive);
         return BuildContext.extract(a, tmp.resolve("ctx2"), ContextLimits.DEFAULT);
+    }
+
+    @Test
+    void somethingThatIsNotAnArchiveIsRefused() {
+        assertThatThrownBy(() -> extract("just text, no tar header here".repeat(40).getBytes()))
+                .isInstanceOf(ImageException.class)
+                .hasMessageStartingWith("the build context could not be extracted (is it a tar or zip archive?)");
+    }
+
+    @Tag("hostile")
+    @Test
+    void globsThroughSymlinkLoopsAreBounded() throws Exception {
+        List<TarEntrySpec> entries = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            entries.add(symlink("l" + i, "."));
+        }
+        BuildContext ctx = extract(Archives.tar(entries.toArray(new TarEntrySpec[0])));
+        assertThatThrownBy(() -> ctx.resolve("*/*/*/*/x")).isInstanceOf(ImageException.class)
+                .hasMessage("the source '*/*/*/*/x' matches more than 100000 paths");
+        assertThatThrownBy(() -> ctx.resolve("*".repeat(5000))).hasMessageContaining("pattern longer than 4096");
     }
 
     @Tag("hostile")

@@ -3,6 +3,8 @@ package dev.burrow.oci.dockerfile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -47,6 +49,24 @@ class DockerIgnoreTest {
     void dockersPatternRulesHold(String patterns, String path, boolean excluded) {
         DockerIgnore ignore = DockerIgnore.parse(patterns.replace("\\n", "\n").replace("\\\\", "\\"));
         assertThat(ignore.excluded(path)).isEqualTo(excluded);
+    }
+
+    @Tag("hostile")
+    @Test
+    void aPatternBuiltToBacktrackMatchesInLinearTime() {
+        String name = "a".repeat(4000);
+        DockerIgnore ignore = DockerIgnore.parse("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n**a**a**a**a**a**a**a**a**b\n");
+        long start = System.nanoTime();
+        assertThat(ignore.excluded(name)).isFalse();
+        assertThat(ignore.excluded("x/".repeat(1000) + name)).isFalse();
+        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+    }
+
+    @Test
+    void thePatternCountIsBounded() {
+        assertThatThrownBy(() -> DockerIgnore.parse("a\n".repeat(DockerIgnore.MAX_PATTERNS + 1)))
+                .hasMessage(".dockerignore line " + (DockerIgnore.MAX_PATTERNS + 1) + ": more than "
+                        + DockerIgnore.MAX_PATTERNS + " patterns");
     }
 
     @ParameterizedTest(name = "{0}")

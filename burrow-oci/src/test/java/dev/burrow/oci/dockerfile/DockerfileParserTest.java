@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,6 +47,14 @@ class DockerfileParserTest {
         assertThat(d.stage("BUILD")).contains(build);
         assertThat(d.stage("1")).contains(d.stages().get(1));
         assertThat(d.stage("alpine")).isEmpty();
+    }
+
+    @Test
+    void theTargetIsTheNamedStageOrTheLast() throws Exception {
+        Dockerfile d = Dockerfile.parse("FROM a AS build\nFROM b AS test\nFROM c\n");
+        assertThat(d.target("TEST").index()).isEqualTo(1);
+        assertThat(d.target(null).index()).isEqualTo(2);
+        assertThatThrownBy(() -> d.target("prod")).hasMessage("Dockerfile: no stage named 'prod' (the target)");
     }
 
     @Test
@@ -214,6 +223,16 @@ class DockerfileParserTest {
                 .hasMessageStartingWith("Dockerfile line " + line + ": ")
                 .hasMessageContaining(message)
                 .satisfies(e -> assertThat(((DockerfileException) e).line()).isEqualTo(line));
+    }
+
+    @Tag("hostile")
+    @Test
+    void aLineOfManyFlagsIsParsedInLinearTime() throws Exception {
+        String flags = "--mount=type=cache,target=/c ".repeat(30_000);
+        long start = System.nanoTime();
+        Dockerfile d = Dockerfile.parse("FROM a\nRUN " + flags + "make\n");
+        assertThat(((Instruction.Run) d.stages().getFirst().body().getFirst()).flags()).hasSize(30_000);
+        assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
     }
 
     @Test

@@ -33,6 +33,73 @@ class StageEvaluatorTest {
     }
 
     @Test
+    void aTypicalMultiStageDockerfileEvaluatesEveryStage() throws Exception {
+        Dockerfile d = Dockerfile.parse("""
+                # syntax=docker/dockerfile:1.7
+                ARG PY=3.12
+                FROM --platform=$BUILDPLATFORM python:${PY}-slim AS deps
+                WORKDIR /src
+                COPY requirements.txt /src
+                RUN --mount=type=cache,target=/root/.cache/pip \\
+                	pip install --prefix=/install -r requirements.txt
+
+                FROM deps AS dev
+                RUN <<EOF
+                apt-get update
+                apt-get install -y git
+                EOF
+
+                FROM python:${PY}-slim
+                ARG TARGETARCH
+                ENV APP_HOME=/app \\
+                    PORT=8000
+                WORKDIR $APP_HOME
+                COPY --from=deps /install /usr/local
+                COPY --chown=1000:1000 . .
+                USER 1000
+                EXPOSE ${PORT}
+                ENTRYPOINT ["python", "-m", "app", "--arch", "${TARGETARCH}"]
+                """);
+        assertThat(d.stages()).extracting(Stage::name).containsExactly("deps", "dev", null);
+        assertThat(d.warnings()).singleElement().asString().contains("line 6").contains("type=cache");
+        StageEvaluator e = new StageEvaluator(Map.of("PY", "3.13"), d.globalArgs());
+        List<String> images = new ArrayList<>();
+        List<Step> last = new ArrayList<>();
+        for (Stage s : d.stages()) {
+            images.add(e.fromImage(s) + " " + e.fromPlatform(s));
+            e.begin(BASE);
+            last.clear();
+            for (Instruction i : s.body()) {
+                last.add(e.next(i));
+            }
+        }
+        assertThat(images).containsExactly("python:3.13-slim linux/amd64", "deps null", "python:3.13-slim null");
+        assertThat(d.stage("deps")).isPresent();
+        Step.CopyStep fromDeps = (Step.CopyStep) last.get(3);
+        assertThat(fromDeps.fromStage()).isEqualTo("deps");
+        assertThat(fromDeps.dest()).isEqualTo("/usr/local");
+        Step.CopyStep all = (Step.CopyStep) last.get(4);
+        assertThat(all.sources()).containsExactly(".");
+        assertThat(all.dest()).isEqualTo("/app/");
+        ImageConfig c = e.config();
+        assertThat(c.entrypoint()).containsExactly("python", "-m", "app", "--arch", "${TARGETARCH}");
+        assertThat(c.cmd()).isNull();
+        assertThat(c.user()).isEqualTo("1000");
+        assertThat(c.exposedPorts()).containsExactly("8000/tcp");
+        assertThat(c.envMap()).containsEntry("APP_HOME", "/app").containsEntry("PORT", "8000");
+        assertThat(c.workingDir()).isEqualTo("/app");
+    }
+
+    @Test
+    void theStagesEscapeCharacterIsUsedForExpansion() throws Exception {
+        Dockerfile d = Dockerfile.parse("# escape=`\nFROM busybox\nENV A=`$HOME B=C:\\dir\n");
+        StageEvaluator e = new StageEvaluator(Map.of(), d.globalArgs());
+        e.begin(d.stages().getFirst(), BASE);
+        e.next(d.stages().getFirst().body().getFirst());
+        assertThat(e.config().envMap()).containsEntry("A", "$HOME").containsEntry("B", "C:\\dir");
+    }
+
+    @Test
     void fromExpandsGlobalArgsWithBuildArgsOverridingDefaults() throws Exception {
         Dockerfile d = Dockerfile.parse("ARG V=3.12\nARG IMG=python:${V}-slim\nFROM $IMG AS a\nFROM --platform=$TARGETPLATFORM busybox:${V:-x}\n");
         StageEvaluator e = new StageEvaluator(Map.of("V", "3.13"), d.globalArgs());
@@ -87,6 +154,14 @@ class StageEvaluatorTest {
         assertThat(c.sources()).containsExactly("a", "b/");
         assertThat(((Step.CopyStep) r.step(5)).dest()).isEqualTo("/srv/app/y");
         assertThat(r.evaluator().config().workingDir()).isEqualTo("/srv/app");
+    }
+
+    @Test
+    void aCopyToAWorkdirWithoutSlashGoesIntoIt() throws Exception {
+        Run r = evaluate("FROM busybox\nWORKDIR /code/app\nCOPY requirements.txt /code\nCOPY x /other\nCOPY y /\n", Map.of());
+        assertThat(((Step.CopyStep) r.step(1)).dest()).isEqualTo("/code/");
+        assertThat(((Step.CopyStep) r.step(2)).dest()).isEqualTo("/other");
+        assertThat(((Step.CopyStep) r.step(3)).dest()).isEqualTo("/");
     }
 
     @Test

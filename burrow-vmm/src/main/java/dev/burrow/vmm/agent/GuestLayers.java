@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * caller's stream as it arrives (never held whole) and stops at a byte limit; what the builtin
  * says on stdout and stderr is kept only up to a few KiB; every wait ends at the caller's
  * timeout, after which the exec is killed. A non-zero exit becomes a {@link GuestLayerException}
- * with the builtin's stderr; an agent before 0.6.0 an {@link AgentTooOldException}.
+ * with the builtin's stderr; an agent before 0.6.0 an {@link AgentTooOldException}. The diff
+ * tar is the guest's word (a RUN runs as root beside the agent): store it and unpack it with
+ * burrow-oci's LayerUnpacker like any pulled layer, never trust its names.
  */
 public final class GuestLayers {
 

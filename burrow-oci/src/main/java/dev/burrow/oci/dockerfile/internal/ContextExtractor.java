@@ -89,7 +89,7 @@ public final class ContextExtractor {
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
-            throw new ImageException("the build context is not a readable tar or zip archive: " + e.getMessage(), e);
+            throw new ImageException("the build context could not be extracted (is it a tar or zip archive?): " + e.getMessage(), e);
         }
         return meta;
     }
@@ -125,7 +125,7 @@ public final class ContextExtractor {
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
-            throw new ImageException("the build context is not a readable zip archive: " + e.getMessage(), e);
+            throw new ImageException("the build context could not be extracted as a zip archive: " + e.getMessage(), e);
         }
     }
 

@@ -324,10 +324,13 @@ public final class InstructionParser {
     private Flags flags(int line, String name, String args, Set<String> allowed) throws DockerfileException {
         Map<String, String> values = new LinkedHashMap<>();
         List<String> raw = new ArrayList<>();
-        String rest = args;
-        while (rest.startsWith("--")) {
-            List<String> w = Words.split(rest, escape);
-            String word = w.getFirst();
+        if (!args.startsWith("--")) {
+            return new Flags(values, raw, args);
+        }
+        for (String word : Words.split(args, escape)) { // split once: a line of many flags stays linear
+            if (!word.startsWith("--")) {
+                break;
+            }
             var m = FLAG.matcher(word);
             if (!m.matches()) {
                 throw new DockerfileException(line, name + ": malformed flag '" + shorten(word) + "'");
@@ -342,8 +345,8 @@ public final class InstructionParser {
             }
             values.put(flag, value);
             raw.add(word);
-            rest = Words.afterWords(rest, 1, escape);
         }
+        String rest = Words.afterWords(args, raw.size(), escape);
         return new Flags(values, raw, rest);
     }
 

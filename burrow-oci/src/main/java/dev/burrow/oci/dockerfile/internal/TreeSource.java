@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * COPY sources inside a tree on the host. A build context ({@link Mode#CONTEXT}) refuses any path
@@ -33,6 +32,8 @@ public final class TreeSource {
 
     /** Symlinks one lookup may follow. */
     public static final int MAX_HOPS = 40;
+    /** Paths one source's globs may expand to (symlinks to {@code .} could otherwise multiply them). */
+    public static final int MAX_MATCHES = 100_000;
     /** Directory levels a walk may descend. */
     public static final int MAX_DEPTH = 256;
 
@@ -76,7 +77,7 @@ public final class TreeSource {
                     continue;
                 }
                 glob = true;
-                Pattern p;
+                GoGlob p;
                 try {
                     p = GoGlob.compile(c, false);
                 } catch (IllegalArgumentException e) {
@@ -87,7 +88,11 @@ public final class TreeSource {
                     continue;
                 }
                 for (String name : list(dir.host())) {
-                    if (p.matcher(name).matches()) {
+                    if (p.matches(name)) {
+                        if (next.size() >= MAX_MATCHES) {
+                            throw new ImageException("the source '" + source + "' matches more than " + MAX_MATCHES
+                                    + " paths");
+                        }
                         next.add(plus(prefix, name));
                     }
                 }
