@@ -256,7 +256,7 @@ public final class DockerfileBuild {
             layerStep(CacheKeys.step(parent, r.cacheKeyText(), null), i, head, t, tar -> {
                 BuilderVm b = builder();
                 OutputLines out = new OutputLines(line -> log.info("  | " + line), tools.settings().maxLineChars(),
-                        tools.settings().failureTailLines());
+                        tools.settings().failureTailLines(), tools.settings().maxLoggedChars());
                 int exit;
                 try {
                     b.mark(tools.settings().layerTimeout());
