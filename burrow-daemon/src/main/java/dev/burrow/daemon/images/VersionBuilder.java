@@ -104,8 +104,9 @@ final class VersionBuilder {
             ImageRecord.write(versionDir, record);
             Optional<Result> reused = reuse(v, versionDir, record, fillFromImage(s, resolved.config()), log);
             if (reused.isPresent()) {
-                reused.get().phases().put("resolve", millisSince(t));
-                return reused.get();
+                phases.put("resolve", millisSince(t));
+                phases.putAll(reused.get().phases());
+                return new Result(reused.get().effective(), reused.get().entrypoint(), phases, reused.get().template());
             }
             UnpackLimits limits = new UnpackLimits(s.resources().diskMiB());
             ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, staging, log, limits);
@@ -118,7 +119,9 @@ final class VersionBuilder {
         } catch (IOException e) {
             throw new BuildFailure("unpacking the image failed: " + e.getMessage(), e);
         } finally {
-            phases.put("unpack", millisSince(t));
+            if (!phases.containsKey("reuse")) {
+                phases.put("unpack", millisSince(t));
+            }
         }
         BuildSettings effective = fillFromImage(s, config);
         t = System.nanoTime();

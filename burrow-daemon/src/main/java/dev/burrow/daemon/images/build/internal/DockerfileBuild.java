@@ -339,12 +339,14 @@ public final class DockerfileBuild {
             return vm;
         }
 
+        /** Ends the builder and removes its disk (the next stage boots its own). */
         @Override
         public void close() {
             if (vm != null) {
                 vm.close();
                 vm = null;
             }
+            FileTrees.deleteQuietly(in.workDir().resolve("builder-" + stage.index()));
         }
     }
 
