@@ -5,9 +5,14 @@ import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.files.FileModes;
+import dev.burrow.daemon.images.ImageRecord;
 import dev.burrow.daemon.images.ImageService;
-import dev.burrow.oci.BlobStore;
+import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.SourceResolver;
+import dev.burrow.daemon.images.VersionState;
+import dev.burrow.daemon.images.build.BuildCache;
+import dev.burrow.daemon.images.build.DockerfileSettings;
+import dev.burrow.daemon.images.build.DockerfileSource;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.images.builtin.ManagedBase;
 import dev.burrow.daemon.images.builtin.ManagedBases;
@@ -24,12 +29,11 @@ import dev.burrow.daemon.microvms.lifecycle.Lifecycle;
 import dev.burrow.daemon.registries.RegistryCredentials;
 import dev.burrow.daemon.registries.RegistryPulls;
 import dev.burrow.daemon.registries.SecretBox;
-import dev.burrow.oci.registry.RegistryClient;
-import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.daemon.space.DatabaseReferrers;
 import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.space.SpaceSettings;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.BuildCacheRows;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
@@ -39,6 +43,10 @@ import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
+import dev.burrow.oci.BlobStore;
+import dev.burrow.oci.Descriptor;
+import dev.burrow.oci.registry.RegistryClient;
+import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
@@ -90,9 +98,11 @@ public final class Burrowd implements AutoCloseable {
     private final Egress egress;
     /** Every tenant's blobs, content-addressed and verified (issue 11: registry pulls are shared, builds FROM versions). */
     private final BlobStore blobs;
-    /** Resolve {@code registry} sources (pulls with the tenant's logins) and {@code dockerfile} ones (null until those land). */
+    /** Resolve {@code registry} sources (pulls with the tenant's logins) and {@code dockerfile} ones (builds in builder microVMs). */
     private final RegistryPulls registrySource; // also the RegistryPuller a Dockerfile's FROM host/repo:tag pulls with
-    private final SourceResolver dockerfileSource = null;
+    private final SourceResolver dockerfileSource;
+    /** Dockerfile layers per tenant; the collector keeps what it names. */
+    private final BuildCache buildCache;
     /** Each tenant's registry logins, secrets sealed under the data directory's key. */
     private final RegistryCredentials registryLogins;
     /** One registry client for every tenant's pulls: its connections and cached bearer tokens are keyed by credentials. */
@@ -131,6 +141,11 @@ public final class Burrowd implements AutoCloseable {
             LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
         }
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
+        this.buildCache = new BuildCache(new BuildCacheRows(db), blobs);
+        space.register(buildCache);
+        // FROM host/repo pulls with the tenant's registry logins; FROM python (no image of that name) takes the managed base
+        this.dockerfileSource = DockerfileSource.onEngine(engine, buildCache, registrySource, this::imageRecord,
+                name -> managedBases.manifest(name, blobs), DockerfileSettings.DEFAULT);
         this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
         MicroVmService[] service = new MicroVmService[1];
@@ -212,6 +227,23 @@ public final class Burrowd implements AutoCloseable {
         }
         ImageService admin = images(adminTenant);
         return admin.isPublic(image) ? Optional.of(admin) : Optional.empty();
+    }
+
+    /**
+     * The image record of a tenant's version for a Dockerfile's {@code FROM name[:version]}: its
+     * own image, else a public one; {@code version} null = the newest READY and ACTIVE version.
+     */
+    private Optional<Descriptor> imageRecord(String tenantId, String name, Integer version) throws IOException {
+        Optional<ImageService> s = imageServiceFor(tenantId, name);
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ImageVersion> v = version == null ? s.get().newestRunnable(name)
+                : s.get().version(name, version).filter(x -> x.state() == VersionState.READY);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        return ImageRecord.read(s.get().imageDir(name).resolve(Integer.toString(v.get().version())));
     }
 
     /**

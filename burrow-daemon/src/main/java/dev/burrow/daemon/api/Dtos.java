@@ -21,7 +21,13 @@ final class Dtos {
 
     private Dtos() {}
 
-    record SourceDto(String type, String uploadId, String path, String format, String ref, String platform) {}
+    /**
+     * {@code ref} and {@code platform} are a {@code registry} source's; {@code buildArgs},
+     * {@code target}, {@code noCache} and {@code network} a {@code dockerfile} source's (its
+     * context is the upload {@code uploadId}).
+     */
+    record SourceDto(String type, String uploadId, String path, String format, String ref, String platform,
+                     Map<String, String> buildArgs, String target, Boolean noCache, Map<String, Object> network) {}
 
     record ResourcesDto(Integer vcpus, Integer memoryMiB, Integer diskMiB) {
         Resources toResources() {

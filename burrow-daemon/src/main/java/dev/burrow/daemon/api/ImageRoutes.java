@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,12 @@ final class ImageRoutes {
 
     /** SPEC §0: an image name. */
     static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    /** A Dockerfile ARG name, and how many build args one request may give, each at most so long. */
+    private static final Pattern BUILD_ARG = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final int MAX_BUILD_ARGS = 256;
+    private static final int MAX_BUILD_ARG_CHARS = 64 * 1024;
+    /** A build target: a stage name (Dockerfile names are lower-cased) or index. */
+    private static final Pattern STAGE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}");
 
     private final Function<String, ImageService> images;
     private final Uploads uploads;
@@ -186,7 +194,7 @@ final class ImageRoutes {
     private static void staticChecks(Dtos.CreateImage req, FieldErrors errors) {
         Dtos.SourceDto s = req.source();
         if (s == null || s.type() == null) {
-            errors.add("source.type", "source.type is required: upload or path");
+            errors.add("source.type", "source.type is required: upload, path or dockerfile");
         } else if (s.type().equals("upload")) {
             if (s.uploadId() == null) {
                 errors.add("source.uploadId", "source.uploadId is required for an upload source");
@@ -196,7 +204,9 @@ final class ImageRoutes {
             }
         } else if (s.type().equals("registry")) {
             registryChecks(s, errors);
-        } else if (!List.of("path", "dockerfile").contains(s.type())) {
+        } else if (s.type().equals("dockerfile")) {
+            dockerfileChecks(s, errors);
+        } else if (!s.type().equals("path")) {
             errors.add("source.type", "source.type must be upload, path, registry or dockerfile; got " + Queries.printable(s.type()));
         }
         if (s != null && s.type() != null && !s.type().equals("registry")) {
@@ -255,6 +265,38 @@ final class ImageRoutes {
         }
     }
 
+    /** A dockerfile source: its context upload, build args, target and builder network (SPEC §1). */
+    private static void dockerfileChecks(Dtos.SourceDto s, FieldErrors errors) {
+        if (s.uploadId() == null) {
+            errors.add("source.uploadId", "source.uploadId is required for a dockerfile source: the build context (a tar or zip)");
+        }
+        if (s.format() != null) {
+            errors.add("source.format", "source.format is not taken by a dockerfile source (the context's format is detected)");
+        }
+        if (s.buildArgs() != null) {
+            if (s.buildArgs().size() > MAX_BUILD_ARGS) {
+                errors.add("source.buildArgs", "source.buildArgs holds at most " + MAX_BUILD_ARGS + " names; got " + s.buildArgs().size());
+            }
+            s.buildArgs().forEach((k, v) -> {
+                String field = "source.buildArgs." + Queries.printable(k);
+                if (!BUILD_ARG.matcher(k).matches()) {
+                    errors.add(field, "build arg names match [A-Za-z_][A-Za-z0-9_]{0,127}; got '" + Queries.printable(k) + "'");
+                } else if (v == null) {
+                    errors.add(field, field + " needs a value (a string)");
+                } else if (v.length() > MAX_BUILD_ARG_CHARS) {
+                    errors.add(field, field + " is longer than " + MAX_BUILD_ARG_CHARS + " characters");
+                }
+            });
+        }
+        if (s.target() != null && !STAGE_NAME.matcher(s.target()).matches()) {
+            errors.add("source.target", "source.target names a stage ([a-z0-9][a-z0-9._-]{0,127}) or its index; got '"
+                    + Queries.printable(s.target()) + "'");
+        }
+        List<EgressPolicy.Violation> network = new ArrayList<>();
+        EgressPolicy.parse(s.network(), network);
+        network.forEach(v -> errors.add("source." + v.field(), v.detail().startsWith("network") ? "source." + v.detail() : v.detail()));
+    }
+
     private static void range(FieldErrors errors, String field, Integer value, int min, int max) {
         if (value != null && (value < min || value > max)) {
             errors.add(field, field + " must be between " + min + " and " + max + "; got " + value);
@@ -289,7 +331,13 @@ final class ImageRoutes {
                 errors.throwIfAny();
                 yield new ImageSourceSpec.Registry(s.ref(), s.platform());
             }
-            case "dockerfile" -> throw ApiException.badRequest("source.type", "source.type " + s.type() + " is not supported yet");
+            case "dockerfile" -> {
+                // staticChecks has vetted the fields
+                Path p = uploads.get(c.tenant(), s.uploadId()).map(u -> u.path())
+                        .orElseThrow(() -> ApiException.badRequest("source.uploadId", "no upload " + s.uploadId() + " (expired, or from another tenant)"));
+                yield new ImageSourceSpec.Dockerfile(p, s.buildArgs(), s.target(), Boolean.TRUE.equals(s.noCache()),
+                        EgressPolicy.parse(s.network(), new ArrayList<>()));
+            }
             default -> throw ApiException.badRequest("source.type", "source.type must be upload, path, registry or dockerfile; got "
                     + Queries.printable(s.type()));
         };

@@ -79,7 +79,7 @@ public final class ImageService implements AutoCloseable {
         this.tenantDir = tenantDir.toAbsolutePath().normalize();
         this.imagesDir = Files.createDirectories(this.tenantDir.resolve("images"));
         this.blobs = blobs;
-        this.builder = new VersionBuilder(tenant, engine, blobs, this::emit, registry, dockerfile);
+        this.builder = new VersionBuilder(tenant, engine, blobs, this::emit, registry, dockerfile, store::versions);
         this.buildSlots = new Semaphore(maxConcurrentBuilds);
     }
 
@@ -159,9 +159,20 @@ public final class ImageService implements AutoCloseable {
     public synchronized void deleteVersion(String name, int version) {
         ImageVersion v = store.version(name, version).orElseThrow(() -> new NoSuchElementException("no version " + name + ":" + version));
         refuseWhileBuilding(v);
-        dropWarm(v);
+        Path t = v.templateDir();
+        boolean shared = t != null && store.versions(name).stream().anyMatch(o -> o.version() != version && t.equals(o.templateDir()));
+        if (!shared) {
+            dropWarm(v);
+        }
         store.deleteVersion(name, version);
-        removeVersionFiles(imagesDir.resolve(name).resolve(Integer.toString(version)));
+        deleteFiles(name, version, shared ? t : null);
+        if (!shared && t != null) {
+            // the last user of a template made by a version deleted before: that version's directory goes now
+            Path owner = t.getParent();
+            if (owner.getParent().equals(imagesDir.resolve(name)) && store.version(name, versionNumber(owner)).isEmpty()) {
+                FileTrees.deleteQuietly(owner);
+            }
+        }
         emit(new ImageEvent(Instant.now(), "version-deleted", v.ref(), v.state().name(), null, null));
     }
 
@@ -177,6 +188,23 @@ public final class ImageService implements AutoCloseable {
         if (!shared) {
             FileTrees.deleteQuietly(versionDir);
         }
+    }
+
+    /**
+     * Deletes a version's directory, unless it holds a template another version still uses
+     * ({@code keep}): a template's files include the version's disk beside it, so the directory
+     * stays whole until the template's last user goes.
+     */
+    private void deleteFiles(String name, int version, Path keep) {
+        Path dir = imagesDir.resolve(name).resolve(Integer.toString(version));
+        if (keep == null || !keep.startsWith(dir)) {
+            FileTrees.deleteQuietly(dir);
+        }
+    }
+
+    private static int versionNumber(Path versionDir) {
+        String n = versionDir.getFileName().toString();
+        return n.matches("[0-9]{1,9}") ? Integer.parseInt(n) : -1;
     }
 
     /** Warm VMMs keep a version's template files open: they end before the files go (a re-created image then runs at once). */

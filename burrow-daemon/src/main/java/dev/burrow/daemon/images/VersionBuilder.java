@@ -7,6 +7,7 @@ import dev.burrow.oci.Ext4Image;
 import dev.burrow.oci.ImageConfig;
 import dev.burrow.oci.ImageSource;
 import dev.burrow.oci.ImageUnpacker;
+import dev.burrow.oci.ResolvedImage;
 import dev.burrow.oci.UnpackLimits;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
@@ -18,6 +19,7 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.FileTrees;
+import dev.burrow.vmm.internal.GuestBinaries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,11 +34,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Builds one version: unpack the layers into a staging root, make the ext4 disk, boot it, start
@@ -50,6 +54,8 @@ import java.util.function.Consumer;
 final class VersionBuilder {
     /** Longest engine id (SPEC §0: a DNS label of at most 40 characters). */
     static final int MAX_VM_ID = 40;
+    /** Beside a template's files: the sha256 of the agent binary it was made with. */
+    static final String AGENT_MARK = "burrow-agent.sha256";
     /** Hex digits of the tenant-scoped hash in a build microVM's id. */
     private static final int ID_HASH_HEX = 12;
 
@@ -70,10 +76,13 @@ final class VersionBuilder {
     private final SourceResolver dockerfile;
     /** Held while the image is resolved and unpacked (the collector's {@code BuildGate}); uncontended by default. */
     private volatile Lock resolving = new ReentrantReadWriteLock().readLock();
+    /** The versions of an image, oldest first: candidates for {@link #reuse}. */
+    private final Function<String, List<ImageVersion>> versionsOf;
 
     VersionBuilder(String tenant, Hypervisor engine, BlobStore blobs, Consumer<ImageEvent> events, SourceResolver registry,
-            SourceResolver dockerfile) {
+            SourceResolver dockerfile, Function<String, List<ImageVersion>> versionsOf) {
         this.tenant = tenant;
+        this.versionsOf = versionsOf;
         this.engine = engine;
         this.blobs = blobs;
         this.events = events;
@@ -97,10 +106,22 @@ final class VersionBuilder {
         gate.lock(); // a prune keeps off the blobs this build finds or writes until image.json names them
         try {
             ImageSource src = open(source, v, versionDir, log);
+            if (!(source instanceof ImageSourceSpec.HostPath)) {
+                phases.put("source", millisSince(t)); // the pull or the Dockerfile build
+                t = System.nanoTime();
+            }
+            ResolvedImage resolved = src.resolve();
+            Descriptor record = src.storeAsManifest(blobs, resolved);
+            ImageRecord.write(versionDir, record);
+            Optional<Result> reused = reuse(v, versionDir, record, fillFromImage(s, resolved.config()), log);
+            if (reused.isPresent()) {
+                phases.put("resolve", millisSince(t));
+                phases.putAll(reused.get().phases());
+                return new Result(reused.get().effective(), reused.get().entrypoint(), phases, reused.get().template());
+            }
             UnpackLimits limits = new UnpackLimits(s.resources().diskMiB());
             ImageUnpacker.Result unpacked = new ImageUnpacker().unpack(src, staging, log, limits);
             config = unpacked.config();
-            ImageRecord.write(versionDir, src.storeAsManifest(blobs, unpacked.image()));
             log.info("unpacked " + unpacked.image().layers().size() + " layers, " + unpacked.bytesWritten() + " bytes, platform "
                     + unpacked.image().platform() + ", manifest " + unpacked.image().manifestDigest());
             if (unpacked.suppressedWarnings() > 0) {
@@ -110,7 +131,9 @@ final class VersionBuilder {
             throw new BuildFailure("unpacking the image failed: " + e.getMessage(), e);
         } finally {
             gate.unlock();
-            phases.put("unpack", millisSince(t));
+            if (!phases.containsKey("reuse")) {
+                phases.put("unpack", millisSince(t));
+            }
         }
         BuildSettings effective = fillFromImage(s, config);
         t = System.nanoTime();
@@ -161,6 +184,7 @@ final class VersionBuilder {
                 throw new BuildFailure("the template snapshot failed: " + e.getMessage(), e);
             }
             phases.put("snapshot", millisSince(t));
+            recordAgent(template, log);
             log.info("template snapshot taken in " + phases.get("snapshot") + " ms");
             t = System.nanoTime();
             validate(template, effective, log);
@@ -172,6 +196,61 @@ final class VersionBuilder {
             } catch (Exception e) {
                 log.warn("closing the build microVM: " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * An unchanged rebuild: when a READY version of the same image has the same image record
+     * (manifest digest) and the same effective settings, and its template is there and was made
+     * on a host like this one, the new version shares that template instead of making the disk,
+     * booting and snapshotting again. The template stays until the last version using it goes.
+     */
+    private Optional<Result> reuse(ImageVersion v, Path versionDir, Descriptor record, BuildSettings effective, BuildLogFile log) {
+        for (ImageVersion o : versionsOf.apply(v.image()).reversed()) {
+            if (o.version() == v.version() || o.state() != VersionState.READY || o.templateDir() == null
+                    || !effective.equals(o.settings())) {
+                continue;
+            }
+            try {
+                Optional<Descriptor> theirs = ImageRecord.read(versionDir.resolveSibling(Integer.toString(o.version())));
+                if (theirs.isEmpty() || !theirs.get().digest().equals(record.digest())
+                        || !Files.isRegularFile(o.templateDir().resolve(Template.MANIFEST)) || !sameAgent(o.templateDir())) {
+                    continue;
+                }
+                Template template = Template.load(o.templateDir());
+                if (!engine.profile().mismatches(template.profile()).isEmpty()) {
+                    continue;
+                }
+                log.info("template reused from " + o.ref() + ": same image " + record.digest() + " and settings");
+                Map<String, Long> phases = new LinkedHashMap<>();
+                phases.put("reuse", 0L);
+                return Optional.of(new Result(effective, o.entrypoint(), phases, template));
+            } catch (IOException e) {
+                log.warn("cannot reuse the template of " + o.ref() + ": " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The guest agent runs in the template's memory: a template made with another agent binary
+     * (an upgraded Burrow) is never reused, so the new version gets the new agent.
+     */
+    private static void recordAgent(Template template, BuildLogFile log) {
+        try {
+            Files.writeString(template.dir().resolve(AGENT_MARK), GuestBinaries.sha256(GuestBinaries.AGENT) + "\n");
+        } catch (Exception e) {
+            log.warn("cannot record the template's agent (it will not be reused): " + e.getMessage());
+        }
+    }
+
+    private static boolean sameAgent(Path templateDir) {
+        try {
+            Path mark = templateDir.resolve(AGENT_MARK);
+            return Files.isRegularFile(mark) && Files.size(mark) < 1024
+                    && Files.readString(mark).strip().equals(GuestBinaries.sha256(GuestBinaries.AGENT));
+        } catch (Exception e) {
+            return false;
         }
     }
 
