@@ -55,6 +55,6 @@ class DockerfileSourceValidationTest {
 
     @Test
     void anUnknownSourceTypeListsTheTypesThereAre() throws Exception {
-        assertThat(errors("{\"type\":\"ftp\"}").get("source.type")).isEqualTo("source.type must be upload, path or dockerfile; got ftp");
+        assertThat(errors("{\"type\":\"ftp\"}").get("source.type")).isEqualTo("source.type must be upload, path, registry or dockerfile; got ftp");
     }
 }

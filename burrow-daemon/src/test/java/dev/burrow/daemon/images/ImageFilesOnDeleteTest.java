@@ -45,7 +45,7 @@ class ImageFilesOnDeleteTest {
 
         images.deleteVersion("app", 2);
         assertThat(v2).doesNotExist();
-        assertThat(v1).as("no row names its template now: the collector's to take").exists();
+        assertThat(v1).as("the template's last user takes the directory that made it along").doesNotExist();
     }
 
     @Test
