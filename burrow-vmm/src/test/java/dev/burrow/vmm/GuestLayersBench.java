@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * What the layer builtins cost on a real image's root: the Debian python demo image (its OCI
  * layout from the image cache, {@code -Dburrow.bench.image=<layout>}) unpacked to an ext4 disk and
  * booted cold; then mark, a RUN-like change, diff, and a diff of no change. A measurement, not a
- * check: run it on purpose with {@code -Dburrow.bench=layers} (docs/adr/XXXX-layers-in-the-guest.md
+ * check: run it on purpose with {@code -Dburrow.bench=layers} (docs/adr/0023-layers-in-the-guest.md
  * has its figures).
  */
 @EnabledIfSystemProperty(named = "burrow.bench", matches = "layers")

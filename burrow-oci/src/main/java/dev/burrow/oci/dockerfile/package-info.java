@@ -8,7 +8,7 @@
  *
  * <p>Nothing here runs a command: RUN steps are executed by the daemon's builder microVM. The
  * supported subset and every divergence from Docker are listed in the ADR
- * {@code docs/adr/XXXX-dockerfile-subset.md}; every limit is in
+ * {@code docs/adr/0024-dockerfile-subset.md}; every limit is in
  * {@link dev.burrow.oci.dockerfile.DockerfileLimits} or {@link dev.burrow.oci.dockerfile.ContextLimits}.
  */
 package dev.burrow.oci.dockerfile;
