@@ -21,18 +21,14 @@ import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.internal.GuestBinaries;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,8 +52,6 @@ final class VersionBuilder {
     static final int MAX_VM_ID = 40;
     /** Beside a template's files: the sha256 of the agent binary it was made with. */
     static final String AGENT_MARK = "burrow-agent.sha256";
-    /** Hex digits of the tenant-scoped hash in a build microVM's id. */
-    private static final int ID_HASH_HEX = 12;
 
     /** A build step failed; the message becomes the version's {@code stateReason}. */
     static final class BuildFailure extends Exception {
@@ -358,17 +352,7 @@ final class VersionBuilder {
      * builds of the same image name never share an id; the rest is for people reading logs.
      */
     static String builderId(String tenant, String image, int version) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] h = md.digest((tenant + "\0" + image + "\0" + version).getBytes(StandardCharsets.UTF_8));
-        String id = "build-" + HexFormat.of().formatHex(h).substring(0, ID_HASH_HEX) + "-" + version + "-"
-                + image.replaceAll("[^a-z0-9]", "-");
-        id = id.length() > MAX_VM_ID ? id.substring(0, MAX_VM_ID) : id;
-        return id.replaceAll("-+$", "");
+        return BuildVmIds.of("build", tenant, image, version, MAX_VM_ID);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.images.build;
 
+import dev.burrow.daemon.images.BuildVmIds;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
 import dev.burrow.daemon.images.RegistryPuller;
@@ -16,10 +17,6 @@ import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.dockerfile.ContextLimits;
 import dev.burrow.vmm.Hypervisor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -30,7 +27,6 @@ import java.util.Objects;
 public final class DockerfileSource implements SourceResolver {
     /** Longest engine id (SPEC §0: a DNS label of at most 40 characters), less room for {@code -<stage>}. */
     static final int MAX_ID = 36;
-    private static final int ID_HASH_HEX = 12;
 
     private final BuildCache cache;
     private final BuildFiles files;
@@ -87,15 +83,6 @@ public final class DockerfileSource implements SourceResolver {
      * differs from the version's own build microVM ({@code build-…}).
      */
     static String builderId(String tenant, String image, int version) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] h = md.digest((tenant + "\0" + image + "\0" + version).getBytes(StandardCharsets.UTF_8));
-        String id = "bld-" + HexFormat.of().formatHex(h).substring(0, ID_HASH_HEX) + "-" + version + "-" + image.replaceAll("[^a-z0-9]", "-");
-        id = id.length() > MAX_ID ? id.substring(0, MAX_ID) : id;
-        return id.replaceAll("-+$", "");
+        return BuildVmIds.of("bld", tenant, image, version, MAX_ID);
     }
 }
