@@ -146,6 +146,8 @@ class DockerfileBuildQemuTest {
         assertThat(log2).contains("template reused from web:1");
         assertThat(v2.templateDir()).isEqualTo(v1.templateDir());
         assertThat(v2.phasesMillis()).containsKeys("source", "reuse").doesNotContainKeys("mkfs", "boot", "snapshot");
+        // issue 11: an unchanged rebuild finishes in under 5 % of the cold build's time (measured ~0.6 %)
+        assertThat(rebuild).as("rebuild %d ms vs cold %d ms", rebuild, cold).isLessThan(cold / 20);
 
         images.deleteVersion("web", 1); // version 2 still uses the template (and the disk beside it): they stay
         assertThat(v1.templateDir().resolve("template.json")).exists();
