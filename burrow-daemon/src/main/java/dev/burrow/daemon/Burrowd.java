@@ -141,10 +141,13 @@ public final class Burrowd implements AutoCloseable {
             LOG.info("created the admin API key; it is in {} (readable by root only)", keyFile);
         }
         this.engine = QemuHypervisor.start(EngineConfig.defaults(config.dataDir(), config.cacheDir()));
+        this.egress = new Egress(config.egress(), new DecisionLog(config.egress().decisionsKept(), Clock.systemUTC()),
+                id -> engine.network(id).map(VethPath::hostAddress));
         this.buildCache = new BuildCache(new BuildCacheRows(db), blobs);
         space.register(buildCache);
-        // FROM host/repo pulls with the tenant's registry logins; FROM python (no image of that name) takes the managed base
-        this.dockerfileSource = DockerfileSource.onEngine(engine, buildCache, registrySource, this::imageRecord,
+        // FROM host/repo pulls with the tenant's registry logins; FROM python (no image of that name) takes the managed base;
+        // a builder's egress is served and recorded like a microVM's
+        this.dockerfileSource = DockerfileSource.onEngine(engine, egress, buildCache, registrySource, this::imageRecord,
                 name -> managedBases.manifest(name, blobs), DockerfileSettings.DEFAULT);
         this.events = new EventLog(db);
         MicroVmRecords records = new MicroVmRecords(db, events);
@@ -156,8 +159,6 @@ public final class Burrowd implements AutoCloseable {
         this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
                 config.maxDurationSeconds(), Clock.systemUTC(), quotas);
         service[0] = microvms;
-        this.egress = new Egress(config.egress(), new DecisionLog(config.egress().decisionsKept(), Clock.systemUTC()),
-                id -> engine.network(id).map(VethPath::hostAddress));
         lifecycle.networking(egress, QemuHypervisor::newVmId);
         // every open record gets its supervisor before the API answers; resolving them runs with the API up
         CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();

@@ -7,13 +7,21 @@ import dev.burrow.daemon.egress.EgressSettings;
 import dev.burrow.daemon.egress.FakeResolver;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.net.VethPath;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -30,6 +38,8 @@ class EgressEndToEndTest {
 
     private static final String ALLOWED = "allowed.test";
     private static final String OTHER = "other.test";
+    /** How often a build's state is read while it runs. */
+    private static final Duration POLL = Duration.ofMillis(200);
 
     static FakeResolver resolver;
     static TestDaemon d;
@@ -161,6 +171,59 @@ class EgressEndToEndTest {
         assertThat(d.send("GET", "/v1/microvms/" + id + "/egress?limit=0", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(400);
         assertThat(d.send("GET", "/v1/microvms/" + id + "/egress?cursor=bm9wZQ", HttpRequest.BodyPublishers.noBody()).statusCode())
                 .isEqualTo(400);
+    }
+
+    @Test
+    void aDockerfileRunFetchesFromTheAllowedNameThroughTheBuildsAllowlistAndFailsWithoutANetwork() throws Exception {
+        String dockerfile = "FROM bb\nRUN " + get(ALLOWED, ALLOWED) + " > /page.txt && grep -q 'test host' /page.txt && cat /page.txt\n";
+
+        JsonNode built = build("fetched", dockerfile, ",\"network\":{\"egress\":\"allowlist\",\"allow\":[\"" + ALLOWED + "\"]}");
+        String log = buildLog("fetched");
+        assertThat(built.get("state").asText()).as("%s\n%s", built, log).isEqualTo("READY");
+        assertThat(log).contains("builder network: egress allowlist [" + ALLOWED + "]", TestHost.PAGE.strip(),
+                "egress: dns " + ALLOWED + ":53 allowed", "egress: http " + ALLOWED + ":80 allowed");
+        String id = d.run("fetched", "");
+        assertThat(sh(id, "cat /page.txt").stdout()).endsWith(TestHost.PAGE);
+
+        // the network is not in the step's cache key (as with Docker): without noCache the fetched layer would be reused
+        JsonNode offline = build("offline", dockerfile, ",\"noCache\":true");
+        assertThat(offline.get("state").asText()).as("%s\n%s", offline, buildLog("offline")).isEqualTo("FAILED");
+        assertThat(offline.get("stateReason").asText()).contains("(Dockerfile line 2) RUN", "exit code", "bad address");
+        assertThat(buildLog("offline")).doesNotContain("egress:", "builder network");
+        // the cost of the path (PERFORMANCE.md): the networked builder's boot beside the offline one's
+        for (String image : List.of("fetched", "offline")) {
+            buildLog(image).lines().filter(l -> l.contains("builder microVM booted")).forEach(l -> System.out.println(image + ": " + l));
+        }
+    }
+
+    /** Builds image {@code name} from a context holding only {@code dockerfile}, with the source's members {@code more}; returns the settled version. */
+    private static JsonNode build(String name, String dockerfile, String more) throws Exception {
+        Path tar = d.dataDir.resolve(name + "-context.tar");
+        byte[] body = dockerfile.getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
+            TarArchiveEntry e = new TarArchiveEntry("Dockerfile");
+            e.setSize(body.length);
+            t.putArchiveEntry(e);
+            t.write(body);
+            t.closeArchiveEntry();
+        }
+        HttpResponse<String> up = d.send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofFile(tar));
+        assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+        d.call("POST", "/v1/images", "{\"name\":\"" + name + "\",\"source\":{\"type\":\"dockerfile\",\"uploadId\":\""
+                + TestDaemon.JSON.readTree(up.body()).get("uploadId").asText() + "\"" + more
+                + "},\"resources\":{\"memoryMiB\":256,\"diskMiB\":1024}}", 202);
+        String path = "/v1/images/" + name + "/versions/1";
+        long deadline = System.nanoTime() + TestDaemon.BUILD_DEADLINE.toNanos();
+        JsonNode v = d.call("GET", path, null, 200);
+        while (!v.get("state").asText().matches("READY|FAILED") && System.nanoTime() < deadline) {
+            Thread.sleep(POLL.toMillis());
+            v = d.call("GET", path, null, 200);
+        }
+        return v;
+    }
+
+    private static String buildLog(String name) throws Exception {
+        return d.send("GET", "/v1/images/" + name + "/versions/1/logs", HttpRequest.BodyPublishers.noBody()).body();
     }
 
     @Test

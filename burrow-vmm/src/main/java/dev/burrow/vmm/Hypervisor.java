@@ -21,6 +21,20 @@ public interface Hypervisor extends AutoCloseable {
     MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity) throws VmmException;
 
     /**
+     * Cold-boots a root disk with the network {@code network} describes (a builder microVM's
+     * egress): for a mode with a network its path exists before the VMM starts, and the guest's
+     * address, route and resolver are set before this returns, as for
+     * {@link #restore(Template, String, Identity, NetworkSpec)}. Such a microVM is not
+     * snapshotted. An engine without network paths serves {@link NetworkSpec#NONE} only.
+     */
+    default MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity, NetworkSpec network) throws VmmException {
+        if (network.hasPath()) {
+            throw new VmmException("this engine has no network paths: " + network.mode() + " is not available");
+        }
+        return boot(vmId, machine, rootDisk, identity);
+    }
+
+    /**
      * Snapshots a booted microVM into {@code templateDir} and ends it. The template's memory and
      * disk never change afterwards; every restore runs on a private view of them.
      */

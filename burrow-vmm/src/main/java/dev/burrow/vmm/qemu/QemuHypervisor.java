@@ -264,6 +264,16 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity) throws VmmException {
+        return boot(vmId, machine, rootDisk, identity, NetworkSpec.NONE);
+    }
+
+    /**
+     * A cold boot on the network path {@code net} describes, made as a restore's is (its path
+     * before the VMM, the guest configured once its agent answers); with {@link NetworkSpec#NONE}
+     * the NIC has no backend and its link stays down, as a template needs it.
+     */
+    @Override
+    public MicroVm boot(String vmId, MachineSpec machine, Path rootDisk, Identity identity, NetworkSpec net) throws VmmException {
         Layout l = layout(vmId);
         Commands.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", rootDisk.toAbsolutePath().toString(),
                 l.dir.resolve("disk.qcow2").toString()), 30);
@@ -276,19 +286,27 @@ public final class QemuHypervisor implements Hypervisor {
         }
         QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, l.dir.resolve("memory"), true,
                 l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
-        VmmProcess p = launch(vmId, machine, files, l);
+        OnPath started = launchOnPath(vmId, machine, files, l, net);
+        VmmProcess p = started.process();
         QemuMicroVm vm = null;
         try {
             AgentConnection agent = connectAgent(vmId, l, p, config.bootTimeout());
             vm = new QemuMicroVm(vmId, machine, p, l.dir, l.sockets, agent, true);
+            vm.network(started.path());
             vm.cgroup(cgroupOf(vmId));
             vm.qmp().execute("set_link", Map.of("name", "net0", "up", false), QMP_TIMEOUT);
             agent.awaitAnnounce(config.bootTimeout());
             checkHello(vmId, agent.hello(identity, config.bootTimeout()));
+            if (vm.network() != null) {
+                connectNetwork(vm, vm.network());
+            }
             return vm;
         } catch (AgentException | VmmException e) {
             String tail = consoleTail(l);
             closeQuietly(vm, p, l);
+            if (vm == null) {
+                closeNetworkQuietly(started.path()); // a microVM closes its own path
+            }
             throw new VmmException("boot of " + vmId + " failed: " + e.getMessage() + tail, e);
         }
     }
@@ -296,6 +314,10 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public Template snapshot(MicroVm microVm, Path templateDir) throws VmmException {
         QemuMicroVm vm = (QemuMicroVm) microVm;
+        if (vm.network() != null) {
+            // its guest keeps the path's address and its link is up: no template may carry that
+            throw new VmmException("snapshot of " + vm.id() + " refused: it was booted with a network");
+        }
         try {
             Files.createDirectories(templateDir);
             // The agent channel stays connected while the guest is saved: a restored agent then
@@ -846,14 +868,9 @@ public final class QemuHypervisor implements Hypervisor {
         QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, memory, ownMemory, disk,
                 l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
         long t0 = System.nanoTime();
-        VethPath net = createNetwork(vmId, l, spec);
-        VmmProcess p;
-        try {
-            p = launch(vmId, t.machine(), files, l, net);
-        } catch (VmmException e) {
-            closeNetworkQuietly(net);
-            throw e;
-        }
+        OnPath started = launchOnPath(vmId, t.machine(), files, l, spec);
+        VethPath net = started.path();
+        VmmProcess p = started.process();
         QemuMicroVm vm = null;
         try {
             // connect the agent first: HELLO will wait in the socket until the guest runs
@@ -875,6 +892,24 @@ public final class QemuHypervisor implements Hypervisor {
             closeQuietly(vm, p, l);
             closeNetworkQuietly(net);
             throw new VmmException("starting a VMM for " + vmId + " failed: " + e.getMessage() + tail, e);
+        }
+    }
+
+    /** A VMM just started and its network path (null: none). */
+    private record OnPath(VmmProcess process, VethPath path) {
+    }
+
+    /**
+     * Makes the network path {@code spec} asks for (none for NONE), then starts the VMM inside it:
+     * what a boot and a restore share. A VMM that cannot start takes its new path with it.
+     */
+    private OnPath launchOnPath(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l, NetworkSpec spec) throws VmmException {
+        VethPath net = createNetwork(vmId, l, spec);
+        try {
+            return new OnPath(launch(vmId, machine, files, l, net), net);
+        } catch (VmmException e) {
+            closeNetworkQuietly(net);
+            throw e;
         }
     }
 
@@ -1007,10 +1042,6 @@ public final class QemuHypervisor implements Hypervisor {
         if (!ack.clean()) {
             LOG.warn("{}: {}", vmId, ack.detail());
         }
-    }
-
-    private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l) throws VmmException {
-        return launch(vmId, machine, files, l, null);
     }
 
     /** Starts the VMM; with a network path {@code net} (null: none) inside its namespace, the NIC backed by its tap. */

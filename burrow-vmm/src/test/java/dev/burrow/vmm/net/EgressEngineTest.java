@@ -3,6 +3,7 @@ package dev.burrow.vmm.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
@@ -12,6 +13,7 @@ import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.agent.internal.AgentVersion;
 import dev.burrow.vmm.internal.Commands;
 import dev.burrow.vmm.qemu.QemuHypervisor;
+import dev.burrow.vmm.testing.BusyboxRootfs;
 import dev.burrow.vmm.testing.EngineFixture;
 import dev.burrow.vmm.testing.Restores;
 import java.net.Inet4Address;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The egress path against real QEMU, with a test host in a network namespace of its own (a
  * public test address and one in a private range, an httpd on both) and listeners on the host:
  * what each mode's guest reaches and what it does not, the guest's own configuration after a
- * restore, a fork, a resume and an adoption, and nothing left once the microVMs are gone.
+ * restore, a fork, a resume, an adoption and a cold boot, and nothing left once the microVMs are gone.
  */
 @Tag("security")
 class EgressEngineTest {
@@ -192,6 +194,25 @@ class EgressEngineTest {
 
         assertThat(sh(vm, "ip -o -4 addr show dev eth0; ip route; cat /etc/resolv.conf")).isEqualTo(configured);
         assertThat(fetch(vm, web.url(web.webPublic))).isEqualTo(TestHosts.PAGE);
+    }
+
+    @Test
+    void aMicroVmBootedWithAnInternetSpecGetsItsPathAndResolverAndIsNeverSnapshotted() throws Exception {
+        Path disk = BusyboxRootfs.build(Files.createTempDirectory(fx.dataDir, "netboot-"), 256);
+        String id = newId();
+        MicroVm vm = vms.track(fx.engine.boot(id, MachineSpec.DEFAULT, disk, Identity.fresh(id), NetworkSpec.internet()));
+        VethPath path = fx.engine.network(id).orElseThrow();
+
+        assertThat(sh(vm, "ip -o -4 addr show dev eth0; ip route; cat /etc/resolv.conf")).contains(path.guestAddress() + "/30",
+                "default via " + path.gatewayAddress(), "nameserver " + path.gatewayAddress());
+        assertThat(fetch(vm, web.url(web.webPublic))).isEqualTo(TestHosts.PAGE);
+        assertThat(fetch(vm, web.url(web.webPrivate))).isEmpty();
+        assertThatThrownBy(() -> fx.engine.snapshot(vm, fx.dataDir.resolve("templates").resolve(id)))
+                .isInstanceOf(VmmException.class).hasMessageContaining("booted with a network");
+
+        vm.close();
+        assertThat(Path.of("/run/netns", path.netns())).doesNotExist();
+        assertThat(Path.of("/sys/class/net", path.hostLink())).doesNotExist();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.images.build;
 
+import dev.burrow.daemon.egress.Egress;
 import dev.burrow.daemon.images.BuildVmIds;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
@@ -54,12 +55,13 @@ public final class DockerfileSource implements SourceResolver {
 
     /**
      * The daemon's resolver: contexts read by the Dockerfile front end, builder microVMs on
-     * {@code engine}.
+     * {@code engine} whose egress (the source's {@code network}) {@code egress} serves and
+     * records, as it does a microVM's.
      */
-    public static DockerfileSource onEngine(Hypervisor engine, BuildCache cache, RegistryPuller registry, ImageLookup images,
-            BaseImages bases, DockerfileSettings settings) {
-        return new DockerfileSource(cache, new FrontEndFiles(ContextLimits.DEFAULT), EngineBuilderVm.factory(engine), registry, images,
-                bases, settings);
+    public static DockerfileSource onEngine(Hypervisor engine, Egress egress, BuildCache cache, RegistryPuller registry,
+            ImageLookup images, BaseImages bases, DockerfileSettings settings) {
+        return new DockerfileSource(cache, new FrontEndFiles(ContextLimits.DEFAULT), EngineBuilderVm.factory(engine, egress, egress.decisions()),
+                registry, images, bases, settings);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.burrow.daemon.images.VersionState;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.images.build.internal.EngineBuilderVm;
 import dev.burrow.daemon.images.build.internal.FrontEndFiles;
+import dev.burrow.daemon.microvms.lifecycle.Networking;
 import dev.burrow.oci.BlobStore;
 import dev.burrow.oci.Descriptor;
 import dev.burrow.oci.ImageSource;
@@ -54,7 +55,7 @@ class DockerfileBuildQemuTest {
         ImageSource busybox = ImageSource.open(BuiltinImages.busybox(work.resolve("busybox")), blobs);
         Descriptor base = busybox.storeAsManifest(blobs, busybox.resolve());
         DockerfileSource source = new DockerfileSource(new BuildCache(BuildCache.inMemory(), blobs), new FrontEndFiles(ContextLimits.DEFAULT),
-                EngineBuilderVm.factory(fx.engine), null, ImageLookup.NONE, name -> Optional.ofNullable(name.equals("busybox") ? base : null),
+                EngineBuilderVm.factory(fx.engine, Networking.NONE, null), null, ImageLookup.NONE, name -> Optional.ofNullable(name.equals("busybox") ? base : null),
                 DockerfileSettings.DEFAULT.withRunTimeout(Duration.ofMinutes(2)));
         images = new ImageService("t1", new InMemoryImageStore(), fx.engine, work, work.resolve("tenant"), blobs, null, source, 1);
     }

@@ -39,6 +39,14 @@ public interface BuilderVm extends AutoCloseable {
     /** Applies an OCI layer tar (uncompressed) to the root filesystem. */
     void apply(InputStream tar, Duration timeout) throws IOException, InterruptedException;
 
+    /**
+     * The egress decisions made for this builder so far, one line each, oldest first (empty
+     * without a network): read before {@link #close}, which forgets them.
+     */
+    default List<String> egress() {
+        return List.of();
+    }
+
     @Override
     void close();
 }

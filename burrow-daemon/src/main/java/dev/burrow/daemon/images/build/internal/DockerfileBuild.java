@@ -102,7 +102,8 @@ public final class DockerfileBuild {
         }
         totalSteps = stages.stream().mapToInt(s -> 1 + s.body().size()).sum();
         if (in.network() != null && in.network().mode() != EgressPolicy.Mode.NONE) {
-            log.warn("the builder microVM has no network on this engine (it boots without one): RUN steps run offline");
+            log.info("builder network: egress " + in.network().mode().wire()
+                    + (in.network().mode() == EgressPolicy.Mode.ALLOWLIST ? " " + in.network().allow() : ""));
         }
         Built last = null;
         for (Stage s : stages) {
@@ -343,8 +344,12 @@ public final class DockerfileBuild {
         @Override
         public void close() {
             if (vm != null) {
-                vm.close();
-                vm = null;
+                try {
+                    vm.egress().forEach(d -> log.info("  egress: " + d));
+                } finally {
+                    vm.close();
+                    vm = null;
+                }
             }
             FileTrees.deleteQuietly(in.workDir().resolve("builder-" + stage.index()));
         }

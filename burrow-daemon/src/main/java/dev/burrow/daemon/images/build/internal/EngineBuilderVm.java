@@ -1,7 +1,9 @@
 package dev.burrow.daemon.images.build.internal;
 
+import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.images.Resources;
+import dev.burrow.daemon.microvms.lifecycle.Networking;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
@@ -21,28 +23,50 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A builder microVM on the engine: booted from its own ext4 disk, without a network (the engine
- * boots no networked microVMs; a RUN that needs one fails like one on a host without a route).
- * Commands run through the agent's exec, layers through its builtins ({@link GuestLayers}).
+ * A builder microVM on the engine: booted from its own ext4 disk with the build's egress (the
+ * daemon's {@link Networking}: an allowlist builder gets its DNS answers and proxy, an internet
+ * one its resolver; none: no path at all, a RUN that needs one fails like one on a host without
+ * a route). Its egress services open once it has booted, before its first RUN, and close with
+ * it; what they decided stays readable until then ({@link #egress()}). Commands run through the
+ * agent's exec, layers through its builtins ({@link GuestLayers}).
  */
 public final class EngineBuilderVm implements BuilderVm {
     /** How long the agent has to start a command. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** The most egress decisions one builder reports (the decision log keeps fewer anyway). */
+    static final int MAX_DECISIONS = 1000;
 
     private final MicroVm vm;
+    private final Networking networking;
+    private final DecisionLog decisions;
 
-    private EngineBuilderVm(MicroVm vm) {
+    private EngineBuilderVm(MicroVm vm, Networking networking, DecisionLog decisions) {
         this.vm = vm;
+        this.networking = networking;
+        this.decisions = decisions;
     }
 
-    /** Boots builder microVMs on {@code engine}. */
-    public static Factory factory(Hypervisor engine) {
+    /**
+     * Boots builder microVMs on {@code engine}, their egress served by {@code networking}, whose
+     * decisions {@code decisions} records (null: none are reported).
+     */
+    public static Factory factory(Hypervisor engine, Networking networking, DecisionLog decisions) {
         return (String id, Resources r, Path disk, EgressPolicy network) -> {
+            String json = (network == null ? EgressPolicy.NONE : network).json();
+            MicroVm vm;
             try {
-                return new EngineBuilderVm(engine.boot(id, new MachineSpec(r.vcpus(), r.memoryMiB()), disk, Identity.fresh(id)));
-            } catch (VmmException e) {
+                vm = engine.boot(id, new MachineSpec(r.vcpus(), r.memoryMiB()), disk, Identity.fresh(id), networking.spec(json));
+            } catch (VmmException | RuntimeException e) {
                 throw new IOException("booting the builder microVM failed: " + e.getMessage(), e);
             }
+            EngineBuilderVm b = new EngineBuilderVm(vm, networking, decisions);
+            try {
+                networking.open(id, json);
+            } catch (RuntimeException e) {
+                b.close();
+                throw new IOException("the builder microVM's egress could not start: " + e.getMessage(), e);
+            }
+            return b;
         };
     }
 
@@ -103,11 +127,25 @@ public final class EngineBuilderVm implements BuilderVm {
     }
 
     @Override
+    public List<String> egress() {
+        if (decisions == null) {
+            return List.of();
+        }
+        return decisions.after(vm.id(), 0, MAX_DECISIONS).stream()
+                .map(d -> d.protocol() + " " + (d.name() == null ? "(no name)" : d.name()) + ":" + d.port() + " " + d.decision()
+                        + (d.reason() == null ? "" : " (" + d.reason() + ")"))
+                .toList();
+    }
+
+    @Override
     public void close() {
         try {
+            networking.close(vm.id());
             vm.close();
         } catch (Exception e) {
             // the engine reaps a microVM it could not close
+        } finally {
+            networking.forget(vm.id());
         }
     }
 }
