@@ -93,11 +93,14 @@ class RegistrySourceTest {
     void aPrivateRegistryImageBuildsWithTheTenantsLoginAndRuns() throws Exception {
         admin.call("PUT", "/v1/registries/" + registry.host(), "{\"username\":\"" + USER + "\",\"password\":\"" + PASSWORD + "\"}", 200);
         admin.call("POST", "/v1/images", create("bbreg", registrySource()), 202);
+        // a followed build log streams until the build ends (SPEC §3), so it ends with the READY line
+        String followed = admin.send("GET", "/v1/images/bbreg/versions/1/logs?follow=true", (String) null).body();
+        assertThat(followed).contains("pulled " + ref).contains("READY");
         daemon.awaitVersion("bbreg", 1, TestDaemon.BUILD_DEADLINE);
         JsonNode v = admin.call("GET", "/v1/images/bbreg/versions/1", null, 200);
         assertThat(v.get("source").asText()).isEqualTo("registry:" + ref);
         String log = admin.send("GET", "/v1/images/bbreg/versions/1/logs", (String) null).body();
-        assertThat(log).contains("user " + USER).contains("pulled " + ref).doesNotContain(PASSWORD);
+        assertThat(log).contains("user " + USER).contains("pulled " + ref).doesNotContain(PASSWORD).isEqualTo(followed);
 
         String id = daemon.run("bbreg", "");
         HttpResponse<String> r = admin.send("POST", "/v1/microvms/" + id + "/exec", "{\"cmd\":[\"sh\",\"-c\",\"echo from-registry; cat /etc/hostname >/dev/null\"]}");

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
@@ -8,20 +9,23 @@ import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.burrow.daemon.registries.RegistryPulls;
 import dev.burrow.daemon.store.Ids;
 import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Uploads;
-import dev.burrow.daemon.registries.RegistryPulls;
 import dev.burrow.oci.ImageException;
 import dev.burrow.oci.ImageFormat;
 import dev.burrow.oci.registry.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
 
 /** Uploads, images and versions (SPEC §3). */
 final class ImageRoutes {
@@ -47,6 +53,11 @@ final class ImageRoutes {
     private final Path uploadDir;
 
     private static final int UPLOAD_BUFFER = 1 << 16;
+    /** How often a followed build log is read for new lines, and in what pieces. */
+    private static final Duration BUILD_LOG_POLL = Duration.ofMillis(200);
+    private static final int BUILD_LOG_READ_BYTES = 64 * 1024;
+    /** A followed build's connection may be quiet this long (a RUN without output): the RUN timeout's order. */
+    private static final Duration BUILD_LOG_FOLLOW_IDLE = Duration.ofHours(1);
 
     private final MicroVmService microvms;
     private final ApiLimits limits;
@@ -462,12 +473,79 @@ final class ImageRoutes {
     }
 
     private void logs(Call c) throws Exception {
-        Queries.bool(c, "follow"); // checked; following a build log is not built yet (the whole log so far is sent)
+        boolean follow = Queries.bool(c, "follow");
         ImageVersion v = versionOf(c);
+        if (follow && !v.state().terminal()) {
+            followLog(c, v);
+            return;
+        }
         if (!Files.exists(v.buildLog())) {
             c.sendText(200, "text/plain; charset=utf-8", "");
             return;
         }
         c.sendFile(200, "text/plain; charset=utf-8", v.buildLog()); // streamed: a build log can be larger than the heap allows
+    }
+
+    /**
+     * {@code ?follow=true} on a build that has not ended: the log so far, then what the build
+     * appends, until the version is READY or FAILED (then the rest, and the stream ends). A quiet
+     * RUN writes nothing for minutes, so the connection's idle timeout is the build's, not the
+     * API's; a client that stops reading ends the stream at the usual stall deadline.
+     */
+    private void followLog(Call c, ImageVersion v) throws Exception {
+        c.openStream();
+        EndPoint endPoint = c.request.getConnectionMetaData().getConnection().getEndPoint();
+        endPoint.setIdleTimeout(BUILD_LOG_FOLLOW_IDLE.toMillis());
+        c.response.setStatus(200);
+        c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        StreamOut out = c.stream();
+        ByteBuffer buf = ByteBuffer.allocate(BUILD_LOG_READ_BYTES);
+        ImageService s = images.apply(c.tenant());
+        try {
+            out.commit(); // the follower sees the response start before the first line
+            FileChannel log = null;
+            try {
+                while (!c.stopping()) {
+                    if (log == null && Files.exists(v.buildLog())) {
+                        log = FileChannel.open(v.buildLog(), StandardOpenOption.READ);
+                    }
+                    if (log != null && pump(log, buf, out) > 0) {
+                        continue;
+                    }
+                    boolean ended = s.version(v.image(), v.version()).map(now -> now.state().terminal()).orElse(true);
+                    if (ended) {
+                        if (log == null && Files.exists(v.buildLog())) {
+                            log = FileChannel.open(v.buildLog(), StandardOpenOption.READ);
+                        }
+                        while (log != null && pump(log, buf, out) > 0) {
+                            // the build's last lines
+                        }
+                        return;
+                    }
+                    Thread.sleep(BUILD_LOG_POLL.toMillis());
+                }
+            } finally {
+                if (log != null) {
+                    log.close();
+                }
+            }
+        } catch (StreamOut.Stalled stalled) {
+            throw stalled; // the client stopped reading: Jetty aborts the call
+        } catch (IOException clientGone) {
+            // the follower disconnected
+        } finally {
+            endPoint.setIdleTimeout(c.limits.idleTimeout().toMillis());
+        }
+    }
+
+    /** One bounded read of the log into the stream; the number of bytes. */
+    private static int pump(FileChannel log, ByteBuffer buf, StreamOut out) throws IOException {
+        buf.clear();
+        int n = log.read(buf);
+        if (n > 0) {
+            buf.flip();
+            out.bytes(buf);
+        }
+        return Math.max(n, 0);
     }
 }
