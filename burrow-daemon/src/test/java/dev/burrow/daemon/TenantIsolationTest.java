@@ -194,6 +194,7 @@ class TenantIsolationTest {
                     case "POST /v1/uploads" -> assertThat(r.statusCode()).as(what).isEqualTo(201); // A's own bytes
                     case "POST /v1/microvms" -> assertThat(r.statusCode()).as(what).isEqualTo(404);
                     case "POST /v1/images" -> assertThat(r.statusCode()).as(what).isEqualTo(400); // "no upload … (from another tenant)"
+                    case "POST /v1/system/prune" -> assertThat(r.statusCode()).as(what).isEqualTo(403); // the data directory is every tenant's: admin only
                     default -> throw new AssertionError("a call without a path parameter TenantIsolationTest does not judge yet: " + op
                             + "; add what tenant A must get from it");
                 }
