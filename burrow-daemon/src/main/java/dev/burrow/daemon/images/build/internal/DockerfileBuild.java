@@ -210,6 +210,18 @@ public final class DockerfileBuild {
                 parent = key;
                 return;
             }
+            String user = ev.config().user();
+            int uid = numericId(user, 0);
+            int gid = numericId(user, 1);
+            // which directories are missing follows from the parent chain, so the key needs no listing of them: a cached
+            // WORKDIR is found without reading the image's layers (decompressing a 70 MB base took most of a rebuild)
+            String layerKey = CacheKeys.step(parent, c.cacheKeyText(), "mkdir as " + uid + ":" + gid);
+            if (!in.noCache() && tools.cache().lookup(in.tenant(), layerKey).isPresent()) {
+                layerStep(layerKey, i, head, t, tar -> {
+                    throw new IllegalStateException("a cached WORKDIR layer is not made again");
+                }, false);
+                return;
+            }
             List<String> missing = paths.missing(image.layers(), c.mkdir());
             if (missing.isEmpty()) {
                 image.addConfigStep(i.text());
@@ -217,11 +229,7 @@ public final class DockerfileBuild {
                 parent = key;
                 return;
             }
-            String user = ev.config().user();
-            int uid = numericId(user, 0);
-            int gid = numericId(user, 1);
-            layerStep(CacheKeys.step(parent, c.cacheKeyText(), String.join("\n", missing) + "\n" + uid + ":" + gid), i, head, t,
-                    tar -> WorkdirLayer.write(missing, uid, gid, tar), false);
+            layerStep(layerKey, i, head, t, tar -> WorkdirLayer.write(missing, uid, gid, tar), false);
         }
 
         private void copy(Step.CopyStep c, Instruction i, String head, long t) throws SourceFailure, IOException, InterruptedException {
