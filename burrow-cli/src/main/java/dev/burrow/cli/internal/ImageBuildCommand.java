@@ -6,13 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -54,26 +54,8 @@ public final class ImageBuildCommand extends BaseCommand {
             description = "The builder's outbound network: none (default), internet, or allowlist:a.com,*.b.org.")
     String egress;
 
-    @Option(names = "--vcpus", paramLabel = "N")
-    Integer vcpus;
-
-    @Option(names = "--memory", paramLabel = "SIZE", description = "e.g. 512M, 2G")
-    String memory;
-
-    @Option(names = "--disk", paramLabel = "SIZE", description = "e.g. 2G")
-    String disk;
-
-    @Option(names = "--port", paramLabel = "PORT", description = "the ingress port (default 8080)")
-    Integer port;
-
-    @Option(names = "--hooks", paramLabel = "FILE", description = "a JSON file with the lifecycle hooks")
-    Path hooks;
-
-    @Option(names = "--detach", description = "Do not wait for the build.")
-    boolean detach;
-
-    @Option(names = "--json", description = "Print the version as JSON.")
-    boolean json;
+    @Mixin
+    VersionOptions version;
 
     @Override
     public Integer call() {
@@ -84,35 +66,18 @@ public final class ImageBuildCommand extends BaseCommand {
         body.set("source", source);
         // everything is checked before the upload, which may be large
         ObjectNode options = sourceOptions();
-        body.setAll(settings());
+        body.setAll(version.settings());
         source.put("uploadId", Json.text(upload(), "uploadId"));
         source.setAll(options);
 
-        JsonNode version;
-        try {
-            version = api().post("/v1/images", body);
-        } catch (BurrowException e) {
-            if (e.status() != 409) throw e;
-            body.remove("name");
-            version = api().post("/v1/images/" + ApiClient.seg(name) + "/versions", body);
-        }
-        JsonNode v = version == null ? null : version.get("version");
-        if (v == null || !v.canConvertToInt()) throw new BurrowException("burrowd's answer names no version");
-        ImageCommands.Ref ref = new ImageCommands.Ref(name, v.asInt());
-        if (detach) {
-            out().println(json ? Json.pretty(version) : ref.toString());
+        JsonNode created = VersionOptions.createOrAddVersion(api(), name, body);
+        ImageCommands.Ref ref = VersionOptions.ref(name, created);
+        if (version.detach) {
+            out().println(version.json ? Json.pretty(created) : ref.toString());
             return 0;
         }
         followLog(ref);
-        JsonNode done = finalState(ref);
-        if ("FAILED".equals(Json.text(done, "state"))) {
-            if (json) out().println(Json.pretty(done));
-            String reason = Json.text(done, "stateReason");
-            throw new BurrowException("build of " + ref + " FAILED: " + (reason.isEmpty() ? "no reason given" : reason)
-                    + " (see: burrow image logs " + ref + ")");
-        }
-        out().println(json ? Json.pretty(done) : ref.toString());
-        return 0;
+        return version.finish(ref, finalState(ref), out());
     }
 
     /** {@code buildArgs}, {@code target}, {@code noCache}, {@code network} of the source, as given. */
@@ -130,26 +95,6 @@ public final class ImageBuildCommand extends BaseCommand {
         if (noCache) o.put("noCache", true);
         if (egress != null) o.set("network", EgressSpec.parse(egress));
         return o;
-    }
-
-    /** Resources, hooks and ingress port, as {@code image create} sends them. */
-    private ObjectNode settings() {
-        ObjectNode settings = Json.object();
-        if (vcpus != null || memory != null || disk != null) {
-            ObjectNode res = settings.putObject("resources");
-            if (vcpus != null) res.put("vcpus", vcpus);
-            if (memory != null) res.put("memoryMiB", mib("--memory", memory));
-            if (disk != null) res.put("diskMiB", mib("--disk", disk));
-        }
-        if (hooks != null) {
-            try {
-                settings.set("hooks", Json.MAPPER.readTree(Files.readString(hooks)));
-            } catch (IOException e) {
-                throw new BurrowException("--hooks: cannot read " + hooks + ": " + e.getMessage(), e);
-            }
-        }
-        if (port != null) settings.put("ingressPort", port);
-        return settings;
     }
 
     private JsonNode upload() {

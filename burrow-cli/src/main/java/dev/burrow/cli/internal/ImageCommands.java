@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -75,44 +74,12 @@ public final class ImageCommands extends BaseCommand {
                 description = "The platform of a registry:REF image (default linux/amd64, the only one that boots).")
         String platform;
 
-        @Option(names = "--vcpus", paramLabel = "N")
-        Integer vcpus;
-
-        @Option(names = "--memory", paramLabel = "SIZE", description = "e.g. 512M, 2G")
-        String memory;
-
-        @Option(names = "--disk", paramLabel = "SIZE", description = "e.g. 2G")
-        String disk;
-
-        @Option(names = "--port", paramLabel = "PORT", description = "the ingress port (default 8080)")
-        Integer port;
-
-        @Option(names = "--hooks", paramLabel = "FILE", description = "a JSON file with the lifecycle hooks")
-        Path hooks;
-
-        @Option(names = "--detach", description = "Do not wait for the build.")
-        boolean detach;
-
-        @Option(names = "--json", description = "Print the version as JSON.")
-        boolean json;
+        @Mixin
+        VersionOptions version;
 
         @Override
         public Integer call() {
-            ObjectNode settings = Json.object();
-            if (vcpus != null || memory != null || disk != null) {
-                ObjectNode res = settings.putObject("resources");
-                if (vcpus != null) res.put("vcpus", vcpus);
-                if (memory != null) res.put("memoryMiB", mib("--memory", memory));
-                if (disk != null) res.put("diskMiB", mib("--disk", disk));
-            }
-            if (hooks != null) {
-                try {
-                    settings.set("hooks", Json.MAPPER.readTree(Files.readString(hooks)));
-                } catch (IOException e) {
-                    throw new BurrowException("--hooks: cannot read " + hooks + ": " + e.getMessage(), e);
-                }
-            }
-            if (port != null) settings.put("ingressPort", port);
+            ObjectNode settings = version.settings();
             ImageSource src = ImageSource.parse(from);
             if (platform != null && src.uploaded()) {
                 throw new BurrowException("--platform applies to registry:REF sources only");
@@ -136,30 +103,13 @@ public final class ImageCommands extends BaseCommand {
             body.put("name", name);
             body.set("source", source);
             body.setAll(settings);
-            JsonNode version;
-            try {
-                version = api().post("/v1/images", body);
-            } catch (BurrowException e) {
-                if (e.status() != 409) throw e;
-                body.remove("name");
-                version = api().post("/v1/images/" + ApiClient.seg(name) + "/versions", body);
-            }
-            JsonNode v = version == null ? null : version.get("version");
-            if (v == null || !v.canConvertToInt()) throw new BurrowException("burrowd's answer names no version");
-            Ref ref = new Ref(name, v.asInt());
-            if (detach) {
-                out().println(json ? Json.pretty(version) : ref.toString());
+            JsonNode created = VersionOptions.createOrAddVersion(api(), name, body);
+            Ref ref = VersionOptions.ref(name, created);
+            if (version.detach) {
+                out().println(version.json ? Json.pretty(created) : ref.toString());
                 return 0;
             }
-            JsonNode done = waitForBuild(ref);
-            if ("FAILED".equals(Json.text(done, "state"))) {
-                if (json) out().println(Json.pretty(done));
-                String reason = Json.text(done, "stateReason");
-                throw new BurrowException("build of " + ref + " FAILED: " + (reason.isEmpty() ? "no reason given" : reason)
-                        + " (see: burrow image logs " + ref + ")");
-            }
-            out().println(json ? Json.pretty(done) : ref.toString());
-            return 0;
+            return version.finish(ref, waitForBuild(ref), out());
         }
 
         private JsonNode waitForBuild(Ref ref) {
