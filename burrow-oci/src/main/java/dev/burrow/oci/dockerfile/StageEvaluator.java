@@ -375,24 +375,11 @@ public final class StageEvaluator {
 
     private String absolute(String path, int line) throws DockerfileException {
         String base = workdir == null ? "/" : workdir;
-        String joined = path.startsWith("/") ? path : base + "/" + path;
-        List<String> parts = new ArrayList<>();
-        for (String c : joined.split("/")) {
-            if (c.isEmpty() || c.equals(".")) {
-                continue;
-            }
-            if (c.equals("..")) {
-                if (!parts.isEmpty()) {
-                    parts.removeLast();
-                }
-                continue;
-            }
-            parts.add(c);
-        }
-        if (parts.isEmpty() && path.isEmpty()) {
+        String cleaned = DockerIgnore.clean(path.startsWith("/") ? path : base + "/" + path);
+        if (cleaned.isEmpty() && path.isEmpty()) {
             throw new DockerfileException(line, "an empty path");
         }
-        return "/" + String.join("/", parts);
+        return "/" + cleaned;
     }
 
     private String lookup(String name) {
