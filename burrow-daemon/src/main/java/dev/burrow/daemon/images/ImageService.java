@@ -165,12 +165,12 @@ public final class ImageService implements AutoCloseable {
             dropWarm(v);
         }
         store.deleteVersion(name, version);
-        deleteFiles(name, version, shared ? t : null);
+        removeVersionFiles(imagesDir.resolve(name).resolve(Integer.toString(version)));
         if (!shared && t != null) {
             // the last user of a template made by a version deleted before: that version's directory goes now
             Path owner = t.getParent();
             if (owner.getParent().equals(imagesDir.resolve(name)) && store.version(name, versionNumber(owner)).isEmpty()) {
-                FileTrees.deleteQuietly(owner);
+                removeVersionFiles(owner);
             }
         }
         emit(new ImageEvent(Instant.now(), "version-deleted", v.ref(), v.state().name(), null, null));
@@ -178,8 +178,8 @@ public final class ImageService implements AutoCloseable {
 
     /**
      * A deleted version's files go with its row, unless another version still runs from its
-     * template (an unchanged rebuild reuses it): that directory stays, and the collector removes
-     * all but the template and the disk its layers are backed by, then those once no row names it.
+     * template (an unchanged rebuild reuses it; the template's files include the disk beside it):
+     * that directory stays whole until the template's last user is deleted, which takes it along.
      */
     private void removeVersionFiles(Path versionDir) {
         Path template = versionDir.resolve("template").toAbsolutePath().normalize();
@@ -187,18 +187,6 @@ public final class ImageService implements AutoCloseable {
                 .anyMatch(v -> v.templateDir() != null && v.templateDir().toAbsolutePath().normalize().equals(template));
         if (!shared) {
             FileTrees.deleteQuietly(versionDir);
-        }
-    }
-
-    /**
-     * Deletes a version's directory, unless it holds a template another version still uses
-     * ({@code keep}): a template's files include the version's disk beside it, so the directory
-     * stays whole until the template's last user goes.
-     */
-    private void deleteFiles(String name, int version, Path keep) {
-        Path dir = imagesDir.resolve(name).resolve(Integer.toString(version));
-        if (keep == null || !keep.startsWith(dir)) {
-            FileTrees.deleteQuietly(dir);
         }
     }
 
