@@ -2,17 +2,9 @@ package dev.burrow.daemon.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
-import dev.burrow.daemon.Burrowd;
-import dev.burrow.daemon.DaemonConfig;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.jail.JailIds;
 import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.kernel.KernelCache;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,12 +17,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real burrowd, its log in a rotated file and Jetty at DEBUG (the level that logged every
@@ -49,24 +39,10 @@ class CredentialsNeverReachDiskTest {
     @Test
     void noFileBurrowdWritesHoldsAKeyAndNoneIsReadableByOthers() throws Exception {
         Path data = Files.createTempDirectory("burrowd-secrets-");
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        Appender<ILoggingEvent> console = root.getAppender("CONSOLE");
-        Logger jetty = ctx.getLogger("org.eclipse.jetty");
-        Level jettyLevel = jetty.getLevel();
-        Appender<ILoggingEvent> file = null;
-        Burrowd daemon = null;
         String wrongKey = "bk_WrongKeyThatMustNotBeLoggedAnywhere0123";
         String key;
-        try {
-            Files.createDirectories(data.resolve("logs"));
-            file = LogFiles.rotateInto(data.resolve("logs").resolve("burrowd.log"), LogFiles.MAX_FILE_BYTES, LogFiles.SIZE_CHECK_MILLIS);
-            jetty.setLevel(Level.DEBUG);
-            daemon = Burrowd.start(DaemonConfig.fromEnvironment(Map.of(
-                    "BURROW_DATA_DIR", data.toString(),
-                    "BURROW_CACHE_DIR", KernelCache.cacheDirFromEnvironment().toString(),
-                    "BURROW_LISTEN", "127.0.0.1:0")));
-            String base = "http://127.0.0.1:" + daemon.port();
+        try (LoggedDaemon daemon = new LoggedDaemon(data)) {
+            String base = daemon.base();
             key = Files.readString(data.resolve("admin.key")).strip();
             for (String path : List.of("/v1/version", "/v1/microvms", "/v1/images", "/v1/events", "/v1/microvms/vmnothere")) {
                 call(base + path, key);
@@ -74,19 +50,6 @@ class CredentialsNeverReachDiskTest {
             }
             assertThat(call(base + "/v1/version", key)).isEqualTo(200);
             assertThat(call(base + "/v1/version", wrongKey)).isEqualTo(401);
-        } finally {
-            jetty.setLevel(jettyLevel);
-            if (daemon != null) {
-                daemon.close();
-            }
-            if (file != null) {
-                root.detachAppender(file);
-                file.stop();
-            }
-            if (console != null && root.getAppender("CONSOLE") == null) {
-                console.start();
-                root.addAppender(console);
-            }
         }
         try {
             String secret = key.substring(12); // beyond the stored prefix

@@ -2,20 +2,12 @@ package dev.burrow.daemon.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
-import dev.burrow.daemon.Burrowd;
-import dev.burrow.daemon.DaemonConfig;
 import dev.burrow.daemon.registries.SecretBox;
 import dev.burrow.oci.Platform;
 import dev.burrow.oci.registry.testing.TestImages;
 import dev.burrow.oci.registry.testing.TestRegistry;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.kernel.KernelCache;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,11 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real burrowd with its log in a file and Jetty at DEBUG, a token-auth registry on loopback:
@@ -50,26 +40,14 @@ class RegistrySecretsNeverReachDiskTest {
     @Test
     void noFileBurrowdWritesHoldsARegistryPasswordOrToken() throws Exception {
         Path data = Files.createTempDirectory("burrowd-registry-secrets-");
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-        Appender<ILoggingEvent> console = root.getAppender("CONSOLE");
-        Logger jetty = ctx.getLogger("org.eclipse.jetty");
-        Level jettyLevel = jetty.getLevel();
-        Appender<ILoggingEvent> file = null;
-        Burrowd daemon = null;
+        LoggedDaemon daemon = null;
         String token;
         try (TestRegistry registry = TestRegistry.token(USER, PASSWORD)) {
             registry.push("team/arm", "1", TestImages.multiPlatform(Files.createDirectories(data.resolve("fixture")),
                     Platform.of("linux", "arm64")));
             token = registry.tokens().mint(USER, "team/arm", List.of("pull"));
-            Files.createDirectories(data.resolve("logs"));
-            file = LogFiles.rotateInto(data.resolve("logs").resolve("burrowd.log"), LogFiles.MAX_FILE_BYTES, LogFiles.SIZE_CHECK_MILLIS);
-            jetty.setLevel(Level.DEBUG);
-            daemon = Burrowd.start(DaemonConfig.fromEnvironment(Map.of(
-                    "BURROW_DATA_DIR", data.toString(),
-                    "BURROW_CACHE_DIR", KernelCache.cacheDirFromEnvironment().toString(),
-                    "BURROW_LISTEN", "127.0.0.1:0")));
-            String base = "http://127.0.0.1:" + daemon.port();
+            daemon = new LoggedDaemon(data);
+            String base = daemon.base();
             String key = Files.readString(data.resolve("admin.key")).strip();
             String host = "/v1/registries/" + registry.host();
             String source = "{\"type\":\"registry\",\"ref\":\"" + registry.host() + "/team/arm:1\"}";
@@ -85,17 +63,8 @@ class RegistrySecretsNeverReachDiskTest {
             assertThat(registry.tokens().issued()).as("the password was used at the token server").isPositive();
             assertThat(call(base, key, "GET", "/v1/events?limit=1000", null)).isEqualTo(200);
         } finally {
-            jetty.setLevel(jettyLevel);
             if (daemon != null) {
                 daemon.close();
-            }
-            if (file != null) {
-                root.detachAppender(file);
-                file.stop();
-            }
-            if (console != null && root.getAppender("CONSOLE") == null) {
-                console.start();
-                root.addAppender(console);
             }
         }
         try {
