@@ -1,6 +1,7 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
+import dev.burrow.daemon.aws.AwsAuthenticator;
 import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.Egress;
@@ -170,6 +171,7 @@ public final class Burrowd implements AutoCloseable {
         api.egress(egress.decisions());
         api.registries(registryLogins);
         api.space(space);
+        api.aws(AwsAuthenticator.refuseAll());
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();

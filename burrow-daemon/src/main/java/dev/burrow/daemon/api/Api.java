@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.aws.AwsAuthenticator;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.ingress.Ingress;
@@ -74,6 +75,18 @@ public final class Api implements AutoCloseable {
     /** Serves GET /v1/system/df and POST /v1/system/prune (admin keys only). */
     public Api space(SpaceService space) {
         new SpaceRoutes(space).register(server);
+        return this;
+    }
+
+    /**
+     * Serves the Lambda MicroVMs API (SPEC §8) on the same listener: every operation of the
+     * model, signed requests checked by {@code auth}.
+     */
+    public Api aws(AwsAuthenticator auth) {
+        server.awsAuthenticator(auth);
+        new AwsMicroVmRoutes().register(server);
+        new AwsImageRoutes().register(server);
+        new AwsCatalogRoutes().register(server);
         return this;
     }
 

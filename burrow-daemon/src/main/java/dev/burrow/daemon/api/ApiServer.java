@@ -1,5 +1,8 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.aws.AwsAuthenticator;
+import dev.burrow.daemon.aws.AwsError;
+import dev.burrow.daemon.aws.SignedRequest;
 import dev.burrow.daemon.images.ImageExistsException;
 import dev.burrow.daemon.images.InvalidRequestException;
 import dev.burrow.daemon.ingress.Ingress;
@@ -23,11 +26,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
@@ -75,6 +80,9 @@ public final class ApiServer implements AutoCloseable {
     private final Set<Route> webSockets = new HashSet<>();
     private final ServerWebSocketContainer sockets;
     private final WebSocketAuth socketAuth;
+    /** Routes of the Lambda MicroVMs door (SPEC §8): SigV4 instead of a bearer key, AWS's error shape. */
+    private final Set<Route> awsRoutes = new HashSet<>();
+    private AwsAuthenticator awsAuth = AwsAuthenticator.refuseAll();
     private volatile boolean stopping;
 
     public ApiServer(String host, int port, ApiKeys keys, ApiLimits limits) {
@@ -162,6 +170,22 @@ public final class ApiServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * An operation of the Lambda MicroVMs API (SPEC §8): the caller is found by {@link
+     * #awsAuthenticator} from the request's SigV4 signature (the body is read ahead to check its
+     * hash), and every error leaves as {@link AwsErrors} renders it.
+     */
+    public ApiServer awsRoute(String method, String template, Route.Handler handler) {
+        routes.add(Route.of(method, template, true, handler));
+        awsRoutes.add(routes.getLast());
+        return this;
+    }
+
+    public ApiServer awsAuthenticator(AwsAuthenticator auth) {
+        this.awsAuth = auth;
+        return this;
+    }
+
     public ApiServer adminRoute(String method, String template, Route.Handler handler) {
         Route r = Route.of(method, template, true, handler);
         routes.add(new Route(r.method(), r.template(), r.pattern(), true, true, r.handler()));
@@ -203,6 +227,10 @@ public final class ApiServer implements AutoCloseable {
         response.getHeaders().put(Problems.REQUEST_ID, requestId);
         MDC.put("requestId", requestId);
         String path = Request.getPathInContext(request);
+        boolean aws = AwsErrors.isAwsPath(path);
+        if (aws) {
+            response.getHeaders().put(AwsErrors.REQUEST_ID, requestId);
+        }
         Call call = null;
         try {
             String misdirected = hosts.reject(request.getHeaders().get(HttpHeader.HOST));
@@ -227,6 +255,9 @@ public final class ApiServer implements AutoCloseable {
                     }
                 }
             }
+            if (route == null && aws) {
+                throw AwsErrors.unknownOperation(request.getMethod(), path);
+            }
             if (route == null) {
                 if (allowed.isEmpty()) {
                     throw ApiException.notFound("no such endpoint: " + path);
@@ -238,7 +269,11 @@ public final class ApiServer implements AutoCloseable {
                 MDC.put("microvm", params.get("id"));
             }
             call = new Call(request, response, requestId, params, limits, server.getScheduler(), gate, this);
-            if (webSockets.contains(route)) {
+            if (awsRoutes.contains(route)) {
+                call.aws = awsAuth.authenticate(signed(request, call.readAhead()));
+                call.principal = call.aws.principal();
+                call.holdCall();
+            } else if (webSockets.contains(route)) {
                 // a socket holds a stream slot (taken by its handler) for as long as it is open, not a call slot
                 call.principal = socketAuth.authenticate(request, params.get("id"));
                 call.upgradeCallback = callback;
@@ -265,7 +300,11 @@ public final class ApiServer implements AutoCloseable {
             if (!(t instanceof EofException) && !(t instanceof StreamOut.Stalled) && !response.isCommitted()) {
                 Call.drainBeforeError(request, server.getScheduler(), limits.bodyDeadline());
             }
-            problem(response, callback, requestId, t);
+            if (aws) {
+                awsProblem(response, callback, requestId, t);
+            } else {
+                problem(response, callback, requestId, t);
+            }
         } finally {
             if (call != null) {
                 call.releasePermits();
@@ -315,6 +354,15 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The request as SigV4 signs it: raw path and query, lower-cased header names, the body read ahead. */
+    private static SignedRequest signed(Request request, byte[] body) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (HttpField f : request.getHeaders()) {
+            headers.computeIfAbsent(f.getName().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(f.getValue());
+        }
+        return new SignedRequest(request.getMethod(), request.getHttpURI().getPath(), request.getHttpURI().getQuery(), headers, body);
     }
 
     private Principal authenticate(Request request) {
@@ -424,6 +472,31 @@ public final class ApiServer implements AutoCloseable {
             Problems.write(response, callback, status, Problems.body(status, type, detail, requestId, field, extra), headers);
         } catch (RuntimeException e) {
             callback.failed(e);
+        }
+    }
+
+    /** An error on the AWS door: AWS's shape (x-amzn-ErrorType, JSON {message, …}), never problem+json. */
+    private static void awsProblem(Response response, Callback callback, String requestId, Throwable t) {
+        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
+            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
+            callback.failed(t);
+            return;
+        }
+        AwsError e = AwsErrors.from(t, requestId);
+        if (e.status() >= 500) {
+            LOG.error("request {} failed", requestId, t);
+        }
+        if (response.isCommitted()) {
+            LOG.warn("request {} failed after the response started: {}", requestId, t.toString());
+            callback.failed(t);
+            return;
+        }
+        try {
+            response.reset();
+            response.getHeaders().put(Problems.REQUEST_ID, requestId);
+            AwsErrors.write(response, callback, requestId, e);
+        } catch (RuntimeException x) {
+            callback.failed(x);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.burrow.daemon.aws.AwsPrincipal;
 import dev.burrow.daemon.store.Principal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -43,6 +44,8 @@ final class Call {
     private final TenantGate gate;
     private final ApiServer server;
     Principal principal;
+    /** The signed caller, on a route of the AWS door (null elsewhere). */
+    AwsPrincipal aws;
     private Fields query;
     /** The body, when it was read ahead (idempotent calls hash it before the handler runs). */
     byte[] bufferedBody;
@@ -311,6 +314,11 @@ final class Call {
 
     void send(int status, Object body) throws IOException {
         sendRaw(status, Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    /** An AWS door answer: {@link AwsJson} (nulls omitted, epoch-second timestamps). */
+    void sendAws(int status, Object body) throws IOException {
+        sendRaw(status, AwsJson.MAPPER.writeValueAsBytes(body));
     }
 
     void sendRaw(int status, byte[] bytes) throws IOException {

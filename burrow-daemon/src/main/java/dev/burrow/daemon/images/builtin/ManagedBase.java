@@ -1,5 +1,6 @@
 package dev.burrow.daemon.images.builtin;
 
+import dev.burrow.daemon.aws.Arns;
 import dev.burrow.oci.ImageConfig;
 import java.util.List;
 import java.util.Objects;
@@ -21,8 +22,6 @@ import java.util.regex.Pattern;
  */
 public record ManagedBase(String name, String description, int recipeVersion, Kind kind, List<String> debianPackages,
                           ImageConfig config) {
-    /** The ARN account AWS uses for its own images ({@code arn:aws:lambda:<region>:aws:microvm-image:<base>}). */
-    public static final String ARN_ACCOUNT = "aws";
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,32}");
 
@@ -56,7 +55,7 @@ public record ManagedBase(String name, String description, int recipeVersion, Ki
         if (region == null || !REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("not a region name: '" + region + "'");
         }
-        return "arn:aws:lambda:" + region + ":" + ARN_ACCOUNT + ":microvm-image:" + name;
+        return Arns.managedImage(region, name);
     }
 
     /**
