@@ -184,6 +184,11 @@ public final class Burrowd implements AutoCloseable {
         }
     }
 
+    /** The AWS door's authenticator, replaced by tests of this package. */
+    void awsAuthenticator(AwsAuthenticator auth) {
+        api.awsAuthenticator(auth);
+    }
+
     public static Burrowd start(DaemonConfig config) throws Exception {
         return new Burrowd(config);
     }

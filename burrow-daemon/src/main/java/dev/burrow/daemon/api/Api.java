@@ -90,6 +90,12 @@ public final class Api implements AutoCloseable {
         return this;
     }
 
+    /** Replaces the AWS door's authenticator (tests put one that skips the signature check before SigV4 is in). */
+    public Api awsAuthenticator(AwsAuthenticator auth) {
+        server.awsAuthenticator(auth);
+        return this;
+    }
+
     /** Serves the ingress endpoint (SPEC §3) on the same listener, before the routes. */
     public Api ingress(Ingress ingress) {
         server.ingress(ingress);
