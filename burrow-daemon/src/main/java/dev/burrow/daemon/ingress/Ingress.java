@@ -27,7 +27,10 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class Ingress implements AutoCloseable {
 
-    static final String PATH_PREFIX = "/proxy/";
+    /** The path-based endpoint: {@code /proxy/{id}/…}. */
+    public static final String PATH_PREFIX = "/proxy/";
+    /** The header Lambda MicroVMs' clients send their auth token in (accepted beside {@code X-Burrow-Token}). */
+    public static final String AWS_TOKEN_HEADER = Headers.AWS_TOKEN_HEADER;
     static final String QUERY_TOKEN = "burrow_token";
     private static final Pattern ID = Pattern.compile("[a-z0-9]{1,40}");
 
