@@ -407,7 +407,8 @@ final class AwsMicroVmRoutes {
         out.put("imageArn", Arns.image(region, c.aws.accountId(), r.image()));
         out.put("imageVersion", Integer.toString(r.version()));
         out.put("executionRoleArn", r.labels().get(LABEL_ROLE));
-        long lifetime = Duration.between(r.createdAt(), r.expiresAt()).toSeconds();
+        // the deadline is stored (SPEC §1), taken a moment before the record's creation time: rounded up, it is the duration asked for
+        long lifetime = (Duration.between(r.createdAt(), r.expiresAt()).toMillis() + 999) / 1000;
         IdlePolicy p = PolicyJson.read(r.idlePolicy());
         if (p != null) {
             Map<String, Object> idle = new LinkedHashMap<>();
