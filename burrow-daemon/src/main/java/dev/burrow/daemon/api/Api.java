@@ -36,6 +36,8 @@ public final class Api implements AutoCloseable {
     private final ApiJanitor janitor;
     private final MicroVmService microvms;
     private final AdminRoutes admin;
+    private final Tokens tokens;
+    private final IdempotencyKeys idempotency;
 
     /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
     public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
@@ -44,6 +46,8 @@ public final class Api implements AutoCloseable {
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
                IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits, Tenancy tenancy) {
         this.microvms = microvms;
+        this.tokens = tokens;
+        this.idempotency = idempotency;
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits, tenancy.quotas()).register(server);
@@ -87,7 +91,7 @@ public final class Api implements AutoCloseable {
      */
     public Api aws(AwsAuthenticator auth) {
         server.awsAuthenticator(auth);
-        new AwsMicroVmRoutes().register(server);
+        new AwsMicroVmRoutes(microvms, tokens, idempotency).register(server);
         new AwsImageRoutes().register(server);
         new AwsCatalogRoutes().register(server);
         return this;
