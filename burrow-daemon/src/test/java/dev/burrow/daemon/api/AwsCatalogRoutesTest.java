@@ -266,6 +266,19 @@ class AwsCatalogRoutesTest {
         assertThat(call("alice", "DELETE", tagsPath(arn) + "?tagKeys=", null).errorType()).isEqualTo("ValidationException");
     }
 
+    @Test
+    @Tag("hostile")
+    void overlongIdentifiersAreValidationExceptionsNamingTheLimit() throws Exception {
+        Answer resource = call("alice", "GET", "/2017-03-31/tags/" + "a".repeat(AwsCatalogRoutes.MAX_RESOURCE + 1), null);
+        Answer image = call("alice", "GET", "/2025-09-09/managed-microvm-images/" + "p".repeat(AwsCatalogRoutes.MAX_IMAGE_IDENTIFIER + 1)
+                + "/versions", null);
+
+        assertThat(resource.errorType()).isEqualTo("ValidationException");
+        assertThat(resource.body().get("message").asText()).contains("10000");
+        assertThat(image.errorType()).isEqualTo("ValidationException");
+        assertThat(image.body().get("message").asText()).contains("256");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     /** Publishes the base {@code name} as the admin tenant's public image with one version per state. */
