@@ -78,7 +78,7 @@ final class AwsCatalogRoutes {
             Instant created = versions.isEmpty() ? catalog.offeredSince() : versions.getFirst().createdAt();
             Instant updated = versions.stream().map(ImageVersion::updatedAt).filter(Objects::nonNull).max(Comparator.naturalOrder())
                     .orElse(null);
-            items.add(new ManagedImage(b.arn(c.aws.region()), AwsJson.timestamp(created), AwsJson.timestamp(updated)));
+            items.add(new ManagedImage(managedArn(c, b), AwsJson.timestamp(created), AwsJson.timestamp(updated)));
         }
         String next = to < bases.size() ? token(to - 1) : null;
         c.sendAws(200, new Listed<>(items, next));
@@ -89,7 +89,7 @@ final class AwsCatalogRoutes {
         int max = AwsPaging.maxResults(c);
         long after = after(AwsPaging.nextToken(c));
         ManagedBase base = managedBase(c.param("imageIdentifier"));
-        String arn = base.arn(c.aws.region());
+        String arn = managedArn(c, base);
         List<ImageVersion> rest = published(base).stream().filter(v -> v.version() > after).toList();
         List<ManagedVersion> items = rest.subList(0, Math.min(max, rest.size())).stream()
                 .map(v -> new ManagedVersion(arn, Integer.toString(v.version()), v.active() ? "AVAILABLE" : "DEPRECATED",
@@ -193,6 +193,14 @@ final class AwsCatalogRoutes {
         String found = name;
         return catalog.bases().stream().filter(b -> b.name().equals(found)).findFirst().orElseThrow(() -> AwsError.notFound(IMAGE_TYPE,
                 identifier, "no managed microVM image " + Queries.printable(identifier) + "; ListManagedMicrovmImages lists them"));
+    }
+
+    /**
+     * The base's ARN in the caller's region as it signed it (not {@link ManagedBase#arn}, which
+     * refuses a region name AWS would not use: a listing must not fail on the caller's spelling).
+     */
+    private static String managedArn(Call c, ManagedBase base) {
+        return Arns.managedImage(c.aws.region(), base.name());
     }
 
     /** The base's published versions that can be built on (READY), oldest first. */
