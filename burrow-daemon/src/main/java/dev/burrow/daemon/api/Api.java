@@ -3,6 +3,8 @@ package dev.burrow.daemon.api;
 import dev.burrow.daemon.aws.AwsAuthenticator;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.images.ImageService;
+import dev.burrow.daemon.images.ImageVersion;
+import dev.burrow.daemon.images.builtin.ManagedBase;
 import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.logs.LogSettings;
 import dev.burrow.daemon.microvms.MicroVmService;
@@ -16,6 +18,7 @@ import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.AwsCredentials;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
+import dev.burrow.daemon.store.ImageTags;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Tenants;
@@ -24,10 +27,13 @@ import dev.burrow.daemon.tokens.Tokens;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /** The REST API of SPEC §3 that exists so far, on one {@link ApiServer}, with the janitor expiring what it accumulates. */
 public final class Api implements AutoCloseable {
@@ -41,6 +47,18 @@ public final class Api implements AutoCloseable {
 
     /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
     public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
+
+    /**
+     * What the AWS door's catalog serves (managed images, tags): the image tags, the managed bases,
+     * a base's published versions (its public image of the admin tenant; none when unpublished),
+     * when this daemon began to offer the bases, and the Burrow image name of an AWS image name.
+     */
+    public record Catalog(ImageTags tags, List<ManagedBase> bases, Function<String, List<ImageVersion>> publishedVersions,
+                          Instant offeredSince, UnaryOperator<String> imageName) {
+        public Catalog {
+            bases = List.copyOf(bases);
+        }
+    }
 
     public Api(String host, int port, ApiKeys keys, Function<String, ImageService> images, MicroVmService microvms,
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
@@ -89,11 +107,11 @@ public final class Api implements AutoCloseable {
      * Serves the Lambda MicroVMs API (SPEC §8) on the same listener: every operation of the
      * model, signed requests checked by {@code auth}.
      */
-    public Api aws(AwsAuthenticator auth) {
+    public Api aws(AwsAuthenticator auth, Catalog catalog) {
         server.awsAuthenticator(auth);
         new AwsMicroVmRoutes(microvms, tokens, idempotency).register(server);
         new AwsImageRoutes().register(server);
-        new AwsCatalogRoutes().register(server);
+        new AwsCatalogRoutes(catalog).register(server);
         return this;
     }
 
