@@ -20,6 +20,7 @@ import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
 import dev.burrow.daemon.tokens.Tokens;
+import dev.burrow.oci.dockerfile.ContextLimits;
 import dev.burrow.vmm.HostProfile;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +35,11 @@ public final class Api implements AutoCloseable {
     private final ApiServer server;
     private final ApiJanitor janitor;
     private final MicroVmService microvms;
+    private final Function<String, ImageService> images;
+    private final Uploads uploads;
+    private final Path uploadDir;
+    private final IdempotencyKeys idempotency;
+    private final ApiLimits limits;
 
     /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
     public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
@@ -42,6 +48,11 @@ public final class Api implements AutoCloseable {
                Uploads uploads, Path uploadDir, HostProfile profile, Supplier<Map<String, String>> readiness,
                IdempotencyKeys idempotency, EventLog events, Tokens tokens, ApiLimits limits, Tenancy tenancy) {
         this.microvms = microvms;
+        this.images = images;
+        this.uploads = uploads;
+        this.uploadDir = uploadDir;
+        this.idempotency = idempotency;
+        this.limits = limits;
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits, tenancy.quotas()).register(server);
@@ -85,7 +96,8 @@ public final class Api implements AutoCloseable {
     public Api aws(AwsAuthenticator auth) {
         server.awsAuthenticator(auth);
         new AwsMicroVmRoutes().register(server);
-        new AwsImageRoutes().register(server);
+        new AwsImageRoutes(images, uploads, new AwsCodeArtifacts(uploads, uploadDir, null, limits.maxUploadBytes(), limits.uploadTtl(),
+                ContextLimits.DEFAULT), microvms, idempotency, AwsImageRoutes.Tagging.NONE).register(server);
         new AwsCatalogRoutes().register(server);
         return this;
     }
