@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The image operations of the AWS door on a real burrowd: a zip with a Dockerfile {@code FROM
- * minimal}, a ready hook and an HTTP server becomes an image (CreateMicrovmImage), is built into a
+ * minimal}, a ready hook written for AWS (it answers at {@code /ready} only) and an HTTP server becomes an image (CreateMicrovmImage), is built into a
  * SUCCESSFUL version with real snapshot sizes, gets a second version (UpdateMicrovmImage), and its
  * versions and the image are deleted — each delete twice.
  */
@@ -34,7 +34,8 @@ class AwsImagesDaemonTest {
             read -r method path proto
             while read -r line; do case "$line" in ""|$(printf '\\r')) break;; esac; done
             echo "$method $path" >> /tmp/hook-calls
-            printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nConnection: close\\r\\n\\r\\nready'
+            case "$path" in /ready) s='200 OK';; *) s='404 Not Found';; esac
+            printf 'HTTP/1.1 %s\\r\\nContent-Length: 5\\r\\nConnection: close\\r\\n\\r\\nready' "$s"
             """;
     private static final String APP = """
             read -r method path proto
