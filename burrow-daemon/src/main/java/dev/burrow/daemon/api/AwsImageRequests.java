@@ -95,6 +95,7 @@ final class AwsImageRequests {
         }
         String base = base(r.baseImageArn(), errors);
         optional("baseImageVersion", r.baseImageVersion(), errors);
+        baseVersion(base, r.baseImageVersion(), errors);
         if (r.buildRoleArn() == null) {
             errors.add("buildRoleArn is required: an IAM role ARN (arn:aws:iam::<account>:role/<name>); Burrow records it and assumes nothing");
         } else if (r.buildRoleArn().length() < MIN_ROLE_ARN || r.buildRoleArn().length() > MAX_STRING
@@ -153,6 +154,21 @@ final class AwsImageRequests {
             return null;
         }
         return name;
+    }
+
+    /**
+     * A base version, when given, must be the one this host builds: its recipe version, as
+     * {@code 1} or {@code r1} (a managed base's layout is made from its current recipe only).
+     */
+    private static void baseVersion(String base, String version, List<String> errors) {
+        if (base == null || version == null || !NON_BLANK.matcher(version).matches()) {
+            return;
+        }
+        int recipe = ManagedBases.named(base).orElseThrow().recipeVersion();
+        if (!version.equals(Integer.toString(recipe)) && !version.equals("r" + recipe)) {
+            errors.add("baseImageVersion: this host builds " + base + " at version " + recipe + " only; got '"
+                    + Queries.printable(version) + "'");
+        }
     }
 
     private static void optional(String field, String value, List<String> errors) {

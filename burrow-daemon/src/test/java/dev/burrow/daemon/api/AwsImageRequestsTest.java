@@ -15,6 +15,7 @@ import dev.burrow.daemon.api.AwsImageShapes.ResourcesShape;
 import dev.burrow.daemon.aws.AwsError;
 import dev.burrow.daemon.egress.EgressPolicy;
 import dev.burrow.daemon.images.Hook;
+import dev.burrow.daemon.images.builtin.ManagedBases;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +126,19 @@ class AwsImageRequestsTest {
 
         assertThatThrownBy(() -> AwsImageRequests.map(r, true, "X86_64"))
                 .hasMessage("baseImageArn names no managed base: 'al2023-1'; this host has minimal, python, node");
+    }
+
+    @Test
+    void aBaseVersionMustBeTheOneThisHostBuilds() {
+        int recipe = ManagedBases.named("minimal").orElseThrow().recipeVersion();
+        ImageRequest current = new ImageRequest("app", "minimal", Integer.toString(recipe), ROLE, null, new CodeArtifact("burrow://uploads/up1"),
+                null, null, null, null, null, null, null, null, null);
+        ImageRequest other = new ImageRequest("app", "minimal", "999", ROLE, null, new CodeArtifact("burrow://uploads/up1"),
+                null, null, null, null, null, null, null, null, null);
+
+        assertThat(AwsImageRequests.map(current, true, "X86_64").base()).isEqualTo("minimal");
+        assertThatThrownBy(() -> AwsImageRequests.map(other, true, "X86_64"))
+                .hasMessage("baseImageVersion: this host builds minimal at version " + recipe + " only; got '999'");
     }
 
     @Test
