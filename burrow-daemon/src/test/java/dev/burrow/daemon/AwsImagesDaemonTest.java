@@ -107,6 +107,13 @@ class AwsImagesDaemonTest {
             assertThat(v2.get("state").asText()).as(v2.toString()).isEqualTo("SUCCESSFUL");
             assertThat(aws.call("GET", "/2025-09-09/microvm-images/MyImage", null).body().get("state").asText()).isEqualTo("UPDATED");
 
+            JsonNode page1 = aws.call("GET", "/2025-09-09/microvm-images/MyImage/versions?maxResults=1", null).body();
+            JsonNode page2 = aws.call("GET", "/2025-09-09/microvm-images/MyImage/versions?maxResults=1&nextToken="
+                    + page1.get("nextToken").asText(), null).body();
+            assertThat(page1.get("items").get(0).get("imageVersion").asText()).isEqualTo("1");
+            assertThat(page2.get("items").get(0).get("imageVersion").asText()).isEqualTo("2");
+            assertThat(page2.has("nextToken")).isFalse();
+
             AwsTestClient.Answer inactive = aws.call("PATCH", "/2025-09-09/microvm-images/MyImage/versions/2", Map.of("status", "INACTIVE"));
             assertThat(inactive.body().get("status").asText()).isEqualTo("INACTIVE");
             assertThat(aws.call("GET", "/2025-09-09/microvm-images/MyImage", null).body().get("latestActiveImageVersion").asText()).isEqualTo("1");
