@@ -241,6 +241,18 @@ class AwsImageRoutesTest {
     }
 
     @Test
+    void anArnPercentEncodedAsBotocoreSendsItNamesTheImage() throws Exception {
+        call("POST", "/2025-09-09/microvm-images", create("MyImage"));
+        String arn = "arn:aws:lambda:" + REGION + ":" + AccountIds.of(alice.tenantId()) + ":microvm-image:MyImage";
+
+        Answer a = call("GET", "/2025-09-09/microvm-images/" + arn.replace(":", "%3A"), null);
+
+        assertThat(a.status()).as(a.body().toString()).isEqualTo(200);
+        assertThat(a.body().get("imageArn").asText()).isEqualTo(arn);
+        assertThat(a.body().get("name").asText()).isEqualTo("MyImage");
+    }
+
+    @Test
     void aManagedBaseIsNotAnImageOfTheCallers() throws Exception {
         Answer a = call("GET", "/2025-09-09/microvm-images/arn:aws:lambda:us-east-1:aws:microvm-image:minimal", null);
 
