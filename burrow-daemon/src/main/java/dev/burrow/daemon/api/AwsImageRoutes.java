@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The image, version and build operations of the Lambda MicroVMs door (SPEC §8), onto
@@ -128,7 +130,7 @@ final class AwsImageRoutes {
             if (req.tags() != null && !req.tags().isEmpty()) {
                 tagging.tag(c.tenant(), req.name(), req.tags());
             }
-            Map<String, Object> body = image(c, s, req.name(), List.of(v));
+            Map<String, Object> body = image(c, req.name(), List.of(v));
             body.putAll(specMembers(spec));
             body.put("tags", tagsOf(c, req.name()));
             body.put("imageVersion", Integer.toString(v.version()));
@@ -149,7 +151,7 @@ final class AwsImageRoutes {
             markUsed(c, a);
             VersionSpec spec = req.spec(awsName);
             writeSpec(t.service(), v, spec);
-            Map<String, Object> body = image(c, t.service(), awsName, t.service().versions(t.name()));
+            Map<String, Object> body = image(c, awsName, t.service().versions(t.name()));
             body.putAll(specMembers(spec));
             body.put("updatedAt", AwsJson.timestamp(v.createdAt()));
             body.put("imageVersion", Integer.toString(v.version()));
@@ -184,7 +186,7 @@ final class AwsImageRoutes {
                 more = true;
                 break;
             }
-            Map<String, Object> item = image(c, s, awsName, vs);
+            Map<String, Object> item = image(c, awsName, vs);
             item.remove("updatedAt"); // not a member of MicrovmImageSummary
             items.add(item);
             last = name;
@@ -196,7 +198,7 @@ final class AwsImageRoutes {
         Target t = target(c);
         List<ImageVersion> vs = existing(c, t);
         String awsName = awsName(t.service(), t.name(), vs);
-        Map<String, Object> body = image(c, t.service(), awsName, vs);
+        Map<String, Object> body = image(c, awsName, vs);
         body.put("tags", tagsOf(c, awsName));
         c.sendAws(200, body);
     }
@@ -389,11 +391,11 @@ final class AwsImageRoutes {
         return m;
     }
 
-    private static String newestWhere(List<ImageVersion> vs, java.util.function.Predicate<ImageVersion> p) {
+    private static String newestWhere(List<ImageVersion> vs, Predicate<ImageVersion> p) {
         return vs.stream().filter(p).max(Comparator.comparingInt(ImageVersion::version)).map(v -> Integer.toString(v.version())).orElse(null);
     }
 
-    private Map<String, Object> image(Call c, ImageService s, String awsName, List<ImageVersion> vs) {
+    private static Map<String, Object> image(Call c, String awsName, List<ImageVersion> vs) {
         return imageMembers(arn(c, awsName), awsName, vs);
     }
 
@@ -452,7 +454,7 @@ final class AwsImageRoutes {
         Files.createDirectories(f.getParent());
         Path tmp = f.resolveSibling(SPEC_FILE + ".tmp");
         Files.write(tmp, AwsJson.MAPPER.writeValueAsBytes(spec));
-        Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static Optional<VersionSpec> readSpec(ImageService s, ImageVersion v) {
