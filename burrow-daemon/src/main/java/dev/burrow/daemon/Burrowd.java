@@ -2,6 +2,7 @@ package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
 import dev.burrow.daemon.aws.AwsAuthenticator;
+import dev.burrow.daemon.aws.S3Objects;
 import dev.burrow.daemon.aws.SigV4Authenticator;
 import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
@@ -180,7 +181,7 @@ public final class Burrowd implements AutoCloseable {
         AwsCredentials awsCredentials = new AwsCredentials(db, SecretBox.open(config.dataDir(), AwsCredentials.KEY_FILE));
         api.awsCredentials(awsCredentials);
         api.aws(new SigV4Authenticator(awsCredentials::find, Clock.systemUTC()), new Api.Catalog(new ImageTags(db), managedBases.all(),
-                this::publishedBase, Instant.now(), UnaryOperator.identity()));
+                this::publishedBase, Instant.now(), UnaryOperator.identity()), S3Objects.from(config.s3()));
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
