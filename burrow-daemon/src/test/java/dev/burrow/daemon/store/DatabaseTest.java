@@ -38,11 +38,7 @@ class DatabaseTest {
             });
             assertThat(columns).isEqualTo(2);
             assertThat(tables(db)).contains("tenants", "api_keys", "images", "image_versions", "microvms", "events",
-<<<<<<< HEAD
-                    "uploads", "idempotency_keys", "schema_version", "tokens", "image_tags");
-=======
-                    "uploads", "idempotency_keys", "schema_version", "tokens", "aws_credentials");
->>>>>>> auth
+                    "uploads", "idempotency_keys", "schema_version", "tokens", "image_tags", "aws_credentials");
         }
     }
 
@@ -68,11 +64,7 @@ class DatabaseTest {
         }
         assertThatThrownBy(() -> Database.open(file))
                 .isInstanceOf(SchemaTooNewException.class)
-<<<<<<< HEAD
                 .hasMessage("database schema version 99 is newer than this burrowd (knows up to 9); upgrade burrowd");
-=======
-                .hasMessage("database schema version 99 is newer than this burrowd (knows up to 8); upgrade burrowd");
->>>>>>> auth
     }
 
     @Test
