@@ -121,8 +121,8 @@ final class AwsMicroVmRoutes {
                 MicroVmRecord vm;
                 try {
                     vm = microvms.run(c.tenant(), run.request(), c.requestId, true);
-                } catch (RuntimeException e) {
-                    idempotency.release(c.tenant(), key);
+                } catch (RuntimeException | Error e) {
+                    idempotency.release(c.tenant(), key); // a retry runs again, as /v1's Idempotency-Key
                     throw e;
                 }
                 idempotency.complete(c.tenant(), key, 200, AwsJson.MAPPER.writeValueAsString(Map.of("microvmId", vm.id())));
