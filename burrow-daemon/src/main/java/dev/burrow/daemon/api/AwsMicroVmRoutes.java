@@ -77,7 +77,21 @@ final class AwsMicroVmRoutes {
     private final Tokens tokens;
     private final IdempotencyKeys idempotency;
 
+    /** A Burrow image name back to the name its AWS caller gave it (AwsImageNames maps the other way). */
+    interface Spellings {
+        String awsName(String tenantId, String burrowName);
+
+        Spellings SAME = (tenant, name) -> name;
+    }
+
+    private final Spellings spellings;
+
     AwsMicroVmRoutes(MicroVmService microvms, Tokens tokens, IdempotencyKeys idempotency) {
+        this(microvms, tokens, idempotency, Spellings.SAME);
+    }
+
+    AwsMicroVmRoutes(MicroVmService microvms, Tokens tokens, IdempotencyKeys idempotency, Spellings spellings) {
+        this.spellings = spellings;
         this.microvms = microvms;
         this.tokens = tokens;
         this.idempotency = idempotency;
@@ -260,7 +274,7 @@ final class AwsMicroVmRoutes {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("microvmId", r.id());
             item.put("state", state(r));
-            item.put("imageArn", Arns.image(c.aws.region(), c.aws.accountId(), r.image()));
+            item.put("imageArn", Arns.image(c.aws.region(), c.aws.accountId(), spellings.awsName(c.tenant(), r.image())));
             item.put("imageVersion", Integer.toString(r.version()));
             item.put("startedAt", AwsJson.timestamp(r.createdAt()));
             items.add(item);
@@ -413,7 +427,7 @@ final class AwsMicroVmRoutes {
         out.put("microvmId", r.id());
         out.put("state", state(r));
         out.put("endpoint", origin(c) + Ingress.PATH_PREFIX + r.id());
-        out.put("imageArn", Arns.image(region, c.aws.accountId(), r.image()));
+        out.put("imageArn", Arns.image(region, c.aws.accountId(), spellings.awsName(c.tenant(), r.image())));
         out.put("imageVersion", Integer.toString(r.version()));
         out.put("executionRoleArn", r.labels().get(LABEL_ROLE));
         // the deadline is stored (SPEC §1), taken a moment before the record's creation time: rounded up, it is the duration asked for
@@ -518,10 +532,11 @@ final class AwsMicroVmRoutes {
                     + "build an image on it (CreateMicrovmImage with baseImageArn) and run that");
             return null;
         }
-        if (!ImageRoutes.IMAGE_NAME.matcher(ref.name()).matches()) {
+        if (!AwsImageNames.AWS_NAME.matcher(ref.name()).matches() && !ImageRoutes.IMAGE_NAME.matcher(ref.name()).matches()) {
             throw AwsError.notFound("microvm-image", identifier, "microVM image " + identifier + " was not found");
         }
-        return ref.name();
+        // the same mapping CreateMicrovmImage used: MyImage runs the image it made
+        return AwsImageNames.toBurrow(ref.name());
     }
 
     /** An image version: the model's string, Burrow's whole number from 1. */
