@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import sys
 
 # Errors any SigV4 endpoint answers before an operation runs (AWS's common errors); body: a message.
 AUTH_ERRORS = {
@@ -213,3 +214,35 @@ class ModelChecker:
         if p not in self._patterns:
             self._patterns[p] = _pattern(p)
         return self._patterns[p]
+
+
+def check_log(path, service_model):
+    """Checks a log of raw responses, one JSON object a line: {operation, status, headers, body}.
+
+    The JavaScript SDK's scenario writes one (conformance.mjs); returns (count, problems).
+    """
+    checker = ModelChecker(service_model)
+    count, problems = 0, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                count += 1
+                problems += checker.check(r["operation"], r["status"], r["headers"], r["body"])
+    return count, problems
+
+
+def main(argv):
+    import botocore.session
+    if len(argv) != 2:
+        print("usage: model_check.py RESPONSES.jsonl", file=sys.stderr)
+        return 2
+    count, problems = check_log(argv[1], botocore.session.get_session().get_service_model("lambda-microvms"))
+    for p in problems:
+        print(f"  MODEL: {p}")
+    print(f"validated responses: {count}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -4,11 +4,13 @@ Run: python -m unittest test_model_check (AwsConformanceTest runs it before the 
 """
 
 import json
+import os
+import tempfile
 import unittest
 
 import botocore.session
 
-from model_check import ModelChecker
+from model_check import ModelChecker, check_log
 
 MODEL = botocore.session.get_session().get_service_model("lambda-microvms")
 ARN = "arn:aws:lambda:us-east-1:123456789012:microvm-image:app"
@@ -141,6 +143,18 @@ class ModelCheckTest(unittest.TestCase):
     def test_a_required_error_member_is_checked(self):
         headers = {"x-amzn-ErrorType": "ResourceNotFoundException"}
         self.assertOneProblemMentioning(self.problems("GetMicrovm", 404, {}, headers), "required member message")
+
+    def test_a_response_log_is_checked_line_by_line(self):
+        lines = [{"operation": "SuspendMicrovm", "status": 200, "headers": {}, "body": "{}"},
+                 {"operation": "GetMicrovm", "status": 200, "headers": {}, "body": json.dumps(microvm(state="ASLEEP"))}]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write("".join(json.dumps(line) + "\n" for line in lines))
+        try:
+            count, problems = check_log(f.name, MODEL)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(2, count)
+        self.assertOneProblemMentioning(problems, "ASLEEP")
 
 
 if __name__ == "__main__":
