@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The Lambda MicroVMs conformance group (SPEC §8, issue 12): AWS's own SDKs — boto3 and
@@ -42,6 +43,9 @@ class AwsConformanceTest {
     static final Duration UNIT_DEADLINE = Duration.ofMinutes(2);
     /** How long the output pump may take to hand over a finished script's last lines. */
     private static final Duration PUMP_DRAIN = Duration.ofSeconds(5);
+    /** The bench's rounds (scripts/bench-aws sets it); without it the bench does not run. */
+    static final String BENCH_ROUNDS = "burrow.bench.aws.rounds";
+    private static final Duration BENCH_DEADLINE = Duration.ofMinutes(60);
     private static final Pattern VALIDATED = Pattern.compile("^validated responses: (\\d+)$", Pattern.MULTILINE);
     private static final String REGION = "us-east-1";
 
@@ -82,6 +86,15 @@ class AwsConformanceTest {
         assertThat(js.exit()).as("exit status; the output:%n%s", js.output()).isZero();
         // the raw responses the SDK received, held to the model as boto3's are
         assertConformed(run(UNIT_DEADLINE, Map.of(), AwsSdks.python(), "model_check.py", responses.toString()));
+    }
+
+    /** scripts/bench-aws: RunMicrovm → first byte through boto3 beside the same through /v1, in this daemon. */
+    @Test
+    @EnabledIfSystemProperty(named = BENCH_ROUNDS, matches = "[1-9][0-9]*")
+    void benchRunToFirstByteThroughBothDoors() throws Exception {
+        Map<String, String> env = new HashMap<>(scriptEnvironment());
+        env.put("BURROW_AWS_BENCH_ROUNDS", System.getProperty(BENCH_ROUNDS));
+        assertConformed(run(BENCH_DEADLINE, env, AwsSdks.python(), "bench.py"));
     }
 
     private static void assertConformed(Run r) {
