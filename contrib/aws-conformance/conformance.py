@@ -261,7 +261,7 @@ class Scenario:
         check({vm_id, second} <= {i["microvmId"] for p in pages for i in p["items"]}, "the paginator missed one")
         mine = self.aws.list_microvms(imageIdentifier=arn, imageVersion=version)["items"]
         check({i["microvmId"] for i in mine} >= {vm_id, second}, f"filtered list: {mine}")
-        self.negative(vm_id)
+        self.negative(vm_id, arn)
         step("TerminateMicrovm twice (both answer), GetMicrovm shows TERMINATED")
         for v in (vm_id, second):
             self.aws.terminate_microvm(microvmIdentifier=v)
@@ -281,12 +281,12 @@ class Scenario:
     def shell(self, vm_id):
         step("CreateMicrovmShellAuthToken opens the PTY WebSocket, and a command runs in it")
         parts = self.aws.create_microvm_shell_auth_token(microvmIdentifier=vm_id, expirationInMinutes=5)["authToken"]
-        out = pty_socket.run_command(self.endpoint, vm_id, parts, "echo shell-$((6*7))", "shell-42")
+        out = pty_socket.run_command(parts, "echo shell-$((6*7))", "shell-42")
         check("shell-42" in out, f"the shell printed {out!r}")
 
     # -- refusals ------------------------------------------------------------------------------
 
-    def negative(self, vm_id):
+    def negative(self, vm_id, arn):
         ex = self.aws.exceptions
         step("another account's microVM is not found")
         expect_error(lambda: self.other.get_microvm(microvmIdentifier=vm_id),
@@ -298,7 +298,7 @@ class Scenario:
         expect_error(lambda: self.aws.create_microvm_auth_token(microvmIdentifier=vm_id, expirationInMinutes=61,
                                                                 allowedPorts=[{"port": APP_PORT}]),
                      ex.ValidationException, "ValidationException", "expirationInMinutes")
-        expect_error(lambda: self.unchecked.run_microvm(imageIdentifier="ConformanceApp", idlePolicy={
+        expect_error(lambda: self.unchecked.run_microvm(imageIdentifier=arn, idlePolicy={
             "maxIdleDurationSeconds": 10, "suspendedDurationSeconds": 0, "autoResumeEnabled": True}),
                      ex.ValidationException, "ValidationException", "maxIdleDurationSeconds")
         expect_error(lambda: self.aws.get_microvm(microvmIdentifier="mvm-does-not-exist"),

@@ -1,8 +1,10 @@
 """A minimal WebSocket client (RFC 6455) for Burrow's PTY socket, standard library only.
 
-It opens ``/v1/microvms/{id}/pty`` offering the subprotocols ``burrow`` and ``burrow.token.<t>``
-(docs/browser-terminal.md), types a command, and reads the terminal's output until it shows what
-the caller expects or the deadline passes. Enough to prove a shell token opens a working shell.
+CreateMicrovmShellAuthToken's parts say how to open the shell: ``ptyUrl`` (the PTY WebSocket) and
+``Sec-WebSocket-Protocol`` (the subprotocols to offer: ``burrow, burrow.token.<t>``,
+docs/browser-terminal.md), beside the token itself as ``X-aws-proxy-auth``. This client opens that
+socket, types a command, and reads the terminal's output until it shows what the caller expects or
+the deadline passes. Enough to prove a shell token opens a working shell.
 """
 
 import base64
@@ -18,24 +20,21 @@ MAX_OUTPUT_BYTES = 1 << 20
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x2, 0x8, 0x9, 0xA
 
 
-def token_of(parts):
-    """The token inside the shell token's parts (one header, whatever its name)."""
-    values = [v for v in parts.values() if v]
-    if len(values) != 1:
-        raise ValueError(f"expected one token part, got {sorted(parts)}")
-    return values[0]
-
-
-def run_command(endpoint, vm_id, parts, command, expect, deadline=DEADLINE_SECONDS):
-    """Types ``command`` into the microVM's PTY; returns the output read until ``expect`` shows (or the deadline)."""
-    url = urllib.parse.urlsplit(endpoint)
+def run_command(parts, command, expect, deadline=DEADLINE_SECONDS):
+    """Types ``command`` into the PTY the shell token's ``parts`` open; the output read until ``expect`` shows (or the deadline)."""
+    for name in ("ptyUrl", "Sec-WebSocket-Protocol"):
+        if name not in parts:
+            raise ValueError(f"the shell token's parts have no {name}: {sorted(parts)}")
+    url = urllib.parse.urlsplit(parts["ptyUrl"])
+    if url.scheme != "ws":
+        raise ValueError(f"this client speaks ws:// only, not {parts['ptyUrl']}")
     end = time.monotonic() + deadline
     with socket.create_connection((url.hostname, url.port or 80), timeout=deadline) as s:
         key = base64.b64encode(os.urandom(16)).decode()
-        s.sendall((f"GET /v1/microvms/{vm_id}/pty?cols=80&rows=24 HTTP/1.1\r\n"
+        s.sendall((f"GET {url.path}?cols=80&rows=24 HTTP/1.1\r\n"
                    f"Host: {url.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                   f"Sec-WebSocket-Protocol: burrow, burrow.token.{token_of(parts)}\r\n\r\n").encode())
+                   f"Sec-WebSocket-Protocol: {parts['Sec-WebSocket-Protocol']}\r\n\r\n").encode())
         reader = s.makefile("rb")
         status = reader.readline().decode(errors="replace").strip()
         while reader.readline() not in (b"\r\n", b"\n", b""):
