@@ -2,6 +2,7 @@ package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
 import dev.burrow.daemon.aws.AwsAuthenticator;
+import dev.burrow.daemon.aws.SigV4Authenticator;
 import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
 import dev.burrow.daemon.egress.Egress;
@@ -34,6 +35,7 @@ import dev.burrow.daemon.space.DatabaseReferrers;
 import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.space.SpaceSettings;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.AwsCredentials;
 import dev.burrow.daemon.store.BuildCacheRows;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
@@ -171,7 +173,9 @@ public final class Burrowd implements AutoCloseable {
         api.egress(egress.decisions());
         api.registries(registryLogins);
         api.space(space);
-        api.aws(AwsAuthenticator.refuseAll());
+        AwsCredentials awsCredentials = new AwsCredentials(db, SecretBox.open(config.dataDir(), AwsCredentials.KEY_FILE));
+        api.awsCredentials(awsCredentials);
+        api.aws(new SigV4Authenticator(awsCredentials::find, Clock.systemUTC()));
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();

@@ -1,9 +1,11 @@
 package dev.burrow.daemon.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.burrow.daemon.store.ApiKey;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.AwsCredentials;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.Quotas;
 import dev.burrow.daemon.store.Tenant;
@@ -21,7 +23,9 @@ import java.util.regex.Pattern;
 
 /**
  * {@code /v1/admin/tenants…} and {@code /v1/admin/keys…} (SPEC §3, admin keys only): tenants with
- * their quotas and usage, API keys. Every change is an event of the admin tenant.
+ * their quotas and usage, API keys — with AWS credentials for the Lambda MicroVMs door when asked
+ * ({@code "aws": true}, once {@link #awsCredentials} is set). Every change is an event of the
+ * admin tenant.
  */
 final class AdminRoutes {
 
@@ -36,6 +40,8 @@ final class AdminRoutes {
     private final TenantQuotas quotas;
     private final TenantTeardown teardown;
     private final EventLog events;
+    /** Null until the AWS door is served: then {@code "aws": true} creates credentials. */
+    private volatile AwsCredentials aws;
 
     AdminRoutes(Tenants tenants, ApiKeys keys, TenantQuotas quotas, TenantTeardown teardown, EventLog events) {
         this.tenants = tenants;
@@ -43,6 +49,11 @@ final class AdminRoutes {
         this.quotas = quotas;
         this.teardown = teardown;
         this.events = events;
+    }
+
+    /** Lets key creation issue AWS credentials ({@code "aws": true}) and key views show their access key id. */
+    void awsCredentials(AwsCredentials credentials) {
+        this.aws = credentials;
     }
 
     void register(ApiServer api) {
@@ -59,23 +70,34 @@ final class AdminRoutes {
         api.adminRoute("GET", "/v1/admin/keys/{id}", c -> {
             Queries.only(c, List.of());
             ApiKey k = activeKey(c.param("id"));
-            c.send(200, KeyView.of(k, tenants.get(k.tenantId()).map(Tenant::name).orElse(null)));
+            c.send(200, KeyView.of(k, tenants.get(k.tenantId()).map(Tenant::name).orElse(null), accessKeyIds(List.of(k)).get(k.id())));
         });
         api.adminRoute("DELETE", "/v1/admin/keys/{id}", this::revokeKey);
     }
 
     record TenantView(String id, String name, Instant createdAt, Quotas quotas, Usage usage) {}
 
-    record KeyView(String id, String tenant, String prefix, boolean admin, Instant createdAt) {
-        static KeyView of(ApiKey k, String tenant) {
-            return new KeyView(k.id(), tenant, k.prefix(), k.admin(), k.createdAt());
+    /** A key as listed: {@code awsAccessKeyId} only when it has AWS credentials (their secret is never shown again). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record KeyView(String id, String tenant, String prefix, boolean admin, Instant createdAt, String awsAccessKeyId) {
+        static KeyView of(ApiKey k, String tenant, String awsAccessKeyId) {
+            return new KeyView(k.id(), tenant, k.prefix(), k.admin(), k.createdAt(), awsAccessKeyId);
         }
     }
 
-    record CreatedKey(String id, String tenant, String prefix, boolean admin, Instant createdAt, String key) {
+    /** AWS credentials as created: the only answer that holds the secret. */
+    record AwsKeyView(String accessKeyId, String secretAccessKey) {
         @Override
         public String toString() {
-            return "CreatedKey[" + id + ", " + tenant + ", " + prefix + "…]";
+            return "AwsKeyView[" + accessKeyId + "]";
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record CreatedKey(String id, String tenant, String prefix, boolean admin, Instant createdAt, String key, AwsKeyView aws) {
+        @Override
+        public String toString() {
+            return "CreatedKey[" + id + ", " + tenant + ", " + prefix + "…" + (aws == null ? "" : ", " + aws) + "]";
         }
     }
 
@@ -201,7 +223,7 @@ final class AdminRoutes {
         Queries.only(c, List.of());
         JsonNode body = object(c);
         FieldErrors errors = new FieldErrors();
-        unknownFields(body, List.of("tenant", "admin"), "", errors);
+        unknownFields(body, List.of("tenant", "admin", "aws"), "", errors);
         JsonNode name = body.get("tenant");
         if (name == null) {
             errors.add("tenant", "tenant is required: the name of the tenant the key speaks for");
@@ -213,15 +235,33 @@ final class AdminRoutes {
             errors.add("admin", "admin must be true or false; got " + Queries.printable(adminNode.toString()));
         }
         boolean admin = adminNode != null && adminNode.asBoolean();
+        JsonNode awsNode = body.get("aws");
+        if (awsNode != null && !awsNode.isBoolean()) {
+            errors.add("aws", "aws must be true or false; got " + Queries.printable(awsNode.toString()));
+        }
+        boolean withAws = awsNode != null && awsNode.asBoolean();
+        AwsCredentials credentials = aws;
+        if (withAws && credentials == null) {
+            errors.add("aws", "this burrowd does not serve the Lambda MicroVMs API, so it issues no AWS credentials");
+        }
         if (admin && name != null && name.isTextual() && !name.asText().equals(Tenants.ADMIN)) {
             errors.add("admin", "only keys of the admin tenant can be admin keys; a tenant's own keys see only its resources");
         }
         errors.throwIfAny();
         Tenant t = tenant(name.asText());
-        ApiKeys.IssuedKey issued = keys.issue(t.id(), admin);
+        ApiKeys.IssuedKey issued;
+        AwsKeyView awsView = null;
+        if (withAws) {
+            AwsCredentials.Issued both = credentials.issue(t.id(), admin);
+            issued = both.key();
+            awsView = new AwsKeyView(both.accessKeyId(), both.secretAccessKey());
+        } else {
+            issued = keys.issue(t.id(), admin);
+        }
         ApiKey k = issued.info();
-        events.append("key-created", k.id(), null, null, "tenant " + t.name() + (admin ? ", admin" : ""), c.requestId, c.tenant());
-        c.send(201, new CreatedKey(k.id(), t.name(), k.prefix(), k.admin(), k.createdAt(), issued.key()));
+        events.append("key-created", k.id(), null, null, "tenant " + t.name() + (admin ? ", admin" : "")
+                + (awsView == null ? "" : ", AWS access key " + awsView.accessKeyId()), c.requestId, c.tenant());
+        c.send(201, new CreatedKey(k.id(), t.name(), k.prefix(), k.admin(), k.createdAt(), issued.key(), awsView));
     }
 
     private void listKeys(Call c) throws Exception {
@@ -230,7 +270,9 @@ final class AdminRoutes {
         Map<String, String> names = new HashMap<>();
         tenants.list().forEach(t -> names.put(t.id(), t.name()));
         String tenantId = filter == null ? null : tenant(filter).id();
-        List<KeyView> all = keys.list(tenantId).stream().filter(k -> !k.revoked()).map(k -> KeyView.of(k, names.get(k.tenantId()))).toList();
+        List<ApiKey> live = keys.list(tenantId).stream().filter(k -> !k.revoked()).toList();
+        Map<String, String> accessKeyIds = accessKeyIds(live);
+        List<KeyView> all = live.stream().map(k -> KeyView.of(k, names.get(k.tenantId()), accessKeyIds.get(k.id()))).toList();
         c.send(200, Queries.page(c, all));
     }
 
@@ -244,6 +286,12 @@ final class AdminRoutes {
         events.append("key-revoked", k.id(), null, null, tenants.get(k.tenantId()).map(t -> "tenant " + t.name()).orElse(null),
                 c.requestId, c.tenant());
         c.response.setStatus(204);
+    }
+
+    /** The access key ids of {@code list}'s keys that have AWS credentials, by key id. */
+    private Map<String, String> accessKeyIds(List<ApiKey> list) {
+        AwsCredentials credentials = aws;
+        return credentials == null ? Map.of() : credentials.accessKeyIds(list.stream().map(ApiKey::id).toList());
     }
 
     private ApiKey activeKey(String id) {

@@ -13,6 +13,7 @@ import dev.burrow.daemon.microvms.files.GuestFiles;
 import dev.burrow.daemon.registries.RegistryCredentials;
 import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.store.ApiKeys;
+import dev.burrow.daemon.store.AwsCredentials;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.MicroVmRecord;
@@ -34,6 +35,7 @@ public final class Api implements AutoCloseable {
     private final ApiServer server;
     private final ApiJanitor janitor;
     private final MicroVmService microvms;
+    private final AdminRoutes admin;
 
     /** Tenants and their quotas, and what drops a deleted tenant's cached state (its image service, its directory). */
     public record Tenancy(Tenants tenants, TenantQuotas quotas, Consumer<String> forget) {}
@@ -45,8 +47,9 @@ public final class Api implements AutoCloseable {
         server = new ApiServer(host, port, keys, limits).idempotency(idempotency).webSocketTokens(tokens);
         new SystemRoutes(profile, readiness).register(server);
         new ImageRoutes(images, uploads, uploadDir, microvms, limits, tenancy.quotas()).register(server);
-        new AdminRoutes(tenancy.tenants(), keys, tenancy.quotas(),
-                new TenantTeardown(microvms, images, uploads, tenancy.tenants(), tenancy.forget()), events).register(server);
+        admin = new AdminRoutes(tenancy.tenants(), keys, tenancy.quotas(),
+                new TenantTeardown(microvms, images, uploads, tenancy.tenants(), tenancy.forget()), events);
+        admin.register(server);
         new MicroVmRoutes(microvms).register(server);
         new EventRoutes(events).register(server);
         new LogRoutes((tenant, id) -> {
@@ -87,6 +90,12 @@ public final class Api implements AutoCloseable {
         new AwsMicroVmRoutes().register(server);
         new AwsImageRoutes().register(server);
         new AwsCatalogRoutes().register(server);
+        return this;
+    }
+
+    /** Lets admin key creation issue AWS credentials ({@code "aws": true}) and key listings show access key ids. */
+    public Api awsCredentials(AwsCredentials credentials) {
+        admin.awsCredentials(credentials);
         return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.registries;
 
+import dev.burrow.daemon.store.Sealer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ import javax.crypto.spec.SecretKeySpec;
  * the database alone cannot read. Every sealed value carries a fresh 96-bit nonce and is bound
  * to associated data (its row), so a ciphertext moved to another row fails to open.
  */
-public final class SecretBox {
+public final class SecretBox implements Sealer {
     /** The key file's name in the data directory. */
     public static final String KEY_FILE = "registry.key";
     static final int KEY_BYTES = 32;
@@ -43,11 +44,16 @@ public final class SecretBox {
      * readable by others is refused: the secrets it guards are not safe under it.
      */
     public static SecretBox open(Path dataDir) throws IOException {
-        Path file = dataDir.resolve(KEY_FILE);
+        return open(dataDir, KEY_FILE);
+    }
+
+    /** {@link #open(Path)} with another key file of the data directory (each kind of secret has its own key). */
+    public static SecretBox open(Path dataDir, String keyFileName) throws IOException {
+        Path file = dataDir.resolve(keyFileName);
         if (!Files.exists(file)) {
             byte[] fresh = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(fresh);
-            Path tmp = Files.createTempFile(dataDir, KEY_FILE, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Path tmp = Files.createTempFile(dataDir, keyFileName, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             try {
                 Files.write(tmp, fresh);
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -59,18 +65,19 @@ public final class SecretBox {
         }
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
         if (!OWNER_ONLY.containsAll(perms)) {
-            throw new IOException(KEY_FILE + " in the data directory is readable by others ("
+            throw new IOException(keyFileName + " in the data directory is readable by others ("
                     + PosixFilePermissions.toString(perms) + "); make it 0600");
         }
         byte[] key = Files.readAllBytes(file);
         if (key.length != KEY_BYTES) {
-            throw new IOException(KEY_FILE + " in the data directory holds " + key.length + " bytes, not a "
-                    + KEY_BYTES + "-byte key; it is damaged (registry logins must be entered again once it is removed)");
+            throw new IOException(keyFileName + " in the data directory holds " + key.length + " bytes, not a "
+                    + KEY_BYTES + "-byte key; it is damaged (the secrets sealed under it must be entered again once it is removed)");
         }
         return new SecretBox(key);
     }
 
     /** {@code nonce || ciphertext || tag} of {@code plain}, bound to {@code context}. */
+    @Override
     public byte[] seal(String plain, String context) {
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
@@ -86,6 +93,7 @@ public final class SecretBox {
     }
 
     /** The plain text of {@code sealed}; fails when it was sealed under another key or context, or altered. */
+    @Override
     public String open(byte[] sealed, String context) throws GeneralSecurityException {
         if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
             throw new GeneralSecurityException("a sealed value is too short");
