@@ -16,6 +16,7 @@ import dev.burrow.cli.internal.RegistryCommands;
 import dev.burrow.cli.internal.ShellCommand;
 import dev.burrow.cli.internal.SystemCommands;
 import dev.burrow.cli.internal.TokenCommand;
+import dev.burrow.cli.internal.UploadCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Spec;
                 ConfigCommand.class,
                 VersionCommand.class,
                 ImageCommands.class,
+                UploadCommand.class,
                 MicroVmCommands.Run.class,
                 MicroVmCommands.Ps.class,
                 MicroVmCommands.Inspect.class,

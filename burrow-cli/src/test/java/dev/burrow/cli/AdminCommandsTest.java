@@ -129,10 +129,33 @@ class AdminCommandsTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).doesNotContain(secret).doesNotContain(FakeBurrowd.KEY);
         assertThat(r.out().lines().toList()).hasSize(4);
-        assertThat(r.out().lines().findFirst().orElseThrow()).matches("ID +TENANT +PREFIX +ADMIN +CREATED +LAST USED");
+        assertThat(r.out().lines().findFirst().orElseThrow()).matches("ID +TENANT +PREFIX +ADMIN +AWS ACCESS KEY +CREATED +LAST USED");
         assertThat(fake.requests("GET", "/v1/admin/keys").getLast().query()).startsWith("tenant=dev");
         JsonNode all = M.readTree(cli.run("admin", "key", "ls", "--json").out());
         assertThat(all).hasSize(4).allMatch(k -> !k.has("key"));
+    }
+
+    @Test
+    void keyCreateWithAwsPrintsTheCredentialsOnceAsAProfileAndAsEnvironmentVariables() throws Exception {
+        var r = cli.run("admin", "key", "create", "--tenant", "dev", "--aws");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(fake.requests("POST", "/v1/admin/keys").getFirst().json().toString()).isEqualTo("{\"tenant\":\"dev\",\"aws\":true}");
+        JsonNode created = M.readTree(cli.run("admin", "key", "create", "--tenant", "dev", "--aws", "--json").out());
+        String secret = created.path("aws").path("secretAccessKey").asText();
+        assertThat(secret).hasSize(40);
+        var lines = r.out().lines().toList();
+        assertThat(lines.getFirst()).startsWith("bk_minted_");
+        String first = secret.replaceAll("[0-9]+$", ""); // the secret of the first key, whose number differs
+        assertThat(r.out())
+                .contains("[burrow-dev]\naws_access_key_id = AKIAFAKEFAKEFAKEABCD\naws_secret_access_key = " + first)
+                .contains("[profile burrow-dev]\nregion = us-east-1\nservices = burrow-dev\n[services burrow-dev]\nlambda_microvms =\n  endpoint_url = " + fake.url())
+                .contains("export AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKEABCD\n")
+                .contains("export AWS_SECRET_ACCESS_KEY=" + first)
+                .contains("export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n")
+                .contains("export AWS_ENDPOINT_URL_LAMBDA_MICROVMS=" + fake.url() + "\n");
+        assertThat(r.err()).contains("with AWS credentials").contains("shown this once");
+        r = cli.run("admin", "key", "create", "--tenant", "dev");
+        assertThat(r.out()).doesNotContain("aws_access_key_id");
     }
 
     @Test

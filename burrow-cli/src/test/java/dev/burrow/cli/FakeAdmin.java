@@ -142,7 +142,12 @@ final class FakeAdmin {
             int n = seq.incrementAndGet();
             Key k = new Key("key" + n, tenant, req.path("admin").asBoolean(false), "bk_minted_" + n + "_0123456789abcdef");
             keys.put(k.secret(), k);
-            FakeBurrowd.json(ex, 201, k.json().put("key", k.secret()));
+            ObjectNode created = k.json().put("key", k.secret());
+            if (req.path("aws").asBoolean(false)) {
+                created.putObject("aws").put("accessKeyId", "AKIAFAKEFAKEFAKEABCD")
+                        .put("secretAccessKey", "fake/secret+" + "x".repeat(27) + n);
+            }
+            FakeBurrowd.json(ex, 201, created);
         } else if (p.length == 3 && method.equals("GET")) {
             String tenant = query != null && query.contains("tenant=") ? query.replaceAll(".*tenant=([^&]*).*", "$1") : null;
             ObjectNode page = M.createObjectNode();

@@ -2,6 +2,7 @@ package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.Api;
 import dev.burrow.daemon.aws.AwsAuthenticator;
+import dev.burrow.daemon.aws.S3Objects;
 import dev.burrow.daemon.aws.SigV4Authenticator;
 import dev.burrow.daemon.api.Version;
 import dev.burrow.daemon.egress.DecisionLog;
@@ -40,6 +41,7 @@ import dev.burrow.daemon.store.BuildCacheRows;
 import dev.burrow.daemon.store.Database;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.IdempotencyKeys;
+import dev.burrow.daemon.store.ImageTags;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.SqliteImageStore;
 import dev.burrow.daemon.store.TenantQuotas;
@@ -62,12 +64,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -175,7 +180,8 @@ public final class Burrowd implements AutoCloseable {
         api.space(space);
         AwsCredentials awsCredentials = new AwsCredentials(db, SecretBox.open(config.dataDir(), AwsCredentials.KEY_FILE));
         api.awsCredentials(awsCredentials);
-        api.aws(new SigV4Authenticator(awsCredentials::find, Clock.systemUTC()));
+        api.aws(new SigV4Authenticator(awsCredentials::find, Clock.systemUTC()), new Api.Catalog(new ImageTags(db), managedBases.all(),
+                this::publishedBase, Instant.now(), UnaryOperator.identity()), S3Objects.from(config.s3()));
         api.ingress(new Ingress(config.apiLimits().domain(), tokens, new MicroVmGuests(microvms, lifecycle), IngressSettings.DEFAULTS,
                 Clock.systemUTC()));
         api.start();
@@ -326,6 +332,12 @@ public final class Burrowd implements AutoCloseable {
                 LOG.info("managed base {} published as {} in {} s", base.name(), o.version().ref(), (System.nanoTime() - t0) / 1_000_000_000L);
             }
         }
+    }
+
+    /** The versions of a managed base's published image (the admin tenant's public image of that name); none when unpublished. */
+    private List<ImageVersion> publishedBase(String name) {
+        ImageService admin = images(adminTenant);
+        return admin.isPublic(name) ? admin.versions(name) : List.of();
     }
 
     /** The managed bases' layouts, for Dockerfile builds {@code FROM <base>} (contract 7 of issue 11). */

@@ -1,6 +1,7 @@
 package dev.burrow.daemon;
 
 import dev.burrow.daemon.api.ApiLimits;
+import dev.burrow.daemon.aws.S3Settings;
 import dev.burrow.daemon.egress.EgressSettings;
 import dev.burrow.daemon.images.builtin.ManagedBase;
 import dev.burrow.daemon.images.builtin.ManagedBases;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -21,15 +23,25 @@ import java.util.Set;
  * (ports, blocked ranges, DNS upstreams) have theirs in {@link EgressSettings#DEFAULTS}. Registry
  * pulls use HTTPS except to loopback and {@code BURROW_INSECURE_REGISTRIES}. The development
  * profile also publishes the managed bases {@code BURROW_MANAGED_BASES} names (default: all of
- * them; {@code none}: no base), built in the background after the demo.
+ * them; {@code none}: no base), built in the background after the demo. {@code BURROW_S3_*}
+ * name the S3-compatible endpoint codeArtifact {@code s3://} URIs come from ({@link S3Settings}).
  */
 public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
                            int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
-                           EgressSettings egress, Set<String> insecureRegistries, List<ManagedBase> managedBases) {
+                           EgressSettings egress, Set<String> insecureRegistries, List<ManagedBase> managedBases, S3Settings s3) {
 
     public DaemonConfig {
         insecureRegistries = Set.copyOf(insecureRegistries);
         managedBases = List.copyOf(managedBases);
+        Objects.requireNonNull(s3);
+    }
+
+    /** No S3 endpoint (codeArtifact s3:// URIs refused). */
+    public DaemonConfig(Path dataDir, Path cacheDir, String host, int port, boolean dev, int minDurationSeconds,
+                        int maxDurationSeconds, int maxConcurrentBuilds, ApiLimits apiLimits, LifecycleSettings lifecycle,
+                        EgressSettings egress, Set<String> insecureRegistries, List<ManagedBase> managedBases) {
+        this(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, lifecycle,
+                egress, insecureRegistries, managedBases, S3Settings.NONE);
     }
 
     /** No insecure registry besides loopback, no managed bases published (tests that want some say so). */
@@ -61,29 +73,35 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
 
     public DaemonConfig withApiLimits(ApiLimits limits) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, limits, lifecycle, egress,
-                insecureRegistries, managedBases);
+                insecureRegistries, managedBases, s3);
     }
 
     public DaemonConfig withLifecycle(LifecycleSettings l) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits, l, egress,
-                insecureRegistries, managedBases);
+                insecureRegistries, managedBases, s3);
     }
 
     public DaemonConfig withEgress(EgressSettings e) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, e, insecureRegistries, managedBases);
+                lifecycle, e, insecureRegistries, managedBases, s3);
     }
 
     /** Registries (host or host:port) reached over plain HTTP besides loopback, which always is. */
     public DaemonConfig withInsecureRegistries(Set<String> hosts) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, egress, hosts, managedBases);
+                lifecycle, egress, hosts, managedBases, s3);
     }
 
     /** The managed bases the development profile publishes as public images of the admin tenant (docs/bases.md). */
     public DaemonConfig withManagedBases(List<ManagedBase> bases) {
         return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
-                lifecycle, egress, insecureRegistries, bases);
+                lifecycle, egress, insecureRegistries, bases, s3);
+    }
+
+    /** The S3-compatible endpoint codeArtifact s3:// URIs are fetched from ({@link S3Settings}). */
+    public DaemonConfig withS3(S3Settings settings) {
+        return new DaemonConfig(dataDir, cacheDir, host, port, dev, minDurationSeconds, maxDurationSeconds, maxConcurrentBuilds, apiLimits,
+                lifecycle, egress, insecureRegistries, managedBases, settings);
     }
 
     public static DaemonConfig fromEnvironment(Map<String, String> env) {
@@ -98,7 +116,7 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         return new DaemonConfig(data, cache, listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)), dev,
                 dev ? 1 : 60, 28800, 1, ApiLimits.fromEnvironment(env), lifecycleFrom(env),
                 EgressSettings.fromEnvironment(env), insecureRegistriesFrom(env),
-                ManagedBases.select(env.get(ManagedBases.SETTING)));
+                ManagedBases.select(env.get(ManagedBases.SETTING)), S3Settings.fromEnvironment(env));
     }
 
     /**

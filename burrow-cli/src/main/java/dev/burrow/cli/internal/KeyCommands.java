@@ -28,7 +28,11 @@ public final class KeyCommands extends BaseCommand {
         @Option(names = "--admin", description = "An admin key (admin routes, every tenant's resources).")
         boolean admin;
 
-        @Option(names = "--json", description = "Print {id, tenant, prefix, admin, createdAt, key} as JSON.")
+        @Option(names = "--aws", description = "Also issue AWS credentials for the Lambda MicroVMs API (boto3, the AWS SDKs)"
+                + " and print them with a ready ~/.aws snippet and environment variables.")
+        boolean aws;
+
+        @Option(names = "--json", description = "Print {id, tenant, prefix, admin, createdAt, key[, aws]} as JSON.")
         boolean json;
 
         @Override
@@ -36,6 +40,7 @@ public final class KeyCommands extends BaseCommand {
             ObjectNode body = Json.object();
             body.put("tenant", tenant);
             if (admin) body.put("admin", true);
+            if (aws) body.put("aws", true);
             JsonNode key = adminApi().post(PATH, body);
             if (json) {
                 out().println(Json.pretty(key));
@@ -44,8 +49,15 @@ public final class KeyCommands extends BaseCommand {
             String secret = Json.text(key, "key");
             if (secret.isEmpty()) throw new BurrowException("burrowd's answer holds no key");
             out().println(secret);
+            if (aws) {
+                String accessKeyId = Json.text(key.path("aws"), "accessKeyId");
+                String awsSecret = Json.text(key.path("aws"), "secretAccessKey");
+                if (accessKeyId.isEmpty() || awsSecret.isEmpty()) throw new BurrowException("burrowd's answer holds no AWS credentials");
+                out().print(AwsSnippet.of("burrow-" + Json.text(key, "tenant"), accessKeyId, awsSecret, adminApi().baseUrl()));
+            }
             err().println("key " + Json.text(key, "id") + " of tenant " + Json.text(key, "tenant")
-                    + (key.path("admin").asBoolean() ? " (admin)" : "") + ": shown this once only; keep it now");
+                    + (key.path("admin").asBoolean() ? " (admin)" : "") + (aws ? " with AWS credentials" : "")
+                    + ": shown this once only; keep it now");
             return 0;
         }
     }
@@ -65,11 +77,12 @@ public final class KeyCommands extends BaseCommand {
                 out().println(Json.pretty(ImageCommands.array(items)));
                 return 0;
             }
-            Table t = new Table("ID", "TENANT", "PREFIX", "ADMIN", "CREATED", "LAST USED");
+            Table t = new Table("ID", "TENANT", "PREFIX", "ADMIN", "AWS ACCESS KEY", "CREATED", "LAST USED");
             Instant now = Instant.now();
             for (JsonNode k : items) {
+                String awsKey = Json.text(k, "awsAccessKeyId");
                 t.row(Json.text(k, "id"), Json.text(k, "tenant"), Json.text(k, "prefix"), k.path("admin").asBoolean() ? "yes" : "no",
-                        Table.ago(Json.text(k, "createdAt"), now), Table.ago(Json.text(k, "lastUsedAt"), now));
+                        awsKey.isEmpty() ? "-" : awsKey, Table.ago(Json.text(k, "createdAt"), now), Table.ago(Json.text(k, "lastUsedAt"), now));
             }
             t.print(out());
             return 0;

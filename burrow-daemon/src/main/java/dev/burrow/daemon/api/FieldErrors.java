@@ -29,6 +29,11 @@ final class FieldErrors {
         return errors.size();
     }
 
+    /** Each error as {@code {field, detail}}, in the order added. */
+    List<Map<String, String>> entries() {
+        return List.copyOf(errors);
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }

@@ -50,17 +50,22 @@ final class Queries {
         if (v == null || v.isEmpty()) {
             return null;
         }
-        if (CURSOR.matcher(v).matches()) {
-            try {
-                String id = new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
-                if (CURSOR_ID.matcher(id).matches()) {
-                    return v;
-                }
-            } catch (IllegalArgumentException e) {
-                // falls through to the 400
-            }
+        if (isCursor(v)) {
+            return v;
         }
         throw ApiException.badRequest("cursor", "cursor must be a nextCursor this server returned");
+    }
+
+    /** Whether {@code v} is a microVM list cursor this server hands out (also the AWS door's nextToken). */
+    static boolean isCursor(String v) {
+        if (CURSOR.matcher(v).matches()) {
+            try {
+                return CURSOR_ID.matcher(new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8)).matches();
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /**

@@ -62,30 +62,44 @@ final class TokenRoutes {
             }
         }
         errors.throwIfAny();
-        MicroVmRecord vm = microvms.get(c.tenant(), c.param("id"));
-        if (MicroVmState.valueOf(vm.state()).terminal()) {
-            throw new ConflictException("microVM " + vm.id() + " is " + vm.state() + ": a token for it would open nothing");
-        }
+        MicroVmRecord vm = openMicroVm(microvms, c.tenant(), c.param("id"));
         MicroVmService.IngressPorts known = microvms.ingressPorts(vm);
         if (scope == Scope.INGRESS) {
             if (ports == null) {
                 ports = PortSet.of(known.defaultPort());
             }
-            if (known.hooksPort().isPresent() && ports.toJson().contains(known.hooksPort().getAsInt())) {
-                throw ApiException.badRequest("ports", "port " + known.hooksPort().getAsInt()
-                        + " is the image's lifecycle hooks port, which is never reachable through ingress");
-            }
+            refuseHooksPort(ports, known, "ports");
         } else {
             ports = PortSet.all(); // a pty token opens no port; its grant still needs a value
         }
-        Issued issued;
+        c.send(201, view(issue(tokens, c.tenant(), vm.id(), scope, ports, Duration.ofSeconds(lifetime)), c, known));
+    }
+
+    /** The caller's microVM a token is for: not TERMINATED or FAILED (409), another tenant's is a 404. */
+    static MicroVmRecord openMicroVm(MicroVmService microvms, String tenant, String id) {
+        MicroVmRecord vm = microvms.get(tenant, id);
+        if (MicroVmState.valueOf(vm.state()).terminal()) {
+            throw new ConflictException("microVM " + vm.id() + " is " + vm.state() + ": a token for it would open nothing");
+        }
+        return vm;
+    }
+
+    /** A token naming the image's hooks port is refused (SPEC §1: never reachable through ingress); {@code field} names the request's port list. */
+    static void refuseHooksPort(PortSet ports, MicroVmService.IngressPorts known, String field) {
+        if (known.hooksPort().isPresent() && ports.toJson().contains(known.hooksPort().getAsInt())) {
+            throw ApiException.badRequest(field, "port " + known.hooksPort().getAsInt()
+                    + " is the image's lifecycle hooks port, which is never reachable through ingress");
+        }
+    }
+
+    /** Issues a token; too many live ones for the microVM is a 429 naming the quota. */
+    static Issued issue(Tokens tokens, String tenant, String microVmId, Scope scope, PortSet ports, Duration lifetime) {
         try {
-            issued = tokens.issue(c.tenant(), vm.id(), scope, ports, Duration.ofSeconds(lifetime));
+            return tokens.issue(tenant, microVmId, scope, ports, lifetime);
         } catch (Tokens.TooManyTokensException e) {
             throw new ApiException(429, "quota-exceeded", null, e.getMessage(),
                     Map.of("quota", "tokensPerMicroVm", "limit", e.limit, "current", e.current));
         }
-        c.send(201, view(issued, c, known));
     }
 
     private Map<String, Object> view(Issued issued, Call c, MicroVmService.IngressPorts known) {

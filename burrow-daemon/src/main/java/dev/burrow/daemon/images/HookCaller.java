@@ -12,7 +12,10 @@ import java.time.Duration;
 
 /**
  * Calls {@code POST /burrow/v1/<hook>} on the hooks port inside the guest, over an agent TCP
- * tunnel (nothing on the host network). For ready/validate, connection refused and 503 mean
+ * tunnel (nothing on the host network). An application that answers 404 there is asked again at
+ * {@code POST /<hook>}, the path AWS Lambda MicroVMs calls: an application written for AWS's
+ * service runs unchanged (SPEC §8), at the cost of one in-guest round trip per hook call. For
+ * ready/validate, connection refused and 503 mean
  * "not yet" and are retried with backoff until the timeout (SPEC §1); anything else decides.
  * Every step has a deadline inside the caller's total: a guest that accepts the connection and
  * then stays silent (or trickles bytes) cannot hold a build longer than the hook's timeout.
@@ -24,6 +27,10 @@ public final class HookCaller {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Silence between two reads of the answer; never more than what is left of the total. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+    /** Burrow's own hook path prefix, and the one AWS's service uses (the hook's name at the root). */
+    static final String BURROW_PATH = "/burrow/v1/";
+    static final String AWS_PATH = "/";
+    private static final int NOT_FOUND = 404;
 
     public record Outcome(boolean ok, int status, String body, String problem) {
         public String describe() {
@@ -44,7 +51,12 @@ public final class HookCaller {
                 return new Outcome(false, last == null ? 0 : last.status, last == null ? "" : last.body,
                         "timed out after " + timeout.toSeconds() + " s" + (last == null ? "" : " (last: " + last.describe() + ")"));
             }
-            Outcome o = once(agent, port, hook, payload, deadline);
+            Outcome o = once(agent, port, BURROW_PATH + hook, payload, deadline);
+            if (o.status == NOT_FOUND && System.nanoTime() < deadline) {
+                Outcome aws = once(agent, port, AWS_PATH + hook, payload, deadline);
+                o = aws.status == NOT_FOUND ? new Outcome(false, NOT_FOUND, aws.body, "HTTP 404 at both " + BURROW_PATH + hook
+                        + " and " + AWS_PATH + hook + (aws.body.isEmpty() ? "" : ": " + aws.body)) : aws;
+            }
             boolean cutShort = o.problem != null && o.problem.contains("did not connect within");
             if (!cutShort) {
                 last = o;
@@ -58,11 +70,11 @@ public final class HookCaller {
         }
     }
 
-    private static Outcome once(AgentConnection agent, int port, String hook, byte[] payload, long deadline) {
+    private static Outcome once(AgentConnection agent, int port, String path, byte[] payload, long deadline) {
         Duration connect = Duration.ofNanos(Math.max(1, Math.min(CONNECT_TIMEOUT.toNanos(), deadline - System.nanoTime())));
         try (TcpStream s = agent.connect(port, connect)) {
             OutputStream out = s.output();
-            String head = "POST /burrow/v1/" + hook + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nUser-Agent: burrow\r\n"
+            String head = "POST " + path + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nUser-Agent: burrow\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + payload.length + "\r\nConnection: close\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(payload);

@@ -116,13 +116,26 @@ public final class ImageService implements AutoCloseable {
     }
 
     /** Adds a version to an existing image, inheriting every setting not given from the newest version. */
-    public synchronized ImageVersion addVersion(String name, ImageSourceSpec source, BuildSettings settings) {
+    public ImageVersion addVersion(String name, ImageSourceSpec source, BuildSettings settings) {
+        return addVersion(name, source, settings, true);
+    }
+
+    /**
+     * Adds a version whose settings are exactly {@code settings} over the defaults, nothing
+     * inherited: a request that states the whole version (the AWS door's UpdateMicrovmImage, a PUT).
+     */
+    public ImageVersion addVersionAsGiven(String name, ImageSourceSpec source, BuildSettings settings) {
+        return addVersion(name, source, settings, false);
+    }
+
+    private synchronized ImageVersion addVersion(String name, ImageSourceSpec source, BuildSettings settings, boolean inherit) {
         List<ImageVersion> vs = store.versions(name);
         if (vs.isEmpty()) {
             throw new NoSuchElementException("no image named " + name);
         }
         ImageVersion previous = vs.getLast();
-        ImageVersion v = newVersion(name, previous.version() + 1, source, settings.over(previous.settings()));
+        BuildSettings effective = inherit ? settings.over(previous.settings()) : settings.withDefaults();
+        ImageVersion v = newVersion(name, previous.version() + 1, source, effective);
         store.addVersion(v);
         return startBuild(v, source);
     }

@@ -1,6 +1,5 @@
 package dev.burrow.daemon.ingress;
 
-import dev.burrow.daemon.tokens.TokenSubprotocols;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +25,8 @@ import org.eclipse.jetty.util.Callback;
 final class Forwarder {
 
     /** What to send: the cleaned request and where it goes. */
-    record Outgoing(String method, String target, List<ResponseHead.Header> headers, boolean upgrade, boolean offeredBurrow) {}
+    /** A request for the guest; {@code fallbackProtocol}: the subprotocol a 101 answers when the guest chose none (null: none). */
+    record Outgoing(String method, String target, List<ResponseHead.Header> headers, boolean upgrade, String fallbackProtocol) {}
 
     private enum BodyMode { NONE, LENGTH, CHUNKED }
 
@@ -274,8 +274,8 @@ final class Forwarder {
                 chose |= h.name().equalsIgnoreCase("Sec-WebSocket-Protocol");
             }
         }
-        if (!chose && out.offeredBurrow()) {
-            response.getHeaders().put("Sec-WebSocket-Protocol", TokenSubprotocols.PROTOCOL);
+        if (!chose && out.fallbackProtocol() != null) {
+            response.getHeaders().put("Sec-WebSocket-Protocol", out.fallbackProtocol());
         }
         Tunnel tunnel = new Tunnel(request.getConnectionMetaData().getConnection().getEndPoint(), request.getComponents().getExecutor(),
                 link, in, visit, settings);

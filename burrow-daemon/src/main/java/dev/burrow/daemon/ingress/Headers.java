@@ -20,6 +20,10 @@ final class Headers {
     static final String TOKEN_HEADER = "X-Burrow-Token";
     static final String AWS_TOKEN_HEADER = "X-aws-proxy-auth";
     static final String PORT_HEADER = "X-Burrow-Port";
+    /** Lambda MicroVMs' port header (SPEC §8): the guest port, as {@link #PORT_HEADER}. */
+    static final String AWS_PORT_HEADER = "X-aws-proxy-port";
+    /** Lambda MicroVMs' WebSocket subprotocol naming the guest port: {@code lambda-microvms.port.<n>}. */
+    static final String AWS_PORT_PROTOCOL = "lambda-microvms.port.";
     static final String COOKIE = "burrow_ingress";
     static final String REQUEST_ID = "X-Request-Id";
 
@@ -27,7 +31,8 @@ final class Headers {
             "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate");
     /** Request headers that are Burrow's or that this hop sets itself. */
     private static final Set<String> NOT_FORWARDED = Set.of("authorization", TOKEN_HEADER.toLowerCase(Locale.ROOT),
-            AWS_TOKEN_HEADER.toLowerCase(Locale.ROOT), PORT_HEADER.toLowerCase(Locale.ROOT), "content-length", "expect",
+            AWS_TOKEN_HEADER.toLowerCase(Locale.ROOT), PORT_HEADER.toLowerCase(Locale.ROOT),
+            AWS_PORT_HEADER.toLowerCase(Locale.ROOT), "content-length", "expect",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-prefix", "forwarded",
             REQUEST_ID.toLowerCase(Locale.ROOT));
 
@@ -123,11 +128,26 @@ final class Headers {
         return (eq < 0 ? cookie : cookie.substring(0, eq)).strip();
     }
 
-    /** The offered subprotocols without {@code burrow} and {@code burrow.token.*}. */
+    /** The offered subprotocols without {@code burrow}, {@code burrow.token.*} and the endpoint's {@code lambda-microvms.port.*}. */
     static String withoutBurrowProtocols(String offered) {
         StringJoiner kept = new StringJoiner(", ");
-        TokenSubprotocols.offered(List.of(offered)).stream().filter(p -> !TokenSubprotocols.isBurrows(p)).forEach(kept::add);
+        TokenSubprotocols.offered(List.of(offered)).stream()
+                .filter(p -> !TokenSubprotocols.isBurrows(p) && !p.startsWith(AWS_PORT_PROTOCOL)).forEach(kept::add);
         return kept.toString();
+    }
+
+    /** The {@code lambda-microvms.port.<n>} subprotocol a client offered (the first), or null. */
+    static String awsPortProtocol(List<String> offeredValues) {
+        return TokenSubprotocols.offered(offeredValues).stream().filter(p -> p.startsWith(AWS_PORT_PROTOCOL)).findFirst().orElse(null);
+    }
+
+    /**
+     * The subprotocol the endpoint answers when the guest app chose none among those offered:
+     * {@code burrow} when offered, else the {@code lambda-microvms.port.<n>} one (a browser fails
+     * a handshake whose offered protocols get no answer), else none.
+     */
+    static String fallbackProtocol(List<String> offeredValues) {
+        return offersBurrow(offeredValues) ? TokenSubprotocols.PROTOCOL : awsPortProtocol(offeredValues);
     }
 
     /** The token a client offered as a subprotocol (with {@code burrow} beside it; the last one when several), or null. */

@@ -27,7 +27,10 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class Ingress implements AutoCloseable {
 
-    static final String PATH_PREFIX = "/proxy/";
+    /** The path-based endpoint: {@code /proxy/{id}/…}. */
+    public static final String PATH_PREFIX = "/proxy/";
+    /** The header Lambda MicroVMs' clients send their auth token in (accepted beside {@code X-Burrow-Token}). */
+    public static final String AWS_TOKEN_HEADER = Headers.AWS_TOKEN_HEADER;
     static final String QUERY_TOKEN = "burrow_token";
     private static final Pattern ID = Pattern.compile("[a-z0-9]{1,40}");
 
@@ -139,23 +142,48 @@ public final class Ingress implements AutoCloseable {
         return h == null ? null : h.strip();
     }
 
+    /**
+     * The guest port: the host name's, else {@code X-Burrow-Port}, else Lambda MicroVMs'
+     * {@code X-aws-proxy-port} or its WebSocket subprotocol {@code lambda-microvms.port.<n>}
+     * (SPEC §8), else the version's ingressPort. Two port headers that disagree are a 400.
+     */
     private static int port(Request request, Target target, Guests.Ports ports) {
         if (target.hostPort() != null) {
             return target.hostPort();
         }
-        String header = request.getHeaders().get(Headers.PORT_HEADER);
-        if (header == null) {
-            return ports.defaultPort();
+        Integer burrow = portValue(request.getHeaders().get(Headers.PORT_HEADER), Headers.PORT_HEADER);
+        Integer aws = portValue(request.getHeaders().get(Headers.AWS_PORT_HEADER), Headers.AWS_PORT_HEADER);
+        if (burrow != null && aws != null && !burrow.equals(aws)) {
+            throw IngressException.badRequest(Headers.PORT_HEADER + " (" + burrow + ") and " + Headers.AWS_PORT_HEADER + " (" + aws
+                    + ") name different ports; send one");
+        }
+        if (burrow != null || aws != null) {
+            return burrow != null ? burrow : aws;
+        }
+        String protocol = Headers.awsPortProtocol(request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
+        if (protocol != null) {
+            Integer p = portValue(protocol.substring(Headers.AWS_PORT_PROTOCOL.length()), "the subprotocol " + Headers.AWS_PORT_PROTOCOL + "<n>");
+            if (p != null) {
+                return p;
+            }
+        }
+        return ports.defaultPort();
+    }
+
+    /** A port header's value (null when absent); anything but 1..65535 is a 400 naming {@code what}. */
+    private static Integer portValue(String value, String what) {
+        if (value == null) {
+            return null;
         }
         try {
-            int p = Integer.parseInt(header.strip());
+            int p = Integer.parseInt(value.strip());
             if (p >= 1 && p <= 65535) {
                 return p;
             }
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw IngressException.badRequest(Headers.PORT_HEADER + " must be a port number 1..65535; got " + printable(header));
+        throw IngressException.badRequest(what + " must be a port number 1..65535; got " + printable(value));
     }
 
     /** The query's burrow_token and the query without it. */
@@ -219,8 +247,8 @@ public final class Ingress implements AutoCloseable {
         }
         headers.add(new ResponseHead.Header(Headers.REQUEST_ID, requestId));
         String query = queryToken(target.query()).rest();
-        boolean offeredBurrow = Headers.offersBurrow(request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
-        return new Forwarder.Outgoing(request.getMethod(), target.path() + (query == null ? "" : "?" + query), headers, upgrade, offeredBurrow);
+        String fallback = Headers.fallbackProtocol(request.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL));
+        return new Forwarder.Outgoing(request.getMethod(), target.path() + (query == null ? "" : "?" + query), headers, upgrade, fallback);
     }
 
     private static String printable(String s) {

@@ -148,6 +148,11 @@ public final class MicroVmService implements AutoCloseable {
         return records.list(tenantId, state, label, limit, cursor);
     }
 
+    /** One page of the tenant's microVMs of {@code image} (any version when {@code version} is null), in id order. */
+    public Page<MicroVmRecord> listOfImage(String tenantId, String image, Integer version, int limit, String cursor) {
+        return records.list(tenantId, List.of(), Map.of(), image, version, limit, cursor);
+    }
+
     public MicroVmRecord terminate(String tenantId, String id, String requestId) {
         return lifecycle.terminate(tenantId, id, requestId);
     }

@@ -144,6 +144,12 @@ public final class MicroVmRecords {
      * {@code labels} entry must match; {@code cursor} is the previous page's {@code nextCursor}.
      */
     public Page<MicroVmRecord> list(String tenantId, Collection<String> states, Map<String, String> labels, int limit, String cursor) {
+        return list(tenantId, states, labels, null, null, limit, cursor);
+    }
+
+    /** As {@link #list(String, Collection, Map, int, String)}, also only microVMs of {@code image} (and {@code version}) when not null. */
+    public Page<MicroVmRecord> list(String tenantId, Collection<String> states, Map<String, String> labels, String image, Integer version,
+                                    int limit, String cursor) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1; got " + limit);
         }
@@ -158,6 +164,14 @@ public final class MicroVmRecords {
         if (states != null && !states.isEmpty()) {
             sql.append(" AND state IN (").append(String.join(", ", java.util.Collections.nCopies(states.size(), "?"))).append(')');
             args.addAll(states);
+        }
+        if (image != null) {
+            sql.append(" AND image = ?");
+            args.add(image);
+        }
+        if (version != null) {
+            sql.append(" AND version = ?");
+            args.add(version);
         }
         if (labels != null) {
             for (Map.Entry<String, String> e : labels.entrySet()) {

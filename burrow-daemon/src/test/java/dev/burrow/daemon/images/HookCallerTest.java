@@ -18,6 +18,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -111,5 +113,52 @@ class HookCallerTest {
         assertThat(o.ok()).isTrue();
         assertThat(o.status()).isEqualTo(200);
         assertThat(o.body()).isEqualTo("ok");
+    }
+
+    /** A fake guest that answers {@code 200} on the paths it knows and {@code 404} elsewhere, recording every request line. */
+    private List<String> guestKnowing(String... paths) throws IOException {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        fakeGuest(f -> {
+            if (f.type() == Frame.TCP_CONNECT) {
+                send(Frame.of(Frame.CONNECTED, f.stream()));
+            } else if (f.type() == Frame.DATA && f.payload().length > 0 && new String(f.payload(), StandardCharsets.US_ASCII).startsWith("POST ")) {
+                String line = new String(f.payload(), StandardCharsets.US_ASCII).split("\r\n", 2)[0];
+                asked.add(line);
+                String path = line.split(" ")[1];
+                String answer = List.of(paths).contains(path) ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        : "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nno route.";
+                send(new Frame(Frame.DATA, f.stream(), answer.getBytes(StandardCharsets.US_ASCII)));
+                send(Frame.of(Frame.DATA, f.stream()));
+            }
+        });
+        return asked;
+    }
+
+    @Test
+    void anApplicationWrittenForAwsIsAskedAtAwsPathWhenBurrowsIsUnknownToIt() throws Exception {
+        List<String> asked = guestKnowing("/ready");
+
+        HookCaller.Outcome o = HookCaller.call(agent, 9000, "ready", new byte[0], Duration.ofSeconds(5), true);
+
+        assertThat(o.ok()).as(o.describe()).isTrue();
+        assertThat(asked).containsExactly("POST /burrow/v1/ready HTTP/1.1", "POST /ready HTTP/1.1");
+    }
+
+    @Test
+    void anApplicationThatKnowsBurrowsPathIsAskedOnce() throws Exception {
+        List<String> asked = guestKnowing("/burrow/v1/run", "/run");
+
+        assertThat(HookCaller.call(agent, 9000, "run", new byte[0], Duration.ofSeconds(5), false).ok()).isTrue();
+        assertThat(asked).containsExactly("POST /burrow/v1/run HTTP/1.1");
+    }
+
+    @Test
+    void aHookNeitherPathKnowsFailsNamingBoth() throws Exception {
+        guestKnowing();
+
+        HookCaller.Outcome o = HookCaller.call(agent, 9000, "validate", new byte[0], Duration.ofSeconds(5), true);
+
+        assertThat(o.ok()).isFalse();
+        assertThat(o.describe()).isEqualTo("HTTP 404 at both /burrow/v1/validate and /validate: no route.");
     }
 }

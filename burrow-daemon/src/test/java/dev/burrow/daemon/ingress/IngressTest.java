@@ -89,6 +89,30 @@ class IngressTest extends IngressFixture {
     }
 
     @Test
+    void lambdaMicroVmsPortHeaderPicksThePortAndNeverReachesTheGuest() throws Exception {
+        String t = token(PortSet.of(8081));
+        guests.ports.put(8081, app.getAddress().getPort());
+        Wire.Response r = get("127.0.0.1:" + server.port(), "/proxy/vm1/p", "X-aws-proxy-auth: " + t, "X-aws-proxy-port: 8081");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(seen.get("uri")).isEqualTo("/p");
+        assertThat(seen).doesNotContainKeys("x-aws-proxy-port", "x-aws-proxy-auth");
+        // without the header the version's ingressPort (8080) is the target, which this token does not allow
+        assertThat(get("127.0.0.1:" + server.port(), "/proxy/vm1/p", "X-aws-proxy-auth: " + t).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aLambdaMicroVmsPortOutsideTheTokenIsForbiddenAndAMalformedOneABadRequest() throws Exception {
+        String t = token(PortSet.of(8080));
+        guests.ports.put(8081, app.getAddress().getPort());
+        assertThat(get("127.0.0.1:" + server.port(), "/proxy/vm1/p", "X-aws-proxy-auth: " + t, "X-aws-proxy-port: 8081").status())
+                .isEqualTo(403);
+        assertThat(get("127.0.0.1:" + server.port(), "/proxy/vm1/p", "X-aws-proxy-auth: " + t, "X-aws-proxy-port: 0").status())
+                .isEqualTo(400);
+        assertThat(get("127.0.0.1:" + server.port(), "/proxy/vm1/p", "X-aws-proxy-auth: " + t, "X-aws-proxy-port: 8081",
+                "X-Burrow-Port: 8080").status()).isEqualTo(400);
+    }
+
+    @Test
     void aRequestWithoutAValidTokenForThisMicroVmIsUnauthorized() throws Exception {
         assertThat(get(host(8080, "vm1"), "/").status()).isEqualTo(401);
         assertThat(get(host(8080, "vm1"), "/", "X-Burrow-Token: " + "A".repeat(43)).status()).isEqualTo(401);
@@ -290,6 +314,40 @@ class IngressTest extends IngressFixture {
                 socket.abort();
             }
             await(() -> guests.openVisits.get() == 0, "the aborted WebSockets ended their visits");
+        }
+    }
+
+    @Test
+    void aWebSocketNamesItsPortWithTheLambdaMicroVmsSubprotocolWhichIsAnsweredButNotForwarded() throws Exception {
+        try (FakeApp ws = new FakeApp(s -> {
+            String head = FakeApp.head(s.getInputStream());
+            seen.put("head", head);
+            String key = head.lines().filter(l -> l.toLowerCase().startsWith("sec-websocket-key:")).findFirst().orElseThrow()
+                    .substring(18).strip();
+            String accept = java.util.Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1)));
+            s.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            TinyWebSocket.echo(s.getInputStream(), s.getOutputStream());
+        })) {
+            guests.ports.put(8082, ws.port());
+            String t = token(PortSet.of(8082));
+            CompletableFuture<String> got = new CompletableFuture<>();
+            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().header("X-aws-proxy-auth", t)
+                    .subprotocols("lambda-microvms.port.8082")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/proxy/vm1/ws"), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                            got.complete(data.toString());
+                            return null;
+                        }
+                    }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(socket.getSubprotocol()).isEqualTo("lambda-microvms.port.8082");
+            socket.sendText("hi", true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(got.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("hi");
+            assertThat(seen.get("head")).doesNotContain(t).doesNotContain("lambda-microvms");
+            socket.abort();
+            await(() -> guests.openVisits.get() == 0, "the aborted WebSocket ended its visit");
         }
     }
 
