@@ -8,7 +8,8 @@ declared errors (or one of the SigV4 authentication errors every AWS endpoint ma
 that shape's ``httpStatusCode`` and only that shape's members in its body.
 
 Burrow's documented deviations (docs/aws-compat.md) are an explicit allowlist, nothing else:
-the Architecture and Chipset enums also accept the host's (the model knows only ARM_64/GRAVITON).
+the Architecture and Chipset enums also accept the host's (the model knows only ARM_64/GRAVITON):
+X86_64, and INTEL, AMD or UNKNOWN from /proc/cpuinfo's vendor, as GetMicrovmImageBuild answers them.
 """
 
 import json
@@ -47,10 +48,10 @@ def _cpu_vendor_chipset():
             for line in f:
                 if line.startswith("vendor_id"):
                     vendor = line.split(":", 1)[1].strip()
-                    return {"GenuineIntel": "INTEL", "AuthenticAMD": "AMD"}.get(vendor, vendor.upper())
+                    return {"GenuineIntel": "INTEL", "AuthenticAMD": "AMD"}.get(vendor, "UNKNOWN")
     except OSError:
         pass
-    return None
+    return "UNKNOWN"
 
 
 def _pattern(p):
