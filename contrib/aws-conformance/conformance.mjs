@@ -124,7 +124,7 @@ async function main() {
   check(up.status === 201, `upload answered ${up.status}`);
   const { uploadId } = await up.json();
   const created = await aws.send(new CreateMicrovmImageCommand({
-    name: "ConformanceJs", baseImageArn: `arn:aws:lambda:${region}:aws:microvm-image:${BASE}`,
+    name: "conformance-js", baseImageArn: `arn:aws:lambda:${region}:aws:microvm-image:${BASE}`,
     buildRoleArn: "arn:aws:iam::123456789012:role/burrow-build", codeArtifact: { uri: `burrow://uploads/${uploadId}` },
     hooks: { port: HOOKS_PORT, microvmImageHooks: { ready: "ENABLED", readyTimeoutInSeconds: 120 } },
     environmentVariables: { GREETING }, resources: [{ minimumMemoryInMiB: 256 }], clientToken: randomUUID(),
