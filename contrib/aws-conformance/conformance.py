@@ -296,6 +296,8 @@ class Scenario:
         expect_error(lambda: self.other.terminate_microvm(microvmIdentifier=vm_id),
                      self.other.exceptions.ResourceNotFoundException, "ResourceNotFoundException")
         step("out-of-range fields are a ValidationException naming them")
+        # botocore checks minimums client-side (maxIdleDurationSeconds=10 never leaves it) but no
+        # maximums: `unchecked` turns its parameter validation off so the server is what refuses
         expect_error(lambda: self.unchecked.list_microvms(maxResults=51), ex.ValidationException, "ValidationException", "maxResults")
         expect_error(lambda: self.aws.create_microvm_auth_token(microvmIdentifier=vm_id, expirationInMinutes=61,
                                                                 allowedPorts=[{"port": APP_PORT}]),
