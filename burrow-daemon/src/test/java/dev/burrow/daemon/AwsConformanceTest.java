@@ -169,7 +169,7 @@ class AwsConformanceTest {
     /** Where the SDKs are: the environment .ci/run exports, else the places it installs them. */
     static final class AwsSdks {
         static final String HOW_TO_INSTALL = "python3 -m venv contrib/aws-conformance/.venv && "
-                + "contrib/aws-conformance/.venv/bin/pip install boto3; (cd contrib/aws-conformance && npm ci)";
+                + "contrib/aws-conformance/.venv/bin/pip install -r contrib/aws-conformance/requirements.txt; (cd contrib/aws-conformance && npm ci)";
 
         private AwsSdks() {}
 
