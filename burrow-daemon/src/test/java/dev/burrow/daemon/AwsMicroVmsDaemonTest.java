@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -199,6 +200,7 @@ class AwsMicroVmsDaemonTest {
     }
 
     @Test
+    @Tag("hostile")
     @Order(5)
     void anotherTenantsMicroVmIsNotFoundForEveryOperation() throws Exception {
         String vm = id(shellVm);
@@ -206,6 +208,8 @@ class AwsMicroVmsDaemonTest {
             AwsTestClient.Answer a = beta.call(call[0], "/2025-09-09/microvms/" + vm + call[1], null);
             assertThat(a.status()).as(call[0] + call[1]).isEqualTo(404);
             assertThat(a.errorType()).isEqualTo("ResourceNotFoundException");
+            assertThat(a.body().get("resourceId").asText()).isEqualTo(vm);
+            assertThat(a.body().get("resourceType").asText()).isEqualTo("microvm");
         }
         assertThat(beta.call("POST", "/2025-09-09/microvms/" + vm + "/auth-token",
                 Map.of("expirationInMinutes", 5, "allowedPorts", List.of(Map.of("allPorts", Map.of())))).errorType())
@@ -291,6 +295,7 @@ class AwsMicroVmsDaemonTest {
         assertThat(got.get("terminatedAt").isNumber()).isTrue();
         AwsTestClient.Answer resume = aws.call("POST", "/2025-09-09/microvms/" + vm + "/resume", null);
         assertThat(resume.errorType()).isEqualTo("ConflictException");
+        assertThat(resume.body().get("resourceId").asText()).isEqualTo(vm);
         assertThat(aws.call("POST", "/2025-09-09/microvms/" + vm + "/auth-token",
                 Map.of("expirationInMinutes", 5, "allowedPorts", List.of(Map.of("port", 8080)))).errorType()).isEqualTo("ConflictException");
     }

@@ -35,4 +35,16 @@ class DaemonConfigTest {
         assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_INSECURE_REGISTRIES", "http://registry.lan")))
                 .hasMessageContaining("BURROW_INSECURE_REGISTRIES: 'http://registry.lan'").hasMessageContaining("without a scheme");
     }
+
+    @Test
+    void theS3EndpointComesFromTheEnvironmentAndIsUnsetByDefault() {
+        assertThat(DaemonConfig.fromEnvironment(Map.of()).s3().configured()).isFalse();
+        DaemonConfig set = DaemonConfig.fromEnvironment(Map.of("BURROW_S3_ENDPOINT", "https://s3.eu-west-1.amazonaws.com",
+                "BURROW_S3_REGION", "eu-west-1", "BURROW_S3_ACCESS_KEY_ID", "AKIAEXAMPLE", "BURROW_S3_SECRET_ACCESS_KEY", "secret"));
+        assertThat(set.s3().endpoint()).hasToString("https://s3.eu-west-1.amazonaws.com");
+        assertThat(set.s3().region()).isEqualTo("eu-west-1");
+        assertThat(set.withLifecycle(set.lifecycle()).s3()).isEqualTo(set.s3());
+        assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_S3_ENDPOINT", "s3.amazonaws.com")))
+                .hasMessageContaining("BURROW_S3_ENDPOINT");
+    }
 }

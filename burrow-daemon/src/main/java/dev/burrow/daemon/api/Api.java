@@ -135,7 +135,8 @@ public final class Api implements AutoCloseable {
                 tags.tag(tenantId, AwsImageNames.toBurrow(image), values);
             }
         };
-        new AwsMicroVmRoutes(microvms, tokens, idempotency).register(server);
+        new AwsMicroVmRoutes(microvms, tokens, idempotency, (tenant, name) -> AwsImageRoutes.spelling(images.apply(tenant), name))
+                .register(server);
         new AwsImageRoutes(images, uploads, new AwsCodeArtifacts(uploads, uploadDir, s3.<AwsCodeArtifacts.S3Download>map(o -> o::download)
                 .orElse(null), limits.maxUploadBytes(), limits.uploadTtl(), ContextLimits.DEFAULT), microvms, idempotency, tagging)
                 .register(server);

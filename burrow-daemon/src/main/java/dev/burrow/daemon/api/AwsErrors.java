@@ -45,11 +45,6 @@ final class AwsErrors {
         return new AwsError("UnknownOperationException", 404, "no Lambda MicroVMs operation is " + method + " " + path);
     }
 
-    /** An operation routed but not mapped yet: 501, so a client knows it is Burrow's gap, not its mistake. */
-    static AwsError notYetServed(String operation) {
-        return new AwsError("InternalServerException", 501, operation + " is not served by this Burrow yet");
-    }
-
     /** The AWS error for {@code t}; anything unexpected is an InternalServerException without its text. */
     static AwsError from(Throwable t, String requestId) {
         return switch (t) {

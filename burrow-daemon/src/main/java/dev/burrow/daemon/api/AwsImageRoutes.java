@@ -466,6 +466,14 @@ final class AwsImageRoutes {
         }
     }
 
+    /**
+     * The name an AWS caller gave {@code burrowName}: itself unless it is a mapped one (those alone
+     * have a dot, which AWS names never have), else the spelling kept beside its newest version.
+     */
+    static String spelling(ImageService s, String burrowName) {
+        return burrowName.indexOf('.') < 0 ? burrowName : awsName(s, burrowName, s.versions(burrowName));
+    }
+
     /** The image's name as its newest AWS-made version spells it; an image made through /v1 is its own name. */
     private static String awsName(ImageService s, String burrowName, List<ImageVersion> vs) {
         return vs.stream().sorted(Comparator.comparingInt(ImageVersion::version).reversed())

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.burrow.daemon.aws.Arns;
 import dev.burrow.daemon.aws.AwsError;
 import dev.burrow.daemon.ingress.Ingress;
+import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.MicroVmService;
+import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
 import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
 import dev.burrow.daemon.microvms.lifecycle.MicroVmState;
@@ -28,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -74,7 +77,21 @@ final class AwsMicroVmRoutes {
     private final Tokens tokens;
     private final IdempotencyKeys idempotency;
 
+    /** A Burrow image name back to the name its AWS caller gave it (AwsImageNames maps the other way). */
+    interface Spellings {
+        String awsName(String tenantId, String burrowName);
+
+        Spellings SAME = (tenant, name) -> name;
+    }
+
+    private final Spellings spellings;
+
     AwsMicroVmRoutes(MicroVmService microvms, Tokens tokens, IdempotencyKeys idempotency) {
+        this(microvms, tokens, idempotency, Spellings.SAME);
+    }
+
+    AwsMicroVmRoutes(MicroVmService microvms, Tokens tokens, IdempotencyKeys idempotency, Spellings spellings) {
+        this.spellings = spellings;
         this.microvms = microvms;
         this.tokens = tokens;
         this.idempotency = idempotency;
@@ -118,8 +135,8 @@ final class AwsMicroVmRoutes {
                 MicroVmRecord vm;
                 try {
                     vm = microvms.run(c.tenant(), run.request(), c.requestId, true);
-                } catch (RuntimeException e) {
-                    idempotency.release(c.tenant(), key);
+                } catch (RuntimeException | Error e) {
+                    idempotency.release(c.tenant(), key); // a retry runs again, as /v1's Idempotency-Key
                     throw e;
                 }
                 idempotency.complete(c.tenant(), key, 200, AwsJson.MAPPER.writeValueAsString(Map.of("microvmId", vm.id())));
@@ -154,7 +171,7 @@ final class AwsMicroVmRoutes {
         IdlePolicy policy = idlePolicy(body.path("idlePolicy"), Math.max(MODEL_MIN_IDLE, minDuration),
                 duration == null ? hi : duration, errors);
         logging(body.path("logging"), errors);
-        String payload = text(body, "runHookPayload", Integer.MAX_VALUE, false, errors);
+        String payload = text(body, "runHookPayload", 0, Integer.MAX_VALUE, false, errors, ""); // its limit counts code points, below
         if (payload != null && payload.codePointCount(0, payload.length()) > MAX_RUN_HOOK_PAYLOAD) {
             errors.add("runHookPayload", "runHookPayload must be at most " + MAX_RUN_HOOK_PAYLOAD + " characters; got "
                     + payload.codePointCount(0, payload.length()));
@@ -219,8 +236,8 @@ final class AwsMicroVmRoutes {
         }
         if (cloudWatch) {
             JsonNode cw = logging.get("cloudWatch");
-            String group = text(cw, "logGroup", MAX_LOG_NAME, false, errors, "logging.cloudWatch.");
-            String stream = text(cw, "logStream", MAX_LOG_NAME, false, errors, "logging.cloudWatch.");
+            String group = text(cw, "logGroup", 1, MAX_LOG_NAME, false, errors, "logging.cloudWatch.");
+            String stream = text(cw, "logStream", 1, MAX_LOG_NAME, false, errors, "logging.cloudWatch.");
             if (group != null && !LOG_GROUP.matcher(group).matches()) {
                 errors.add("logging.cloudWatch.logGroup", "logging.cloudWatch.logGroup must match [a-zA-Z0-9_\\-/.#]+");
             }
@@ -233,7 +250,8 @@ final class AwsMicroVmRoutes {
     // ---- Get / List -------------------------------------------------------------------------
 
     private void getMicrovm(Call c) throws IOException {
-        c.sendAws(200, view(c, microvm(c)));
+        String id = id(c);
+        c.sendAws(200, view(c, onMicroVm(id, () -> microvms.get(c.tenant(), id))));
     }
 
     /** ListMicrovms: the tenant's microVMs in id order (terminated ones too), optionally of one image (and version). */
@@ -256,7 +274,7 @@ final class AwsMicroVmRoutes {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("microvmId", r.id());
             item.put("state", state(r));
-            item.put("imageArn", Arns.image(c.aws.region(), c.aws.accountId(), r.image()));
+            item.put("imageArn", Arns.image(c.aws.region(), c.aws.accountId(), spellings.awsName(c.tenant(), r.image())));
             item.put("imageVersion", Integer.toString(r.version()));
             item.put("startedAt", AwsJson.timestamp(r.createdAt()));
             items.add(item);
@@ -271,19 +289,22 @@ final class AwsMicroVmRoutes {
 
     /** Idempotent (the model says so): a TERMINATED or FAILED one answers 200 again. */
     private void terminateMicrovm(Call c) throws IOException {
-        microvms.terminate(c.tenant(), id(c), c.requestId);
+        String id = id(c);
+        onMicroVm(id, () -> microvms.terminate(c.tenant(), id, c.requestId));
         c.sendAws(200, Map.of());
     }
 
     /** Idempotent: a SUSPENDED one answers 200; any state but RUNNING or SUSPENDED is a ConflictException. */
     private void suspendMicrovm(Call c) throws IOException {
-        microvms.suspend(c.tenant(), id(c), c.requestId);
+        String id = id(c);
+        onMicroVm(id, () -> microvms.suspend(c.tenant(), id, c.requestId));
         c.sendAws(200, Map.of());
     }
 
     /** Idempotent: a RUNNING one answers 200; any state but SUSPENDED or RUNNING is a ConflictException. */
     private void resumeMicrovm(Call c) throws IOException {
-        microvms.resume(c.tenant(), id(c), c.requestId);
+        String id = id(c);
+        onMicroVm(id, () -> microvms.resume(c.tenant(), id, c.requestId));
         c.sendAws(200, Map.of());
     }
 
@@ -299,7 +320,8 @@ final class AwsMicroVmRoutes {
         Integer minutes = minutes(body, errors);
         PortSet ports = allowedPorts(body.get("allowedPorts"), errors);
         throwIfAny(errors);
-        MicroVmRecord vm = TokenRoutes.openMicroVm(microvms, c.tenant(), id(c));
+        String id = id(c);
+        MicroVmRecord vm = onMicroVm(id, () -> TokenRoutes.openMicroVm(microvms, c.tenant(), id));
         MicroVmService.IngressPorts known = microvms.ingressPorts(vm);
         TokenRoutes.refuseHooksPort(ports, known, "allowedPorts");
         Issued issued = TokenRoutes.issue(tokens, c.tenant(), vm.id(), Scope.INGRESS, ports, Duration.ofMinutes(minutes));
@@ -317,7 +339,8 @@ final class AwsMicroVmRoutes {
         FieldErrors errors = new FieldErrors();
         Integer minutes = minutes(body, errors);
         throwIfAny(errors);
-        MicroVmRecord vm = TokenRoutes.openMicroVm(microvms, c.tenant(), id(c));
+        String id = id(c);
+        MicroVmRecord vm = onMicroVm(id, () -> TokenRoutes.openMicroVm(microvms, c.tenant(), id));
         if (!AwsConnectors.fromLabel(vm.labels().get(LABEL_INGRESS)).contains(AwsConnectors.SHELL_INGRESS)) {
             throw AwsError.conflict("microvm", vm.id(), "microVM " + vm.id() + " was run without the SHELL_INGRESS network connector ("
                     + AwsConnectors.arn(c.aws.region(), AwsConnectors.SHELL_INGRESS) + " in ingressNetworkConnectors), so it has no shell access");
@@ -404,7 +427,7 @@ final class AwsMicroVmRoutes {
         out.put("microvmId", r.id());
         out.put("state", state(r));
         out.put("endpoint", origin(c) + Ingress.PATH_PREFIX + r.id());
-        out.put("imageArn", Arns.image(region, c.aws.accountId(), r.image()));
+        out.put("imageArn", Arns.image(region, c.aws.accountId(), spellings.awsName(c.tenant(), r.image())));
         out.put("imageVersion", Integer.toString(r.version()));
         out.put("executionRoleArn", r.labels().get(LABEL_ROLE));
         // the deadline is stored (SPEC §1), taken a moment before the record's creation time: rounded up, it is the duration asked for
@@ -461,8 +484,15 @@ final class AwsMicroVmRoutes {
 
     // ---- request reading --------------------------------------------------------------------
 
-    private MicroVmRecord microvm(Call c) {
-        return microvms.get(c.tenant(), id(c));
+    /** A service call on one microVM: its absence and its state conflicts name it, as the model's error members do. */
+    private static MicroVmRecord onMicroVm(String id, Supplier<MicroVmRecord> call) {
+        try {
+            return call.get();
+        } catch (NotFoundException e) {
+            throw AwsError.notFound("microvm", id, e.getMessage());
+        } catch (ConflictException e) {
+            throw AwsError.conflict("microvm", id, e.getMessage());
+        }
     }
 
     /** The path's microvmIdentifier (1..256 characters by the model); Burrow's ids are all the model calls an identifier. */
@@ -502,10 +532,11 @@ final class AwsMicroVmRoutes {
                     + "build an image on it (CreateMicrovmImage with baseImageArn) and run that");
             return null;
         }
-        if (!ImageRoutes.IMAGE_NAME.matcher(ref.name()).matches()) {
+        if (!AwsImageNames.AWS_NAME.matcher(ref.name()).matches() && !ImageRoutes.IMAGE_NAME.matcher(ref.name()).matches()) {
             throw AwsError.notFound("microvm-image", identifier, "microVM image " + identifier + " was not found");
         }
-        return ref.name();
+        // the same mapping CreateMicrovmImage used: MyImage runs the image it made
+        return AwsImageNames.toBurrow(ref.name());
     }
 
     /** An image version: the model's string, Burrow's whole number from 1. */
@@ -520,11 +551,12 @@ final class AwsMicroVmRoutes {
         return Integer.parseInt(v);
     }
 
+    /** A string member of 1..{@code max} characters (null when absent; an error when required). */
     private static String text(JsonNode body, String field, int max, boolean required, FieldErrors errors) {
-        return text(body, field, max, required, errors, "");
+        return text(body, field, 1, max, required, errors, "");
     }
 
-    private static String text(JsonNode body, String field, int max, boolean required, FieldErrors errors, String prefix) {
+    private static String text(JsonNode body, String field, int min, int max, boolean required, FieldErrors errors, String prefix) {
         JsonNode v = body.get(field);
         String name = prefix + field;
         if (v == null) {
@@ -538,8 +570,8 @@ final class AwsMicroVmRoutes {
             return null;
         }
         String s = v.asText();
-        if (s.isEmpty() && max != Integer.MAX_VALUE || s.length() > max) {
-            errors.add(name, name + " must be 1 to " + max + " characters; got " + s.length());
+        if (s.length() < min || s.length() > max) {
+            errors.add(name, name + " must be " + min + " to " + max + " characters; got " + s.length());
             return null;
         }
         return s;

@@ -1,5 +1,6 @@
 package dev.burrow.daemon.api;
 
+import dev.burrow.daemon.aws.AwsError;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -10,7 +11,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Jetty's own errors (a bad request line, a URI or headers too large, a body over a limit, a
  * failure outside a route) as problem+json with a request id, like every other error; Jetty's
- * message is kept for 4xx (it names no host path) and replaced for 5xx.
+ * message is kept for 4xx (it names no host path) and replaced for 5xx. On the AWS door's paths
+ * they take AWS's error shape instead.
  */
 final class ProblemErrorHandler extends ErrorHandler {
 
@@ -37,8 +39,22 @@ final class ProblemErrorHandler extends ErrorHandler {
                     : !clientFault ? "internal error (request " + requestId + "); the daemon log has the details" : "the request is malformed";
         };
         response.getHeaders().remove(HttpHeader.CACHE_CONTROL);
+        if (awsPath(request)) {
+            // the AWS door's clients parse x-amzn-ErrorType, not problem+json
+            AwsErrors.write(response, callback, requestId, new AwsError(clientFault ? "ValidationException" : "InternalServerException",
+                    status, detail));
+            return true;
+        }
         Problems.write(response, callback, status, Problems.body(status, Problems.typeOf(status), detail, requestId, null, Map.of()),
                 Map.of(HttpHeader.CACHE_CONTROL.asString(), "no-store"));
         return true;
+    }
+
+    private static boolean awsPath(Request request) {
+        try {
+            return AwsErrors.isAwsPath(request.getHttpURI().getPath());
+        } catch (RuntimeException unparseable) {
+            return false;
+        }
     }
 }

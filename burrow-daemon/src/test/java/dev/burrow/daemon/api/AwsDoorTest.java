@@ -100,6 +100,14 @@ class AwsDoorTest {
     }
 
     @Test
+    void aPathJettyRefusesBeforeRoutingStillAnswersInAwsShape() throws Exception {
+        HttpResponse<String> r = get("/2025-09-09/microvms/a%2Fb");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("x-amzn-ErrorType")).hasValue("ValidationException");
+        assertThat(JSON.readTree(r.body()).has("message")).isTrue();
+    }
+
+    @Test
     void anUnexpectedFailureLeaksNoTextOnlyTheRequestId() {
         AwsError e = AwsErrors.from(new IllegalStateException("/var/lib/burrow/secret path"), "req_1");
         assertThat(e.code()).isEqualTo("InternalServerException");

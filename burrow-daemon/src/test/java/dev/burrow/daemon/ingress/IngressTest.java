@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +102,7 @@ class IngressTest extends IngressFixture {
     }
 
     @Test
+    @Tag("hostile")
     void aLambdaMicroVmsPortOutsideTheTokenIsForbiddenAndAMalformedOneABadRequest() throws Exception {
         String t = token(PortSet.of(8080));
         guests.ports.put(8081, app.getAddress().getPort());

@@ -25,11 +25,11 @@ class DatabaseTest {
         Path file = dir.resolve("burrow.db");
         try (Database db = Database.open(file)) {
             assertThat(db.schemaVersion()).isEqualTo(9);
-            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 9);
+            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
         }
         try (Database db = Database.open(file)) { // reopening changes nothing
             assertThat(db.schemaVersion()).isEqualTo(9);
-            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 9);
+            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
             // V2: a suspended microVM's committed save is a column of its row
             int columns = db.read(c -> {
                 try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT saved_id, suspension_tier FROM microvms")) {
@@ -38,7 +38,7 @@ class DatabaseTest {
             });
             assertThat(columns).isEqualTo(2);
             assertThat(tables(db)).contains("tenants", "api_keys", "images", "image_versions", "microvms", "events",
-                    "uploads", "idempotency_keys", "schema_version", "tokens", "image_tags");
+                    "uploads", "idempotency_keys", "schema_version", "tokens", "image_tags", "aws_credentials");
         }
     }
 
