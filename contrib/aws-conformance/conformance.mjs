@@ -124,7 +124,7 @@ async function main() {
   check(up.status === 201, `upload answered ${up.status}`);
   const { uploadId } = await up.json();
   const created = await aws.send(new CreateMicrovmImageCommand({
-    name: "conformance-js", baseImageArn: `arn:aws:lambda:${region}:aws:microvm-image:${BASE}`,
+    name: "ConformanceJs", baseImageArn: `arn:aws:lambda:${region}:aws:microvm-image:${BASE}`,
     buildRoleArn: "arn:aws:iam::123456789012:role/burrow-build", codeArtifact: { uri: `burrow://uploads/${uploadId}` },
     hooks: { port: HOOKS_PORT, microvmImageHooks: { ready: "ENABLED", readyTimeoutInSeconds: 120 } },
     environmentVariables: { GREETING }, resources: [{ minimumMemoryInMiB: 256 }], clientToken: randomUUID(),
@@ -143,6 +143,7 @@ async function main() {
     idlePolicy: { maxIdleDurationSeconds: 60, suspendedDurationSeconds: 3600, autoResumeEnabled: true },
   }));
   check(vm.startedAt instanceof Date, `startedAt was not parsed as a date: ${vm.startedAt}`);
+  check(vm.imageArn === arn, `RunMicrovm answered imageArn ${vm.imageArn}, the image is ${arn}`);
   const getVm = async () => {
     const g = await aws.send(new GetMicrovmCommand({ microvmIdentifier: vm.microvmId }));
     return [g.state, g];

@@ -164,10 +164,9 @@ class Scenario:
         step("upload a zip with a Dockerfile, the app and its ready hook; CreateMicrovmImage on the managed base")
         uri = f"burrow://uploads/{self.upload(code_zip())}"
         base_arn = f"arn:aws:lambda:{self.region}:aws:microvm-image:{BASE}"
-        # a name that is also a Burrow name: a mixed-case one (MyImage) is stored mapped, and
-        # RunMicrovm does not resolve the mapped form yet (docs/aws-compat.md, "image names")
+        # an AWS name that is not a Burrow name: stored mapped, answered and run as spelled
         created = self.aws.create_microvm_image(
-            name="conformance-app", baseImageArn=base_arn, codeArtifact={"uri": uri},
+            name="ConformanceApp", baseImageArn=base_arn, codeArtifact={"uri": uri},
             buildRoleArn="arn:aws:iam::123456789012:role/burrow-build",
             hooks={"port": HOOKS_PORT, "microvmImageHooks": {"ready": "ENABLED", "readyTimeoutInSeconds": 120}},
             environmentVariables={"GREETING": GREETING}, resources=[{"minimumMemoryInMiB": 256}],
@@ -175,7 +174,7 @@ class Scenario:
         arn, version = created["imageArn"], created["imageVersion"]
         self.account = arn.split(":")[4]
         check(len(self.account) == 12 and self.account.isdigit(), f"the account in {arn} is not 12 digits")
-        check(created["name"] == "conformance-app", f"name came back as {created['name']}")
+        check(created["name"] == "ConformanceApp", f"name came back as {created['name']}")
         step(f"poll GetMicrovmImage until CREATED ({arn} version {version})")
 
         def image_state():
@@ -186,7 +185,7 @@ class Scenario:
             return i["state"], i
         image = await_state(image_state, "CREATED", ("CREATE_FAILED",), BUILD_DEADLINE_SECONDS)
         check(image.get("latestActiveImageVersion") == version, f"latestActiveImageVersion: {image}")
-        v = self.aws.get_microvm_image_version(imageIdentifier="conformance-app", imageVersion=version)
+        v = self.aws.get_microvm_image_version(imageIdentifier="ConformanceApp", imageVersion=version)
         check(v["state"] == "SUCCESSFUL" and v["status"] == "ACTIVE", f"version: {v}")
         check(v["environmentVariables"].get("GREETING") == GREETING, f"environment: {v.get('environmentVariables')}")
         step("the version's build: SUCCESSFUL with the snapshot's real sizes")
@@ -197,8 +196,8 @@ class Scenario:
         sizes = b.get("snapshotBuild", {})
         check(sizes.get("memorySnapshotSizeInBytes", 0) > 0 and sizes.get("diskSnapshotSizeInBytes", 0) > 0,
               f"snapshot sizes: {sizes}")
-        names = [i["name"] for i in self.aws.list_microvm_images(nameFilter="conformance")["items"]]
-        check("conformance-app" in names, f"ListMicrovmImages(nameFilter): {names}")
+        names = [i["name"] for i in self.aws.list_microvm_images(nameFilter="Conformance")["items"]]
+        check("ConformanceApp" in names, f"ListMicrovmImages(nameFilter): {names}")
         return arn, version
 
     def run(self, arn, shell=False):
@@ -208,6 +207,7 @@ class Scenario:
                        idlePolicy={"maxIdleDurationSeconds": 60, "suspendedDurationSeconds": 3600, "autoResumeEnabled": True},
                        maximumDurationInSeconds=3600, runHookPayload="conformance")
         vm = self.aws.run_microvm(**request)
+        check(vm["imageArn"] == arn, f"RunMicrovm answered imageArn {vm['imageArn']}, the image is {arn}")
         again = self.aws.run_microvm(**request)
         check(again["microvmId"] == vm["microvmId"], f"the same clientToken ran a second microVM: {again['microvmId']}")
         self.await_vm(vm["microvmId"], "RUNNING")
@@ -314,9 +314,9 @@ class Scenario:
         wrong = self.client(self.key_id, "x" * 40)
         e = expect_error(lambda: wrong.list_microvms(), botocore.exceptions.ClientError, "InvalidSignatureException")
         check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 403, f"wrong secret: {e.response['ResponseMetadata']}")
-        body = json.dumps({"imageIdentifier": "conformance-app"}).encode()
+        body = json.dumps({"imageIdentifier": "ConformanceApp"}).encode()
         status, code = self.signed("RunMicrovm", "POST", "/2025-09-09/microvms", body,
-                                   send=json.dumps({"imageIdentifier": "conformance-app", "maximumDurationInSeconds": 60}).encode())
+                                   send=json.dumps({"imageIdentifier": "ConformanceApp", "maximumDurationInSeconds": 60}).encode())
         check((status, code) == (403, "InvalidSignatureException"), f"a changed body answered {status} {code}")
         old = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=10)
         status, code = self.signed("ListMicrovms", "GET", "/2025-09-09/microvms", b"", at=old)
