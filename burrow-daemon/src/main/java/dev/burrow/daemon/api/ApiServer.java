@@ -375,10 +375,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void problem(Response response, Callback callback, String requestId, Throwable t) {
-        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
-            // the client went away or stopped reading (or the server is stopping): nothing to answer, nothing broken here
-            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
-            callback.failed(t);
+        if (connectionEnded(callback, requestId, t)) {
             return;
         }
         int status;
@@ -461,31 +458,36 @@ public final class ApiServer implements AutoCloseable {
                 detail = "internal error (request " + requestId + "); the daemon log has the details";
             }
         }
-        if (response.isCommitted()) {
-            LOG.warn("request {} failed after the response started: {}", requestId, t.toString());
-            callback.failed(t);
-            return;
-        }
-        try {
-            response.reset();
-            response.getHeaders().put(Problems.REQUEST_ID, requestId);
-            Problems.write(response, callback, status, Problems.body(status, type, detail, requestId, field, extra), headers);
-        } catch (RuntimeException e) {
-            callback.failed(e);
-        }
+        byte[] body = Problems.body(status, type, detail, requestId, field, extra);
+        int code = status;
+        Map<String, String> with = headers;
+        answer(response, callback, requestId, t, () -> Problems.write(response, callback, code, body, with));
     }
 
     /** An error on the AWS door: AWS's shape (x-amzn-ErrorType, JSON {message, …}), never problem+json. */
     private static void awsProblem(Response response, Callback callback, String requestId, Throwable t) {
-        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
-            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
-            callback.failed(t);
+        if (connectionEnded(callback, requestId, t)) {
             return;
         }
         AwsError e = AwsErrors.from(t, requestId);
         if (e.status() >= 500) {
             LOG.error("request {} failed", requestId, t);
         }
+        answer(response, callback, requestId, t, () -> AwsErrors.write(response, callback, requestId, e));
+    }
+
+    /** The client went away or stopped reading (or the server is stopping): nothing to answer, nothing broken here. */
+    private static boolean connectionEnded(Callback callback, String requestId, Throwable t) {
+        if (t instanceof EofException || t instanceof StreamOut.Stalled) {
+            LOG.debug("request {}: the connection ended: {}", requestId, t.toString());
+            callback.failed(t);
+            return true;
+        }
+        return false;
+    }
+
+    /** Writes an error answer, unless the response has started (then the connection fails: half an answer is no answer). */
+    private static void answer(Response response, Callback callback, String requestId, Throwable t, Runnable write) {
         if (response.isCommitted()) {
             LOG.warn("request {} failed after the response started: {}", requestId, t.toString());
             callback.failed(t);
@@ -494,7 +496,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             response.reset();
             response.getHeaders().put(Problems.REQUEST_ID, requestId);
-            AwsErrors.write(response, callback, requestId, e);
+            write.run();
         } catch (RuntimeException x) {
             callback.failed(x);
         }
