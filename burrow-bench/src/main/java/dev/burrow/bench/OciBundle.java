@@ -14,7 +14,8 @@ import java.util.List;
  * An OCI runtime bundle for the side-by-side benchmark: a root of the same static busybox the
  * Burrow image is built from ({@link BuiltinImages#HOST_BUSYBOX}), with the few applets the
  * benchmark calls, and {@code runc spec}'s default configuration (read-only root, its own
- * namespaces, no terminal) whose process sleeps until the container is deleted.
+ * namespaces, no terminal) whose process sleeps until the container is deleted, or is the
+ * command itself for the one-call row.
  */
 final class OciBundle {
 
@@ -26,8 +27,13 @@ final class OciBundle {
 
     private OciBundle() {}
 
-    /** Writes the bundle into the new directory {@code dir} and returns it; {@code runc} makes the default configuration. */
+    /** Writes the bundle whose process is {@link #INIT} into the new directory {@code dir} and returns it. */
     static Path create(Path dir) throws Exception {
+        return create(dir, INIT);
+    }
+
+    /** Writes the bundle whose process is {@code args} into the new directory {@code dir}; {@code runc} makes the default configuration. */
+    static Path create(Path dir, List<String> args) throws Exception {
         Path bin = Files.createDirectories(dir.resolve("rootfs/bin"));
         Files.copy(BuiltinImages.HOST_BUSYBOX, bin.resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
         for (String applet : APPLETS) {
@@ -45,7 +51,7 @@ final class OciBundle {
         ObjectNode spec = (ObjectNode) JSON.readTree(config.toFile());
         ObjectNode process = (ObjectNode) spec.get("process");
         process.put("terminal", false);
-        process.set("args", JSON.valueToTree(INIT));
+        process.set("args", JSON.valueToTree(args));
         JSON.writerWithDefaultPrettyPrinter().writeValue(config.toFile(), spec);
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         return dir;

@@ -75,19 +75,34 @@ final class OciRuntime {
         args.addAll(cmd);
         Process p = new ProcessBuilder(with(args.toArray(String[]::new))).redirectInput(DEV_NULL)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile())).start();
+        return firstByte(p, "exec " + cmd, expected);
+    }
+
+    private long firstByte(Process p, String what, String expected) throws Exception {
         InputStream out = p.getInputStream();
         int first = out.read();
         long at = System.nanoTime();
         if (first < 0) {
-            finish(p, "exec " + cmd, "no output; see " + stderrLog);
-            throw new IllegalStateException(label + " exec " + cmd + " printed nothing; see " + stderrLog);
+            finish(p, what, "no output; see " + stderrLog);
+            throw new IllegalStateException(label + " " + what + " printed nothing; see " + stderrLog);
         }
         String rest = (char) first + new String(out.readAllBytes(), StandardCharsets.UTF_8);
-        finish(p, "exec " + cmd, rest);
+        finish(p, what, rest);
         if (!rest.equals(expected)) {
-            throw new IllegalStateException(label + " exec " + cmd + " printed " + rest + " where " + expected + " was due");
+            throw new IllegalStateException(label + " " + what + " printed " + rest + " where " + expected + " was due");
         }
         return at;
+    }
+
+    /**
+     * Runs container {@code id} from {@code bundle} in the foreground, its process being the
+     * command itself, and returns when its first stdout byte arrived ({@link System#nanoTime()});
+     * the runtime removes the container when the process exits, which is awaited after that moment.
+     */
+    long runToFirstStdout(String id, Path bundle, String expected) throws Exception {
+        Process p = new ProcessBuilder(with("run", "--bundle", bundle.toString(), id)).redirectInput(DEV_NULL)
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile())).start();
+        return firstByte(p, "run " + id, expected);
     }
 
     /** Stops and removes container {@code id}, whatever state it is in. */

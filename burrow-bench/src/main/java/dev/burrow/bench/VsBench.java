@@ -21,7 +21,9 @@ import java.util.Map;
  * interleaved round by round, one run. runc and runsc create and start a detached container
  * from the same static busybox the Burrow image holds, then {@code exec echo hi} into it; Burrow
  * answers {@code POST /v1/microvms} and then {@code POST …/exec} over HTTP on loopback; the
- * engine row is Burrow's restore + exec in-process, without the daemon. Removal (container
+ * engine row is Burrow's restore + exec in-process, without the daemon. The "one call" rows are
+ * a container whose own process is {@code echo hi} ({@code runc run}, foreground), the cheapest
+ * way a container answers with an echo. Removal (container
  * delete, microVM terminate) is off the clock and finished before the next system's turn. Each
  * round starts with a different system, so none always runs first.
  *
@@ -31,6 +33,8 @@ public final class VsBench {
 
     static final String RUNC = "runc";
     static final String GVISOR = "gVisor";
+    static final String RUNC_ONE = "runc, one call";
+    static final String GVISOR_ONE = "gVisor, one call";
     static final String BURROW = "Burrow";
     static final String ENGINE = "Burrow engine";
     static final List<String> ECHO = List.of("echo", "hi");
@@ -53,6 +57,7 @@ public final class VsBench {
         Path work = Files.createTempDirectory("burrow-bench-vs-");
         try (BusyboxDaemon burrow = BusyboxDaemon.start("burrow-bench-vs-daemon-")) {
             Path bundle = OciBundle.create(work.resolve("bundle"));
+            Path echoBundle = OciBundle.create(work.resolve("bundle-echo"), ECHO);
             OciRuntime runc = new OciRuntime(RUNC, "runc", work.resolve("state-runc"), List.of());
             // ptrace is this runsc's default platform and the one that needs no /dev/kvm; no network, like runc's empty netns
             OciRuntime runsc = new OciRuntime(GVISOR, "runsc", work.resolve("state-runsc"), List.of("--network=none", "--platform=ptrace"));
@@ -61,6 +66,8 @@ public final class VsBench {
             Map<String, Trial> trials = new LinkedHashMap<>();
             trials.put(RUNC, () -> container(runc, bundle));
             trials.put(GVISOR, () -> container(runsc, bundle));
+            trials.put(RUNC_ONE, () -> oneCall(runc, echoBundle));
+            trials.put(GVISOR_ONE, () -> oneCall(runsc, echoBundle));
             trials.put(BURROW, () -> microVm(burrow));
             trials.put(ENGINE, () -> restore(engine));
             Map<String, Stats> stats = new LinkedHashMap<>();
@@ -81,6 +88,8 @@ public final class VsBench {
             VsTable table = new VsTable()
                     .add(RUNC, "`runc run --detach` + `runc exec`", stats.get(RUNC))
                     .add(GVISOR, "`runsc run --detach` + `runsc exec` (ptrace, no network)", stats.get(GVISOR))
+                    .add(RUNC_ONE, "`runc run` whose process is `echo hi`", stats.get(RUNC_ONE))
+                    .add(GVISOR_ONE, "`runsc run` whose process is `echo hi`", stats.get(GVISOR_ONE))
                     .add(BURROW, "`POST /v1/microvms` + `POST …/exec`, HTTP on loopback (" + BusyboxDaemon.MEMORY_MIB + " MiB, TCG)", stats.get(BURROW))
                     .add(ENGINE, "restore + exec in-process, no daemon (same template kind)", stats.get(ENGINE));
             System.out.println();
@@ -94,6 +103,7 @@ public final class VsBench {
             System.out.println();
             System.out.println(table.ratio(BURROW, GVISOR) + ", " + table.ratio(BURROW, RUNC) + ", " + table.ratio(BURROW, ENGINE)
                     + ", " + table.ratio(GVISOR, RUNC));
+            System.out.println(table.ratio(BURROW, GVISOR_ONE) + ", " + table.ratio(BURROW, RUNC_ONE));
         } finally {
             FileTrees.deleteQuietly(work);
         }
@@ -109,6 +119,12 @@ public final class VsBench {
         } finally {
             runtime.delete(id);
         }
+    }
+
+    private static double oneCall(OciRuntime runtime, Path bundle) throws Exception {
+        String id = BenchSupport.id("vs1", runtime.label().toLowerCase());
+        long t0 = System.nanoTime();
+        return (runtime.runToFirstStdout(id, bundle, ECHOED) - t0) / 1e6;
     }
 
     private static double microVm(BusyboxDaemon burrow) throws Exception {
