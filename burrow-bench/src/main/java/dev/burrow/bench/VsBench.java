@@ -113,12 +113,16 @@ public final class VsBench {
     private static double container(OciRuntime runtime, Path bundle) throws Exception {
         String id = BenchSupport.id("vs", runtime.label().toLowerCase());
         long t0 = System.nanoTime();
+        double ms;
         try {
             runtime.runDetached(id, bundle);
-            return (runtime.execToFirstStdout(id, ECHO, ECHOED) - t0) / 1e6;
-        } finally {
-            runtime.delete(id);
+            ms = (runtime.execToFirstStdout(id, ECHO, ECHOED) - t0) / 1e6;
+        } catch (Exception e) {
+            cleanUp(e, () -> runtime.delete(id));
+            throw e;
         }
+        runtime.delete(id);
+        return ms;
     }
 
     private static double oneCall(OciRuntime runtime, Path bundle) throws Exception {
@@ -130,11 +134,15 @@ public final class VsBench {
     private static double microVm(BusyboxDaemon burrow) throws Exception {
         long t0 = System.nanoTime();
         String id = burrow.create();
+        double ms;
         try {
-            return (burrow.execToFirstStdout(id, ECHO) - t0) / 1e6;
-        } finally {
-            burrow.terminate(id);
+            ms = (burrow.execToFirstStdout(id, ECHO) - t0) / 1e6;
+        } catch (Exception e) {
+            cleanUp(e, () -> burrow.terminate(id));
+            throw e;
         }
+        burrow.terminate(id);
+        return ms;
     }
 
     private static double restore(EngineFixture engine) throws Exception {
@@ -153,6 +161,20 @@ public final class VsBench {
                 }
             }
         }
+    }
+
+    /** After a failed trial: removes what it made, keeping the trial's failure as the one reported. */
+    private static void cleanUp(Exception failure, Cleanup cleanup) {
+        try {
+            cleanup.run();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Cleanup {
+        void run() throws Exception;
     }
 
     private VsBench() {}
