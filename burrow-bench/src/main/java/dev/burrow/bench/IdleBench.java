@@ -26,9 +26,9 @@ import java.util.concurrent.locks.LockSupport;
  * What an idle microVM costs the host (issue 13 item 4, docs/PERFORMANCE.md "Idle microVMs"):
  * N busybox microVMs restored from one template and left alone; then, over a window, the host
  * CPU each QEMU process uses ({@code /proc/PID/stat} utime+stime deltas) and its PSS
- * ({@code /proc/PID/smaps_rollup}); afterwards every one must still answer an exec.
+ * ({@code /proc/PID/smaps}, split as the engine bench does); afterwards every one must still answer an exec.
  *
- * <pre>./scripts/bench-idle [--vms 10] [--settle 5] [--window 20] [--show 'guest shell command']</pre>
+ * <pre>./scripts/bench-idle [--vms 10] [--settle 5] [--window 20] [--tb-size MiB] [--show 'guest shell command']</pre>
  *
  * <p>More than {@link #UNGUARDED_VMS} microVMs (the issue's 200) take minutes to restore under
  * TCG and most of the host's memory: they need {@code --many} as well.
@@ -45,6 +45,7 @@ public final class IdleBench {
         int count = intArg(args, "--vms", 10);
         int settleSeconds = intArg(args, "--settle", 5);
         int windowSeconds = intArg(args, "--window", 20);
+        int tbSizeMiB = intArg(args, "--tb-size", 0);
         if (count > UNGUARDED_VMS && !List.of(args).contains("--many")) {
             System.err.println("more than " + UNGUARDED_VMS + " microVMs takes minutes and much memory: add --many");
             System.exit(2);
@@ -52,10 +53,10 @@ public final class IdleBench {
         StringBuilder md = new StringBuilder();
         md.append("Idle benchmark, ").append(Instant.now()).append('\n');
         md.append("host: ").append(host()).append("; load before: ").append(loadAverage()).append("\n\n");
-        EngineFixture fx = EngineFixture.create(MachineSpec.DEFAULT);
+        EngineFixture fx = EngineFixture.create(MachineSpec.DEFAULT, c -> tbSizeMiB > 0 ? c.withTbSizeMiB(tbSizeMiB) : c);
         md.append("QEMU ").append(fx.engine.profile().vmmVersion()).append(", accelerator ").append(fx.engine.accelerator())
                 .append(", guest ").append(MachineSpec.DEFAULT.vcpus()).append(" vCPU / ").append(MachineSpec.DEFAULT.memoryMiB())
-                .append(" MiB\n\n");
+                .append(" MiB, TCG cache ").append(fx.engine.config().tbSizeMiB()).append(" MiB\n\n");
         List<MicroVm> vms = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
@@ -77,12 +78,17 @@ public final class IdleBench {
             String irqAfter = interrupts(vms.getFirst());
             Stats cpu = new Stats();
             Stats pss = new Stats();
+            Stats ram = new Stats();
+            Stats tcg = new Stats();
             double total = 0;
             for (int i = 0; i < vms.size(); i++) {
                 double pct = 100.0 * (after[i] - before[i]) / USER_HZ / seconds;
                 cpu.add(pct);
                 total += pct;
-                pss.add(pssKiB(vms.get(i).pid()) / 1024.0);
+                Smaps m = Smaps.of(vms.get(i).pid(), vms.get(i).machine().memoryMiB(), fx.engine.config().tbSizeMiB());
+                pss.add(m.pssKiB() / 1024.0);
+                ram.add(m.guestRamPssKiB() / 1024.0);
+                tcg.add(m.tcgCachePssKiB() / 1024.0);
             }
             int answered = 0;
             for (MicroVm vm : vms) {
@@ -90,10 +96,12 @@ public final class IdleBench {
                     answered++;
                 }
             }
-            md.append("| idle microVMs | window | CPU per microVM p50 / max | CPU all together | PSS per microVM p50 / max | answer exec after |\n");
-            md.append("|---|---|---|---|---|---|\n");
-            md.append(String.format("| %d | %.0f s | %.2f %% / %.2f %% of a core | %.2f cores | %.1f / %.1f MiB | %d of %d |%n", count, seconds,
-                    cpu.percentile(50), cpu.percentile(100), total / 100.0, pss.percentile(50), pss.percentile(100), answered, count));
+            md.append("| idle microVMs | window | CPU per microVM p50 / max | CPU all together | PSS per microVM p50 / max"
+                    + " | of which guest RAM / TCG cache (p50) | answer exec after |\n");
+            md.append("|---|---|---|---|---|---|---|\n");
+            md.append(String.format("| %d | %.0f s | %.2f %% / %.2f %% of a core | %.2f cores | %.1f / %.1f MiB | %.1f / %.1f MiB | %d of %d |%n",
+                    count, seconds, cpu.percentile(50), cpu.percentile(100), total / 100.0, pss.percentile(50), pss.percentile(100),
+                    ram.percentile(50), tcg.percentile(50), answered, count));
             md.append("\nwhere the first microVM's time went (QEMU threads, ticks over the window): ");
             threadsAfter.forEach((k, v) -> md.append(k).append(' ').append(v - threadsBefore.getOrDefault(k, 0L)).append("; "));
             md.append("\n\nits guest's /proc/interrupts before and after the window:\n```\n").append(irqBefore).append("---\n").append(irqAfter)
@@ -151,15 +159,6 @@ public final class IdleBench {
             }
         }
         return out;
-    }
-
-    static long pssKiB(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
-            if (l.startsWith("Pss:")) {
-                return Long.parseLong(l.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IOException("no Pss line in /proc/" + pid + "/smaps_rollup");
     }
 
     private IdleBench() {}
