@@ -8,6 +8,7 @@ import static dev.burrow.bench.BenchSupport.loadAverage;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.testing.EngineFixture;
@@ -92,8 +93,12 @@ public final class IdleBench {
             }
             int answered = 0;
             for (MicroVm vm : vms) {
-                if (vm.agent().run(ExecRequest.of("true"), EXEC_WAIT).exitCode() == 0) {
-                    answered++;
+                try {
+                    if (vm.agent().run(ExecRequest.of("true"), EXEC_WAIT).exitCode() == 0) {
+                        answered++;
+                    }
+                } catch (AgentException e) {
+                    System.err.println(vm.id() + " did not answer after idling: " + e.getMessage());
                 }
             }
             md.append("| idle microVMs | window | CPU per microVM p50 / max | CPU all together | PSS per microVM p50 / max"
