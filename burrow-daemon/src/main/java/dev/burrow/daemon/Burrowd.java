@@ -54,7 +54,6 @@ import dev.burrow.oci.registry.RegistryClient;
 import dev.burrow.oci.registry.RegistrySettings;
 import dev.burrow.vmm.EngineConfig;
 import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.internal.GuestBinaries;
 import dev.burrow.vmm.net.VethPath;
 import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.IOException;
@@ -265,15 +264,15 @@ public final class Burrowd implements AutoCloseable {
     }
 
     /**
-     * Builds the public demo image on first use, and a new version of it when the guest agent in
-     * this build differs from the one its newest version was built with (an upgraded Burrow's
+     * Builds the public demo image on first use, and a new version of it when the guest agent or
+     * kernel command line in this build differs from the one its newest version was built with (an upgraded Burrow's
      * terminal and file calls need the new agent in the template: SPEC §1, versions are immutable).
      * Then the managed bases, which readiness does not wait for.
      */
     private void ensureDemoImage() {
         ImageService admin = images(adminTenant);
         try {
-            String agent = GuestBinaries.sha256(GuestBinaries.AGENT);
+            String agent = QemuHypervisor.guestMark();
             boolean exists = !admin.versions(DEMO_IMAGE).isEmpty();
             PublicImageUpkeep.Outcome o = upkeep(admin).ensure(DEMO_IMAGE, config.dataDir().resolve(DEMO_AGENT_MARKER), agent,
                     () -> BuiltinImages.debianPython(config.cacheDir().resolve("images"), Files.createDirectories(config.dataDir().resolve("tmp"))),
@@ -315,7 +314,7 @@ public final class Burrowd implements AutoCloseable {
         }
         String agent;
         try {
-            agent = GuestBinaries.sha256(GuestBinaries.AGENT);
+            agent = QemuHypervisor.guestMark();
         } catch (Exception e) {
             LOG.error("managed bases not published: cannot hash the guest agent: {}", e.getMessage());
             return;

@@ -19,7 +19,7 @@ import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
 import dev.burrow.vmm.agent.Identity;
 import dev.burrow.vmm.internal.FileTrees;
-import dev.burrow.vmm.internal.GuestBinaries;
+import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -227,12 +227,13 @@ final class VersionBuilder {
     }
 
     /**
-     * The guest agent runs in the template's memory: a template made with another agent binary
-     * (an upgraded Burrow) is never reused, so the new version gets the new agent.
+     * The guest agent and the kernel command line live in the template's memory: a template made
+     * with another agent binary or command line (an upgraded Burrow; QemuHypervisor.guestMark) is
+     * never reused, so the new version gets the new ones.
      */
     private static void recordAgent(Template template, BuildLogFile log) {
         try {
-            Files.writeString(template.dir().resolve(AGENT_MARK), GuestBinaries.sha256(GuestBinaries.AGENT) + "\n");
+            Files.writeString(template.dir().resolve(AGENT_MARK), QemuHypervisor.guestMark() + "\n");
         } catch (Exception e) {
             log.warn("cannot record the template's agent (it will not be reused): " + e.getMessage());
         }
@@ -242,7 +243,7 @@ final class VersionBuilder {
         try {
             Path mark = templateDir.resolve(AGENT_MARK);
             return Files.isRegularFile(mark) && Files.size(mark) < 1024
-                    && Files.readString(mark).strip().equals(GuestBinaries.sha256(GuestBinaries.AGENT));
+                    && Files.readString(mark).strip().equals(QemuHypervisor.guestMark());
         } catch (Exception e) {
             return false;
         }

@@ -57,10 +57,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -810,6 +813,21 @@ public final class QemuHypervisor implements Hypervisor {
     /** How many VMMs for {@code t} are started and waiting right now. */
     public int warmReady(Template t) {
         return pool.ready(t);
+    }
+
+    /**
+     * What a template made now carries in its memory besides the image: the guest agent binary
+     * and the kernel command line the guest booted with (SHA-256, hex). Neither shows on restore,
+     * so a template marked otherwise (made by an older Burrow) is not reused for a new version, and
+     * the demo image and managed bases get a new version.
+     */
+    public static String guestMark() throws VmmException {
+        try {
+            byte[] both = (GuestBinaries.sha256(GuestBinaries.AGENT) + "\n" + QemuArgs.KERNEL_CMDLINE).getBytes(StandardCharsets.UTF_8);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(both));
+        } catch (NoSuchAlgorithmException e) {
+            throw new VmmException("no SHA-256 in this JDK: " + e.getMessage(), e);
+        }
     }
 
     /** A fresh microVM id: "vm" and 24 base-32 characters, time-ordered like a ULID. */

@@ -18,7 +18,14 @@ public final class QemuArgs {
 
     /** Machine options recorded in every template. */
     public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem";
-    static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 init_on_alloc=0 burrow.root=/dev/vda";
+    /**
+     * The guest kernel's command line. {@code tsc=reliable}: under TCG the clocksource watchdog
+     * compares the TSC with jiffies, which lag whenever the host is busy, so it marked the TSC
+     * unstable seconds after boot; the guest fell back to jiffies, which cannot drive high-resolution
+     * timers, so the tick never stopped and every idle microVM took HZ (250) timer interrupts a
+     * second. With the TSC kept, an idle guest is tickless (docs/adr/0034-idle-microvms.md).
+     */
+    public static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 init_on_alloc=0 burrow.root=/dev/vda tsc=reliable";
     /**
      * The serial console goes to this fd, a pipe from burrow-jailer, which keeps it in a ring of
      * two files ({@code console.log} and {@code console.log.1}) of {@link #CONSOLE_BYTES} in all.

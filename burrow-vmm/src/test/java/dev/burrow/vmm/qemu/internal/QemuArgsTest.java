@@ -37,6 +37,13 @@ class QemuArgsTest {
     }
 
     @Test
+    void theGuestIsToldToTrustItsTscSoTheWatchdogCannotTakeItsTicklessIdleAway() {
+        assertThat(QemuArgs.kernelArgs(Accelerator.TCG, 2_096_009).split(" ")).contains("tsc=reliable", "tsc_early_khz=2096009");
+        assertThat(QemuArgs.kernelArgs(Accelerator.KVM, 2_096_009).split(" ")).contains("tsc=reliable").doesNotContain("tsc_early_khz=2096009");
+        assertThat(build(null)).containsSequence("-append", QemuArgs.kernelArgs(Accelerator.TCG, 0));
+    }
+
+    @Test
     void onlyQemu82AndLaterOpenAPrivatelyMappedMemoryFileReadOnly() {
         assertThat(QemuArgs.privateMappingOpensReadOnly("7.2.22")).isFalse();
         assertThat(QemuArgs.privateMappingOpensReadOnly("8.1.5")).isFalse();
