@@ -20,6 +20,10 @@ import dev.burrow.cli.internal.UploadCommand;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,32 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "burrow",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
-        description = "Per-session microVMs restored from snapshots.",
-        subcommands = {
-                DaemonCommands.Up.class,
-                DaemonCommands.Down.class,
-                DaemonCommands.Daemon.class,
-                ConfigCommand.class,
-                VersionCommand.class,
-                ImageCommands.class,
-                UploadCommand.class,
-                MicroVmCommands.Run.class,
-                MicroVmCommands.Ps.class,
-                MicroVmCommands.Inspect.class,
-                ExecCommand.class,
-                ShellCommand.class,
-                MicroVmCommands.Rm.class,
-                MicroVmCommands.Suspend.class,
-                MicroVmCommands.Resume.class,
-                MicroVmCommands.Fork.class,
-                LogsCommand.class,
-                TokenCommand.class,
-                CpCommand.class,
-                EgressCommand.class,
-                RegistryCommands.class,
-                AdminCommands.class,
-                SystemCommands.class,
-        })
+        description = "Per-session microVMs restored from snapshots.")
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */
     public static final int EXIT_ERROR = 125;
@@ -67,8 +46,51 @@ public final class Burrow implements Callable<Integer> {
     /** The command was not found. */
     public static final int EXIT_NOT_FOUND = 127;
 
+    /**
+     * The verbs, by name, in the order {@code burrow --help} lists them. picocli builds a verb's
+     * model by reflection over its annotations, hundreds of milliseconds for all of them
+     * (docs/adr/0034), so a command line naming one verb registers that verb alone; anything else
+     * (no verb, {@code --help}, a mistyped verb that picocli should suggest a fix for) registers
+     * all. Each name must be its class's {@code @Command} name (BurrowTest checks).
+     */
+    static final Map<String, Class<?>> VERBS = verbs(
+            "up", DaemonCommands.Up.class,
+            "down", DaemonCommands.Down.class,
+            "daemon", DaemonCommands.Daemon.class,
+            "config", ConfigCommand.class,
+            "version", VersionCommand.class,
+            "image", ImageCommands.class,
+            "upload", UploadCommand.class,
+            "run", MicroVmCommands.Run.class,
+            "ps", MicroVmCommands.Ps.class,
+            "inspect", MicroVmCommands.Inspect.class,
+            "exec", ExecCommand.class,
+            "shell", ShellCommand.class,
+            "rm", MicroVmCommands.Rm.class,
+            "suspend", MicroVmCommands.Suspend.class,
+            "resume", MicroVmCommands.Resume.class,
+            "fork", MicroVmCommands.Fork.class,
+            "logs", LogsCommand.class,
+            "token", TokenCommand.class,
+            "cp", CpCommand.class,
+            "egress", EgressCommand.class,
+            "registry", RegistryCommands.class,
+            "admin", AdminCommands.class,
+            "system", SystemCommands.class);
+
+    /** The verbs that take everything after their ID as a command, like docker exec. */
+    private static final Set<String> STOP_AT_POSITIONAL = Set.of("exec", "shell");
+
     @Spec
     CommandSpec spec;
+
+    private static Map<String, Class<?>> verbs(Object... nameThenClass) {
+        Map<String, Class<?>> map = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenClass.length; i += 2) {
+            map.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
+    }
 
     @Override
     public Integer call() {
@@ -95,12 +117,17 @@ public final class Burrow implements Callable<Integer> {
             }
         };
         CommandLine cmd = new CommandLine(new Burrow(), factory);
+        String named = args.length > 0 && VERBS.containsKey(args[0]) ? args[0] : null;
+        VERBS.forEach((name, cls) -> {
+            if (named == null || named.equals(name)) cmd.addSubcommand(name, cls);
+        });
         cmd.setOut(new PrintWriter(env.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(env.err(), true, StandardCharsets.UTF_8));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         // like docker exec: options before the id; everything after it is the command (a leading -- is optional)
-        cmd.getSubcommands().get("exec").setStopAtPositional(true);
-        cmd.getSubcommands().get("shell").setStopAtPositional(true);
+        cmd.getSubcommands().forEach((name, sub) -> {
+            if (STOP_AT_POSITIONAL.contains(name)) sub.setStopAtPositional(true);
+        });
         cmd.setParameterExceptionHandler((ex, argv) -> {
             CommandLine c = ex.getCommandLine();
             env.err().println("burrow: " + ex.getMessage());

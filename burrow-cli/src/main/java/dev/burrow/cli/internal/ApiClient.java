@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLParameters;
 
 /** burrowd's REST API over the JDK HTTP client: JSON in, JSON out, problem+json errors as {@link BurrowException}. */
 public final class ApiClient {
@@ -26,16 +27,23 @@ public final class ApiClient {
 
     private final String baseUrl;
     private final String apiKey;
-    private final HttpClient http;
+    final HttpClient http;
 
     public ApiClient(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        // an http: burrowd never needs TLS (redirects are not followed): skip the default context's set-up
+        if (plainHttp(this.baseUrl)) builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
+        this.http = builder.build();
+    }
+
+    /** Whether the URL is plain http: (any case), so no request of this client can need TLS. */
+    static boolean plainHttp(String url) {
+        return url.regionMatches(true, 0, "http:", 0, 5);
     }
 
     public static ApiClient from(ClientConfig config) {
