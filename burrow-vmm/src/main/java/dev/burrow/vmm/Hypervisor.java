@@ -129,6 +129,23 @@ public interface Hypervisor extends AutoCloseable {
      */
     void keepWarm(Template template, int count);
 
+    /**
+     * Keeps {@code count} microVMs of this template restored and paused ahead of need (standbys,
+     * issue 13): indistinguishable from a fresh restore, nothing run in the guest since the
+     * template, no identity of their own yet, never handed out twice. {@link #restore(Template,
+     * Function)} claims one first (resumes it and applies the identity it is given), then falls
+     * back to a warm VMM, then to a restore from nothing; a claim starts a refill in the
+     * background, which never delays a restore. Each costs a paused VMM (its PSS, not its memory
+     * size); 0 ends those kept. {@link #dropWarm} ends them too.
+     */
+    default void keepStandby(Template template, int count) {
+    }
+
+    /** How many standbys of {@code template} are ready to be claimed now. */
+    default int standbyReady(Template template) {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -18,6 +18,11 @@ public interface MicroVm extends AutoCloseable {
 
     boolean isAlive();
 
+    /** How this microVM came to run (a standby claimed, a warm VMM, or a restore from nothing). */
+    default StartPath startPath() {
+        return StartPath.COLD;
+    }
+
     /** This microVM's own files (overlay disk, console log, VMM output). */
     Path dir();
 
