@@ -133,6 +133,10 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile NetworkSettings network = NetworkSettings.defaults();
     /** The benchmark's path for microVMs restored without a network spec (warm ones too); off by default. */
     private volatile boolean benchNetwork;
+    /** Whether a standby runs {@link #STANDBY_WARM_UP} before it is paused; off by default (see {@link #standbyWarmUp(boolean)}). */
+    private volatile boolean standbyWarmUp;
+    /** What a standby runs when {@link #standbyWarmUp} is on: the cheapest exec, which still walks fork, execve and exit. */
+    static final ExecRequest STANDBY_WARM_UP = ExecRequest.of("true");
     /** What a benchmark microVM gets: the most closed mode, and the host may connect to the guest (its settings say so). */
     private static final NetworkSpec BENCH_SPEC = NetworkSpec.allowlist();
 
@@ -726,6 +730,9 @@ public final class QemuHypervisor implements Hypervisor {
         long t0 = System.nanoTime();
         Waiting w = spawnWaiting(t, newVmId(), NetworkSpec.NONE, true);
         QemuMicroVm vm = (QemuMicroVm) complete(w, t, Identity.fresh(STANDBY_HOSTNAME));
+        if (standbyWarmUp) {
+            warmUp(vm);
+        }
         try {
             vm.qmp().execute("stop", QMP_TIMEOUT);
         } catch (VmmException e) {
@@ -735,6 +742,38 @@ public final class QemuHypervisor implements Hypervisor {
         vm.startPath(StartPath.STANDBY);
         LOG.debug("standby {} of template {} made in {} ms", vm.id(), t.id(), (System.nanoTime() - t0) / 1_000_000);
         return vm;
+    }
+
+    /**
+     * Runs {@link #STANDBY_WARM_UP} in a standby before it is paused (see {@link #standbyWarmUp(boolean)}):
+     * under TCG the first exec after a restore spends most of its time translating the guest's
+     * fork, exec and exit paths, which this moves ahead of the claim.
+     */
+    private void warmUp(QemuMicroVm vm) throws VmmException {
+        try {
+            ExecResult r = vm.agent().run(STANDBY_WARM_UP, config.restoreTimeout());
+            if (r.exitCode() != 0) {
+                throw new VmmException("its warm-up exec exited with " + r.exitCode() + ": " + Commands.tail(r.stderrText()));
+            }
+        } catch (AgentException | VmmException e) {
+            endQuietly(vm);
+            throw new VmmException("standby " + vm.id() + " could not be warmed up: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            endQuietly(vm);
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted warming up standby " + vm.id(), e);
+        }
+    }
+
+    /**
+     * Whether standbys made from now on run {@link #STANDBY_WARM_UP} before they are paused; off by
+     * default. Off, a claimed standby has run nothing but its agent's HELLO (issue 13's "nothing
+     * run in them"); on, it has also run and reaped one {@code true}, which leaves no file and no
+     * process but advances the guest's pid counter, and under TCG takes the first exec after the
+     * claim from hundreds of ms to tens (docs/adr/XXXX-standby-pool.md has the figures).
+     */
+    public void standbyWarmUp(boolean on) {
+        this.standbyWarmUp = on;
     }
 
     /** True when a standby's VMM answers QMP and its guest is paused (as it was left): only such a one is claimed. */

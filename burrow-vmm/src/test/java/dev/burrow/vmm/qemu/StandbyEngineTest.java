@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +109,23 @@ class StandbyEngineTest {
     }
 
     @Test
+    void aStandbyWarmedUpByItsExecStillShowsOnlyTheClaimsIdentityAndKeepsNoProcessOfIt() throws Exception {
+        Template t = fx.template;
+        fx.engine.standbyWarmUp(true);
+        try {
+            fx.engine.keepStandby(t, 1);
+            awaitStandbys(1);
+            MicroVm vm = vms.track(fx.engine.restore(t, Identity::fresh));
+
+            assertThat(vm.startPath()).isEqualTo(StartPath.STANDBY);
+            assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
+            assertThat(userProcesses(vm)).isEqualTo(userProcesses(vms.restore()));
+        } finally {
+            fx.engine.standbyWarmUp(false);
+        }
+    }
+
+    @Test
     void twoClaimedStandbysDrawDifferentRandomness() throws Exception {
         Template t = fx.template;
         fx.engine.keepStandby(t, 2);
@@ -129,8 +147,8 @@ class StandbyEngineTest {
         awaitStandbys(2);
         int claimers = 3;
         CyclicBarrier start = new CyclicBarrier(claimers);
-        List<MicroVm> claimed = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Throwable> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<MicroVm> claimed = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failed = Collections.synchronizedList(new ArrayList<>());
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < claimers; i++) {
             threads.add(Thread.ofVirtual().start(() -> {
