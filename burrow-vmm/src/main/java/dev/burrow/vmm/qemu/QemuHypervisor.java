@@ -111,6 +111,10 @@ public final class QemuHypervisor implements Hypervisor {
     static final String STANDBY_MARK = "standby";
     /** The hostname a standby's guest holds between its own HELLO and its claim's (never seen by a claimer). */
     static final String STANDBY_HOSTNAME = "standby";
+    /** How long a claim waits for a standby's QMP to say it is paused before it discards it (its main loop is idle: it answers at once). */
+    static final Duration CLAIM_CHECK_TIMEOUT = Duration.ofSeconds(2);
+    /** What a standby runs when {@link #standbyWarmUp} is on: the cheapest exec, which still walks fork, execve and exit. */
+    static final ExecRequest STANDBY_WARM_UP = ExecRequest.of("true");
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -135,8 +139,6 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile boolean benchNetwork;
     /** Whether a standby runs {@link #STANDBY_WARM_UP} before it is paused; off by default (see {@link #standbyWarmUp(boolean)}). */
     private volatile boolean standbyWarmUp;
-    /** What a standby runs when {@link #standbyWarmUp} is on: the cheapest exec, which still walks fork, execve and exit. */
-    static final ExecRequest STANDBY_WARM_UP = ExecRequest.of("true");
     /** What a benchmark microVM gets: the most closed mode, and the host may connect to the guest (its settings say so). */
     private static final NetworkSpec BENCH_SPEC = NetworkSpec.allowlist();
 
@@ -779,7 +781,7 @@ public final class QemuHypervisor implements Hypervisor {
     /** True when a standby's VMM answers QMP and its guest is paused (as it was left): only such a one is claimed. */
     private static boolean paused(QemuMicroVm s) {
         try {
-            JsonNode status = s.qmp().execute("query-status", QMP_TIMEOUT);
+            JsonNode status = s.qmp().execute("query-status", CLAIM_CHECK_TIMEOUT);
             if (!status.path("running").asBoolean(true) && "paused".equals(status.path("status").asText())) {
                 return true;
             }

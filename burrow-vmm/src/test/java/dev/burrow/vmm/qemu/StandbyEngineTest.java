@@ -193,6 +193,23 @@ class StandbyEngineTest {
     }
 
     @Test
+    void aStandbyWhoseVmmNoLongerAnswersIsDiscardedAndTheClaimRestoredFromNothing() throws Exception {
+        Template t = fx.template;
+        fx.engine.keepStandby(t, 1);
+        awaitStandbys(1);
+        Path dir = standbyDirs().getFirst();
+        long pid = VmmProcess.adopt(dir).orElseThrow().pid();
+        assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+
+        MicroVm vm = vms.track(fx.engine.restore(t, Identity::fresh));
+
+        assertThat(vm.startPath()).isEqualTo(StartPath.COLD);
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(dir).doesNotExist();
+        assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
+    }
+
+    @Test
     void aStandbyIsNoMicroVmOfTheEngineAndARestartedEngineReapsItWithItsFiles() throws Exception {
         Template t = fx.template;
         fx.engine.keepStandby(t, 1);
