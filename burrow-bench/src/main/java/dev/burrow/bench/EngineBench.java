@@ -378,6 +378,7 @@ public final class EngineBench {
             e.dropWarm(t);
             measure(() -> e.restore(t, id("cold", "s"), Identity.fresh("cold")), StartPath.COLD, total[3], restore[3], exec[3]);
         }
+        String[] pss = {standbyPss(fx, false), standbyPss(fx, true)};
         StringBuilder md = new StringBuilder();
         md.append("Engine standby benchmark, ").append(Instant.now()).append(", ").append(runs).append(" interleaved rounds\n");
         md.append("host: ").append(host()).append(", QEMU ").append(e.profile().vmmVersion()).append(", accelerator ")
@@ -390,7 +391,27 @@ public final class EngineBench {
         md.append(String.format("| standby ÷ warm VMM, ÷ from nothing (p50 total) | %.2f×, %.2f× (warm-up on: %.2f×, %.2f×) | | |%n",
                 total[0].percentile(50) / total[2].percentile(50), total[0].percentile(50) / total[3].percentile(50),
                 total[1].percentile(50) / total[2].percentile(50), total[1].percentile(50) / total[3].percentile(50)));
+        md.append("\nPSS of one paused standby (guest RAM / TCG cache): ").append(pss[0]).append("; with the warm-up exec: ")
+                .append(pss[1]).append('\n');
         System.out.println("\n" + md);
+    }
+
+    /** The PSS of one standby of the fixture's template once it is paused (its directory holds the engine's standby mark). */
+    private static String standbyPss(EngineFixture fx, boolean warmUp) throws Exception {
+        QemuHypervisor e = fx.engine;
+        e.standbyWarmUp(warmUp);
+        e.keepStandby(fx.template, 1);
+        while (e.standbyReady(fx.template) < 1) {
+            Thread.sleep(5);
+        }
+        try (var dirs = Files.list(fx.dataDir.resolve("vms"))) {
+            Path dir = dirs.filter(d -> Files.exists(d.resolve("standby"))).findFirst().orElseThrow();
+            long pid = Long.parseLong(Files.readString(dir.resolve("vmm.pid")).strip().split("\\s+")[0]);
+            Smaps m = Smaps.of(pid, fx.template.machine().memoryMiB(), e.config().tbSizeMiB());
+            return String.format("%.1f MiB (%.1f / %.1f)", m.pssKiB() / 1024.0, m.guestRamPssKiB() / 1024.0, m.tcgCachePssKiB() / 1024.0);
+        } finally {
+            e.keepStandby(fx.template, 0);
+        }
     }
 
     /** One way of starting a microVM. */
