@@ -5,12 +5,14 @@ import static dev.burrow.bench.BenchSupport.firstByte;
 import static dev.burrow.bench.BenchSupport.host;
 import static dev.burrow.bench.BenchSupport.id;
 import static dev.burrow.bench.BenchSupport.intArg;
+import static dev.burrow.bench.BenchSupport.loadAverage;
 import static dev.burrow.bench.BenchSupport.ms;
 import static dev.burrow.bench.BenchSupport.writeAndFsync;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecEvent;
@@ -45,6 +47,12 @@ import java.util.List;
  * {@code --cycles} (50) disk-tier cycles of one microVM: resume time early and late, chain depth
  * and disk use. {@code --tier-sizes MiB} measures both tiers at 512 MiB (50 MiB dirtied) and MiB of
  * guest RAM (50 and 500 MiB dirtied), beside writing and fsyncing as many bytes to the same disk.
+ *
+ * <p>{@code --standby N} instead measures the ways {@code restore(template, identity)} starts a
+ * microVM (issue 13), interleaved, N rounds: a standby claimed (without and with the standby
+ * warm-up exec), a warm VMM's restore and a restore from nothing, each to the first byte of
+ * {@code echo} (split at the restore's return), with the load average. Each starts with its pool
+ * full; the refill a claim starts runs during its exec, as it would in a daemon.
  */
 public final class EngineBench {
 
@@ -64,6 +72,11 @@ public final class EngineBench {
         int tierRuns = intArg(args, "--tiers", 0);
         if (tierRuns > 0) {
             tiers(tierRuns, intArg(args, "--cycles", 50));
+            System.exit(0);
+        }
+        int standbyRuns = intArg(args, "--standby", 0);
+        if (standbyRuns > 0) {
+            standby(standbyRuns);
             System.exit(0);
         }
         int runs = intArg(args, "--runs", 25);
@@ -328,6 +341,101 @@ public final class EngineBench {
             throw new IllegalStateException("qemu-img info failed: " + out);
         }
         return (int) out.lines().filter(l -> l.startsWith("image: ")).count();
+    }
+
+    /** Standby claim vs warm VMM vs restore from nothing, to the first exec byte, interleaved. */
+    private static void standby(int runs) throws Exception {
+        EngineFixture fx = EngineFixture.create(new MachineSpec(1, 512));
+        QemuHypervisor e = fx.engine;
+        Template t = fx.template;
+        String[] names = {"standby claimed", "standby claimed, warm-up exec on", "warm VMM", "from nothing"};
+        int kinds = names.length;
+        Stats[] total = new Stats[kinds];
+        Stats[] restore = new Stats[kinds];
+        Stats[] exec = new Stats[kinds];
+        for (int k = 0; k < kinds; k++) {
+            total[k] = new Stats();
+            restore[k] = new Stats();
+            exec[k] = new Stats();
+        }
+        Stats load = new Stats();
+        for (int i = 0; i < runs; i++) {
+            load.add(Double.parseDouble(loadAverage()));
+            for (int k = 0; k < 2; k++) {
+                e.standbyWarmUp(k == 1);
+                e.keepStandby(t, 1);
+                while (e.standbyReady(t) < 1) {
+                    Thread.sleep(5); // measured once the pool is full; the refill the claim starts runs during the exec, as in a daemon
+                }
+                measure(() -> e.restore(t, Identity::fresh), StartPath.STANDBY, total[k], restore[k], exec[k]);
+                e.dropWarm(t); // ends the refill the claim started, waiting for it
+            }
+            e.keepWarm(t, 1);
+            while (e.warmReady(t) < 1) {
+                Thread.sleep(5);
+            }
+            measure(() -> e.restore(t, Identity::fresh), StartPath.WARM, total[2], restore[2], exec[2]);
+            e.dropWarm(t);
+            measure(() -> e.restore(t, id("cold", "s"), Identity.fresh("cold")), StartPath.COLD, total[3], restore[3], exec[3]);
+        }
+        String[] pss = {standbyPss(fx, false), standbyPss(fx, true)};
+        StringBuilder md = new StringBuilder();
+        md.append("Engine standby benchmark, ").append(Instant.now()).append(", ").append(runs).append(" interleaved rounds\n");
+        md.append("host: ").append(host()).append(", QEMU ").append(e.profile().vmmVersion()).append(", accelerator ")
+                .append(e.accelerator()).append(String.format(", load average (1 min) p50 %.2f, max %.2f%n%n", load.percentile(50), load.percentile(100)));
+        md.append("| start path | restore(template, identity) | then exec `echo x` first byte | total to first byte |\n|---|---|---|---|\n");
+        for (int k = 0; k < kinds; k++) {
+            md.append("| ").append(names[k]).append(" | ").append(restore[k].summary()).append(" | ").append(exec[k].summary())
+                    .append(" | ").append(total[k].summary()).append(" |\n");
+        }
+        md.append(String.format("| standby ÷ warm VMM, ÷ from nothing (p50 total) | %.2f×, %.2f× (warm-up on: %.2f×, %.2f×) | | |%n",
+                total[0].percentile(50) / total[2].percentile(50), total[0].percentile(50) / total[3].percentile(50),
+                total[1].percentile(50) / total[2].percentile(50), total[1].percentile(50) / total[3].percentile(50)));
+        md.append("\nPSS of one paused standby (guest RAM / TCG cache): ").append(pss[0]).append("; with the warm-up exec: ")
+                .append(pss[1]).append('\n');
+        System.out.println("\n" + md);
+    }
+
+    /** The PSS of one standby of the fixture's template once it is paused (its directory holds the engine's standby mark). */
+    private static String standbyPss(EngineFixture fx, boolean warmUp) throws Exception {
+        QemuHypervisor e = fx.engine;
+        e.standbyWarmUp(warmUp);
+        e.keepStandby(fx.template, 1);
+        while (e.standbyReady(fx.template) < 1) {
+            Thread.sleep(5);
+        }
+        try (var dirs = Files.list(fx.dataDir.resolve("vms"))) {
+            Path dir = dirs.filter(d -> Files.exists(d.resolve("standby"))).findFirst().orElseThrow();
+            long pid = Long.parseLong(Files.readString(dir.resolve("vmm.pid")).strip().split("\\s+")[0]);
+            Smaps m = Smaps.of(pid, fx.template.machine().memoryMiB(), e.config().tbSizeMiB());
+            return String.format("%.1f MiB (%.1f / %.1f)", m.pssKiB() / 1024.0, m.guestRamPssKiB() / 1024.0, m.tcgCachePssKiB() / 1024.0);
+        } finally {
+            e.keepStandby(fx.template, 0);
+        }
+    }
+
+    /** One way of starting a microVM. */
+    @FunctionalInterface
+    private interface Start {
+        MicroVm start() throws Exception;
+    }
+
+    /** Times one start and its first exec byte, checks how it started, closes it. */
+    private static void measure(Start how, StartPath expected, Stats total, Stats restore, Stats exec) throws Exception {
+        long t0 = System.nanoTime();
+        MicroVm vm = how.start();
+        long t1 = System.nanoTime();
+        try {
+            firstByte(vm);
+            total.add(ms(t0));
+            restore.add((t1 - t0) / 1e6);
+            exec.add(ms(t1));
+            if (vm.startPath() != expected) {
+                throw new IllegalStateException("expected a " + expected + " start, got " + vm.startPath());
+            }
+        } finally {
+            vm.close();
+        }
     }
 
     private static double restoreToFirstByte(EngineFixture fx) throws Exception {

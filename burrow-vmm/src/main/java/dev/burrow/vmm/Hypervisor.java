@@ -87,7 +87,11 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
-    /** The ids of every microVM of this engine instance whose VMM process is alive. */
+    /**
+     * The ids of every microVM of this engine instance whose VMM process is alive. Standbys (see
+     * {@link #keepStandby}) are not microVMs until claimed: they are never listed, and an engine
+     * that starts ends those an earlier one left.
+     */
     Set<String> liveVmms();
 
     /**
@@ -136,7 +140,8 @@ public interface Hypervisor extends AutoCloseable {
      * Function)} claims one first (resumes it and applies the identity it is given), then falls
      * back to a warm VMM, then to a restore from nothing; a claim starts a refill in the
      * background, which never delays a restore. Each costs a paused VMM (its PSS, not its memory
-     * size); 0 ends those kept. {@link #dropWarm} ends them too.
+     * size); 0 ends those kept. {@link #dropWarm} and {@link #close} end them too. Standbys serve
+     * {@link NetworkSpec#NONE} only, as warm VMMs do.
      */
     default void keepStandby(Template template, int count) {
     }
