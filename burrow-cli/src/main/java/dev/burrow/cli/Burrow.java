@@ -2,13 +2,15 @@ package dev.burrow.cli;
 
 import dev.burrow.cli.internal.AdminCommands;
 import dev.burrow.cli.internal.BaseCommand;
-import dev.burrow.cli.internal.BurrowException;
 import dev.burrow.cli.internal.CliEnv;
 import dev.burrow.cli.internal.ConfigCommand;
 import dev.burrow.cli.internal.CpCommand;
 import dev.burrow.cli.internal.DaemonCommands;
 import dev.burrow.cli.internal.EgressCommand;
 import dev.burrow.cli.internal.ExecCommand;
+import dev.burrow.cli.internal.Failures;
+import dev.burrow.cli.internal.HotVerb;
+import dev.burrow.cli.internal.HotVerbs;
 import dev.burrow.cli.internal.ImageCommands;
 import dev.burrow.cli.internal.LogsCommand;
 import dev.burrow.cli.internal.MicroVmCommands;
@@ -17,6 +19,7 @@ import dev.burrow.cli.internal.ShellCommand;
 import dev.burrow.cli.internal.SystemCommands;
 import dev.burrow.cli.internal.TokenCommand;
 import dev.burrow.cli.internal.UploadCommand;
+import dev.burrow.cli.internal.VerbContext;
 import dev.burrow.cli.internal.VersionCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +43,7 @@ import picocli.CommandLine.Spec;
         description = "Per-session microVMs restored from snapshots.")
 public final class Burrow implements Callable<Integer> {
     /** A Burrow error: bad usage, an API error, burrowd unreachable. */
-    public static final int EXIT_ERROR = 125;
+    public static final int EXIT_ERROR = Failures.EXIT_ERROR;
     /** The command cannot be executed. */
     public static final int EXIT_CANNOT_EXECUTE = 126;
     /** The command was not found. */
@@ -105,8 +108,30 @@ public final class Burrow implements Callable<Integer> {
         System.exit(code);
     }
 
-    /** Runs one command line against the given surroundings and returns the exit code. */
+    /**
+     * Runs one command line against the given surroundings and returns the exit code. The hot
+     * verbs' plain command lines go to {@link HotVerbs}, which never loads picocli; everything
+     * else (help, other verbs, any usage error) to picocli.
+     */
     public static int execute(CliEnv env, String... args) {
+        HotVerb hot = HotVerbs.parse(args);
+        return hot != null ? runHot(env, hot) : executeWithPicocli(env, args);
+    }
+
+    private static int runHot(CliEnv env, HotVerb verb) {
+        int code;
+        try {
+            code = verb.run(new VerbContext(env));
+        } catch (RuntimeException e) {
+            code = Failures.report(env, e);
+        }
+        env.out().flush();
+        env.err().flush();
+        return code;
+    }
+
+    /** The command line as picocli parses and runs it, whatever the verb (tests compare it with {@link HotVerbs}'). */
+    static int executeWithPicocli(CliEnv env, String... args) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
@@ -135,20 +160,7 @@ public final class Burrow implements Callable<Integer> {
             env.err().flush();
             return EXIT_ERROR;
         });
-        cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            String message;
-            if (ex instanceof BurrowException be) {
-                message = be.getMessage();
-            } else if (ex instanceof IllegalArgumentException) {
-                message = ex.getMessage();
-            } else {
-                message = "internal error: " + ex;
-                if (env.getenv("BURROW_DEBUG") != null) ex.printStackTrace(env.err());
-            }
-            env.err().println("burrow: " + message);
-            env.err().flush();
-            return EXIT_ERROR;
-        });
+        cmd.setExecutionExceptionHandler((ex, c, parseResult) -> Failures.report(env, ex));
         int code = cmd.execute(args);
         env.out().flush();
         env.err().flush();
