@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -35,7 +34,7 @@ public record ExecVerb(String id, List<String> cmd, List<String> envs, String cw
     private static final Pattern LITERAL_ID = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** An exec request under way: the microVM's full path and burrowd's streamed answer. */
-    private record Started(String vmPath, HttpResponse<InputStream> response) {}
+    private record Started(String vmPath, InputStream response) {}
 
     @Override
     public int run(VerbContext context) {
@@ -60,7 +59,7 @@ public record ExecVerb(String id, List<String> cmd, List<String> envs, String cw
         PrintStream out = env.out();
         PrintStream err = env.err();
         Base64.Decoder b64 = Base64.getDecoder();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.response().body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(started.response(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.isBlank()) continue;
@@ -108,7 +107,7 @@ public record ExecVerb(String id, List<String> cmd, List<String> envs, String cw
         if (id != null && LITERAL_ID.matcher(id).matches()) {
             String vmPath = "/v1/microvms/" + ApiClient.seg(id);
             try {
-                return new Started(vmPath, api.postStreaming(vmPath + "/exec", body));
+                return new Started(vmPath, api.postForStream(vmPath + "/exec", body));
             } catch (BurrowException e) {
                 if (e.status() != 404) throw e;
                 String full = IdResolver.resolve(api, id);
@@ -121,7 +120,7 @@ public record ExecVerb(String id, List<String> cmd, List<String> envs, String cw
 
     private static Started post(ApiClient api, String fullId, ObjectNode body) {
         String vmPath = "/v1/microvms/" + ApiClient.seg(fullId);
-        return new Started(vmPath, api.postStreaming(vmPath + "/exec", body));
+        return new Started(vmPath, api.postForStream(vmPath + "/exec", body));
     }
 
     private static int exitCode(JsonNode msg, PrintStream err) {
