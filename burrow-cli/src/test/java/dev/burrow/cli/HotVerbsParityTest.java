@@ -82,6 +82,8 @@ class HotVerbsParityTest {
         hot("ps", "--label", "app=web", "--json");
         hot("ps", "--label=app=web");
         hot("ps", "--state", "");
+        // a value given with = is the value, however it starts
+        hot("ps", "--state=-x");
     }
 
     @Test
@@ -94,6 +96,7 @@ class HotVerbsParityTest {
         hot("exec", "vm01aaa1", "echo", "--json", "-e", "--help");
         hot("exec", "vm01aaa1", "--", "--", "echo");
         hot("exec", "vm01aaa1", "sleep", "9");
+        hot("exec", "--workdir=-x", "vm01aaa1", "true");
     }
 
     @Test

@@ -53,7 +53,7 @@ final class PlainHttp {
             connect(socket, host, port);
             StringBuilder head = new StringBuilder(256);
             head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
-            head.append("Host: ").append(host.contains(":") ? "[" + host + "]" : host);
+            head.append("Host: ").append(host);   // an IPv6 literal keeps its brackets in a URI's host
             if (uri.getPort() >= 0) head.append(':').append(port);
             head.append("\r\n");
             headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
