@@ -14,14 +14,14 @@ class BurrowTest {
 
     @Test
     void everyVerbIsRegisteredUnderItsOwnCommandName() {
-        Burrow.VERBS.forEach((name, cls) -> assertThat(cls.getAnnotation(Command.class).name()).as(cls.getName()).isEqualTo(name));
+        PicocliCommandLine.VERBS.forEach((name, cls) -> assertThat(cls.getAnnotation(Command.class).name()).as(cls.getName()).isEqualTo(name));
     }
 
     @Test
     void theTopLevelHelpStillListsEveryVerb() {
         CliHarness.Result r = new CliHarness(home).run("--help");
         assertThat(r.code()).isZero();
-        for (String verb : Burrow.VERBS.keySet()) assertThat(r.out()).containsPattern("(?m)^\\s+" + verb + "\\s");
+        for (String verb : PicocliCommandLine.VERBS.keySet()) assertThat(r.out()).containsPattern("(?m)^\\s+" + verb + "\\s");
     }
 
     @Test

@@ -33,12 +33,21 @@ final class CliHarness {
     }
 
     Result run(String... args) {
+        return run(false, args);
+    }
+
+    /** The command line as picocli parses it, even when the CLI's own parser would take it. */
+    Result runWithPicocli(String... args) {
+        return run(true, args);
+    }
+
+    private Result run(boolean picocli, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliEnv cliEnv = new CliEnv(env, props, new ByteArrayInputStream(stdin),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
                 stdinTty, stderrTty);
-        int code = Burrow.execute(cliEnv, args);
+        int code = picocli ? Burrow.executeWithPicocli(cliEnv, args) : Burrow.execute(cliEnv, args);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
     }
 }

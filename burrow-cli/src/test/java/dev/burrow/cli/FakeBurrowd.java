@@ -326,7 +326,7 @@ final class FakeBurrowd implements AutoCloseable {
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("tokens") && method.equals("POST")) {
             token(ex, p[2], body.length == 0 ? M.createObjectNode() : M.readTree(body));
         } else if (p.length == 4 && p[1].equals("microvms") && p[3].equals("exec") && method.equals("POST")) {
-            exec(ex, M.readTree(body));
+            if (microvms.containsKey(p[2])) exec(ex, M.readTree(body)); else problem(ex, 404, "not-found", "no microVM " + p[2]);
         } else if (p.length == 6 && p[1].equals("microvms") && p[3].equals("execs") && p[5].equals("stdin")) {
             CompletableFuture<byte[]> f = stdins.get(p[4]);
             if (f == null) {

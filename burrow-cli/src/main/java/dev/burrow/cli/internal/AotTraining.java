@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * The training run for the CLI's AOT cache (JEP 483/514/515): the launcher runs this class once
  * with {@code -XX:AOTCacheOutput} so the JVM records what {@code burrow version}, {@code ps},
- * {@code exec} and {@code --help} load and link, against a canned burrowd on a loopback port
+ * {@code exec}, {@code run} and {@code --help} load and link (the first four on the CLI's own
+ * parser, {@link HotVerbs}, as a user's plain command line runs them), against a canned burrowd on a loopback port
  * (no daemon needed, nothing leaves the machine). Every verb it runs must succeed: a training run
  * that only walks an error path would cache the wrong classes, so a failure is an exit code.
  */
@@ -31,7 +32,9 @@ public final class AotTraining {
             List.of("--help"),
             List.of("version"),
             List.of("ps"),
-            List.of("exec", VM_ID, "--", "true"));
+            List.of("ps", "--json"),
+            List.of("exec", VM_ID, "--", "true"),
+            List.of("run", "demo"));
     /** How many times each command line runs: enough for the JIT profiles JEP 515 records. */
     static final int ROUNDS = 3;
 
@@ -77,11 +80,15 @@ public final class AotTraining {
         ex.getRequestBody().readAllBytes();
         String type = "application/json";
         String body;
+        String vm = "{\"id\":\"" + VM_ID + "\",\"image\":\"demo\",\"version\":\"1\",\"state\":\"RUNNING\","
+                + "\"createdAt\":\"2026-12-01T00:00:00Z\",\"labels\":{\"app\":\"aot\"}}";
         if (path.equals("/v1/version")) {
             body = "{\"server\":\"0.1.0\",\"agentProtocol\":\"1\",\"vmm\":\"qemu\",\"accelerator\":\"TCG\",\"kernel\":\"6.1\"}";
+        } else if (path.equals("/v1/microvms") && ex.getRequestMethod().equals("POST")) {
+            send(ex, 201, type, vm);
+            return;
         } else if (path.equals("/v1/microvms")) {
-            body = "{\"items\":[{\"id\":\"" + VM_ID + "\",\"image\":\"demo\",\"version\":\"1\",\"state\":\"RUNNING\","
-                    + "\"createdAt\":\"2026-12-01T00:00:00Z\",\"labels\":{\"app\":\"aot\"}}],\"nextCursor\":null}";
+            body = "{\"items\":[" + vm + "],\"nextCursor\":null}";
         } else if (path.equals("/v1/microvms/" + VM_ID + "/exec")) {
             type = "application/x-ndjson";
             body = "{\"started\":{\"execId\":\"ex_1\"}}\n{\"stdout\":\"aGkK\"}\n{\"exit\":0}\n";

@@ -15,30 +15,46 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLParameters;
 
-/** burrowd's REST API over the JDK HTTP client: JSON in, JSON out, problem+json errors as {@link BurrowException}. */
+/**
+ * burrowd's REST API: JSON in, JSON out, problem+json errors as {@link BurrowException}. The
+ * calls the hot verbs make (GET and POST of JSON, exec's stream) go over {@link PlainHttp} to an
+ * {@code http:} burrowd; everything else, and every {@code https:} call, over the JDK client.
+ */
 public final class ApiClient {
     /** How many field errors of one 400 the message lists; the rest are counted. */
     static final int MAX_FIELD_ERRORS_SHOWN = 20;
 
     private final String baseUrl;
     private final String apiKey;
-    final HttpClient http;
+    /** An http: burrowd: the hot calls go over {@link PlainHttp}, the rest over the JDK client. */
+    private final boolean plain;
+    private HttpClient http;
 
     public ApiClient(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER);
-        // an http: burrowd never needs TLS (redirects are not followed): skip the default context's set-up
-        if (plainHttp(this.baseUrl)) builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
-        this.http = builder.build();
+        this.plain = plainHttp(this.baseUrl);
+    }
+
+    /** The JDK client, made on first use: the hot verbs' calls to an http: burrowd never need it. */
+    HttpClient http() {
+        if (http == null) {
+            HttpClient.Builder builder = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofMillis(PlainHttp.CONNECT_TIMEOUT_MILLIS))
+                    .followRedirects(HttpClient.Redirect.NEVER);
+            // an http: burrowd never needs TLS (redirects are not followed): skip the default context's set-up
+            if (plain) builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
+            http = builder.build();
+        }
+        return http;
     }
 
     /** Whether the URL is plain http: (any case), so no request of this client can need TLS. */
@@ -71,6 +87,7 @@ public final class ApiClient {
     }
 
     public JsonNode get(String path) {
+        if (plain) return json(plainText("GET", path, null));
         return json(send(request(path).GET().header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString()));
     }
 
@@ -79,6 +96,7 @@ public final class ApiClient {
     }
 
     public JsonNode post(String path, JsonNode body) {
+        if (plain) return json(plainText("POST", path, body));
         return json(send(jsonRequest(path, "POST", body).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
@@ -113,6 +131,48 @@ public final class ApiClient {
     public HttpResponse<InputStream> postStreaming(String path, JsonNode body) {
         return send(jsonRequest(path, "POST", body).header("Accept", "application/x-ndjson, application/json").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** POSTs JSON and hands back the response body as it streams in (exec's NDJSON); errors already turned into exceptions. */
+    public InputStream postForStream(String path, JsonNode body) {
+        if (!plain) return postStreaming(path, body).body();
+        try {
+            PlainHttp.Response resp = PlainHttp.exchange(URI.create(baseUrl + path), "POST",
+                    plainHeaders(path, "application/x-ndjson, application/json", true), Json.compact(body).getBytes(StandardCharsets.UTF_8));
+            if (resp.status() >= 400) throw problem(resp.status(), readBody(resp.body()));
+            return resp.body();
+        } catch (IOException e) {
+            throw transportError(e);
+        }
+    }
+
+    /** A JSON call over {@link PlainHttp}: the whole answer as text, a status of 400 or more as the problem it is. */
+    private String plainText(String method, String path, JsonNode body) {
+        byte[] bytes = body == null ? null : Json.compact(body).getBytes(StandardCharsets.UTF_8);
+        try {
+            PlainHttp.Response resp = PlainHttp.exchange(URI.create(baseUrl + path), method,
+                    plainHeaders(path, "application/json", body != null), bytes);
+            String text;
+            try (InputStream in = resp.body()) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (resp.status() >= 400) throw problem(resp.status(), text);
+            return text;
+        } catch (IOException e) {
+            throw transportError(e);
+        }
+    }
+
+    /** The headers {@link #request} and {@link #jsonRequest} give the JDK client's requests. */
+    private Map<String, String> plainHeaders(String path, String accept, boolean jsonPost) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (apiKey != null && path.startsWith("/v1/")) headers.put("Authorization", "Bearer " + apiKey);
+        headers.put("Accept", accept);
+        if (jsonPost) {
+            headers.put("Content-Type", "application/json");
+            headers.put("Idempotency-Key", UUID.randomUUID().toString());
+        }
+        return headers;
     }
 
     /** GETs and hands back the streamed response. */
@@ -153,7 +213,7 @@ public final class ApiClient {
     public int probe(String path, Duration timeout) {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build();
-            return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http().send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -165,7 +225,7 @@ public final class ApiClient {
     <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
         HttpResponse<T> resp;
         try {
-            resp = http.send(req, handler);
+            resp = http().send(req, handler);
         } catch (IOException e) {
             throw transportError(e);
         } catch (InterruptedException e) {
@@ -278,7 +338,10 @@ public final class ApiClient {
     }
 
     private static JsonNode json(HttpResponse<String> resp) {
-        String body = resp.body();
+        return json(resp.body());
+    }
+
+    private static JsonNode json(String body) {
         if (body == null || body.isBlank()) return null;
         return Json.parse(body);
     }

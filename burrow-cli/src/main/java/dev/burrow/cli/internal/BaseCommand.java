@@ -1,7 +1,6 @@
 package dev.burrow.cli.internal;
 
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,21 +18,24 @@ public abstract class BaseCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    private ClientConfig config;
-    private ApiClient api;
+    private VerbContext context;
 
     public void init(CliEnv env) {
         this.env = env;
+        this.context = new VerbContext(env);
+    }
+
+    /** The config and API client, shared with the picocli-free verbs this command hands its work to. */
+    protected VerbContext context() {
+        return context;
     }
 
     protected ClientConfig config() {
-        if (config == null) config = ClientConfig.load(env);
-        return config;
+        return context.config();
     }
 
     protected ApiClient api() {
-        if (api == null) api = ApiClient.from(config());
-        return api;
+        return context.api();
     }
 
     protected PrintStream out() {
@@ -46,30 +48,15 @@ public abstract class BaseCommand implements Callable<Integer> {
 
     /** {@code K=V} pairs into a map, naming the flag when one has no {@code =}. */
     protected static Map<String, String> pairs(List<String> items, String flag) {
-        Map<String, String> map = new LinkedHashMap<>();
-        if (items == null) return map;
-        for (String item : items) {
-            int eq = item.indexOf('=');
-            if (eq <= 0) throw new BurrowException(flag + " expects KEY=VALUE; got '" + item + "'");
-            map.put(item.substring(0, eq), item.substring(eq + 1));
-        }
-        return map;
+        return Args.pairs(items, flag);
     }
 
     /** Sizes and durations with the flag's name in the error. */
     protected static long mib(String flag, String value) {
-        try {
-            return Units.parseMiB(value);
-        } catch (IllegalArgumentException e) {
-            throw new BurrowException(flag + ": " + e.getMessage());
-        }
+        return Args.mib(flag, value);
     }
 
     protected static long seconds(String flag, String value) {
-        try {
-            return Units.parseSeconds(value);
-        } catch (IllegalArgumentException e) {
-            throw new BurrowException(flag + ": " + e.getMessage());
-        }
+        return Args.seconds(flag, value);
     }
 }

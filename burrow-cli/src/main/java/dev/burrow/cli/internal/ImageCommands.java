@@ -292,9 +292,7 @@ public final class ImageCommands extends BaseCommand {
     }
 
     static ArrayNode array(List<JsonNode> items) {
-        ArrayNode arr = Json.MAPPER.createArrayNode();
-        items.forEach(arr::add);
-        return arr;
+        return Json.array(items);
     }
 
     static void sleep(long millis) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 /** The one Jackson mapper and a few helpers for tree access. */
 public final class Json {
@@ -16,6 +18,13 @@ public final class Json {
 
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
+    }
+
+    /** The items as one JSON array. */
+    public static ArrayNode array(List<JsonNode> items) {
+        ArrayNode arr = MAPPER.createArrayNode();
+        items.forEach(arr::add);
+        return arr;
     }
 
     public static JsonNode parse(String text) {

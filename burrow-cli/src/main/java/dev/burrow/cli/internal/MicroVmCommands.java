@@ -2,11 +2,8 @@ package dev.burrow.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,36 +49,8 @@ public final class MicroVmCommands {
 
         @Override
         public Integer call() {
-            ImageCommands.Ref ref = ImageCommands.Ref.parse(image);
-            ObjectNode body = Json.object();
-            body.put("image", ref.name());
-            if (ref.version() != null) body.put("version", ref.version());
-            if (maxDuration != null) body.put("maxDurationSeconds", seconds("--max-duration", maxDuration));
-            Map<String, String> envMap = pairs(envs, "--env");
-            if (!envMap.isEmpty()) {
-                ObjectNode e = body.putObject("env");
-                envMap.forEach(e::put);
-            }
-            Map<String, String> labelMap = pairs(labels, "--label");
-            if (!labelMap.isEmpty()) {
-                ObjectNode l = body.putObject("labels");
-                labelMap.forEach(l::put);
-            }
-            if (idle == null && (suspended != null || autoResume)) {
-                throw new BurrowException("--suspended and --auto-resume belong to an idle policy: give --idle too, e.g. --idle 300s");
-            }
-            if (idle != null) {
-                ObjectNode p = body.putObject("idlePolicy");
-                if (idle != null) p.put("maxIdleSeconds", seconds("--idle", idle));
-                if (suspended != null) p.put("suspendedSeconds", seconds("--suspended", suspended));
-                if (autoResume) p.put("autoResume", true);
-            }
-            if (payload != null) body.put("runHookPayload", payload);
-            if (egress != null) body.set("network", EgressSpec.parse(egress));
-            if (noWait) body.put("wait", false);
-            JsonNode vm = api().post("/v1/microvms", body);
-            out().println(json ? Json.pretty(vm) : Json.text(vm, "id"));
-            return 0;
+            return new RunVerb(image, labels, envs, idle, suspended, autoResume, maxDuration, egress, payload, noWait, json)
+                    .run(context());
         }
     }
 
@@ -98,38 +67,7 @@ public final class MicroVmCommands {
 
         @Override
         public Integer call() {
-            StringBuilder path = new StringBuilder("/v1/microvms");
-            String sep = "?";
-            if (state != null) {
-                path.append(sep).append("state=").append(ApiClient.q(state));
-                sep = "&";
-            }
-            if (label != null) path.append(sep).append("label=").append(ApiClient.q(label));
-            List<JsonNode> items = api().listAll(path.toString());
-            if (json) {
-                out().println(Json.pretty(ImageCommands.array(items)));
-                return 0;
-            }
-            Table t = new Table("ID", "IMAGE", "STATE", "CREATED", "LABELS");
-            Instant now = Instant.now();
-            for (JsonNode vm : items) {
-                String img = Json.text(vm, "image");
-                if (!Json.text(vm, "version").isEmpty()) img += ":" + Json.text(vm, "version");
-                t.row(Json.text(vm, "id"), img, Json.text(vm, "state"), Table.ago(Json.text(vm, "createdAt"), now),
-                        labels(vm.get("labels")));
-            }
-            t.print(out());
-            return 0;
-        }
-
-        static String labels(JsonNode labels) {
-            if (labels == null || !labels.isObject()) return "";
-            List<String> parts = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                parts.add(e.getKey() + "=" + e.getValue().asText());
-            }
-            return String.join(",", parts);
+            return new PsVerb(state, label, json).run(context());
         }
     }
 

@@ -13,6 +13,15 @@ class AotTrainingTest {
 
     @Test
     void theTrainingCoversTheVerbsTheIssueTimes() {
-        assertThat(AotTraining.TRAINED).extracting(line -> line.getFirst()).contains("version", "ps", "exec");
+        assertThat(AotTraining.TRAINED).extracting(line -> line.getFirst()).contains("version", "ps", "exec", "run");
+    }
+
+    @Test
+    void theHotVerbsAreTrainedOnTheCLIsOwnParserAsUsersRunThem() {
+        // a hot verb trained through picocli would leave its fast path out of the cache
+        for (var line : AotTraining.TRAINED) {
+            boolean hot = HotVerbs.parse(line.toArray(String[]::new)) != null;
+            assertThat(hot).as("%s", line).isEqualTo(!line.getFirst().startsWith("-"));
+        }
     }
 }

@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 class ApiClientTlsTest {
     @Test
     void aClientForAnHttpUrlIsGivenTheRefusingContextNotTheDefaultOne() {
-        assertThat(new ApiClient("http://127.0.0.1:7070", null).http.sslContext().getProtocol()).isEqualTo("none");
-        assertThat(new ApiClient("HTTP://127.0.0.1:7070/", null).http.sslContext().getProtocol()).isEqualTo("none");
+        assertThat(new ApiClient("http://127.0.0.1:7070", null).http().sslContext().getProtocol()).isEqualTo("none");
+        assertThat(new ApiClient("HTTP://127.0.0.1:7070/", null).http().sslContext().getProtocol()).isEqualTo("none");
     }
 
     @Test
     void aClientForAnHttpsUrlKeepsTheJdksDefaultTls() {
-        assertThat(new ApiClient("https://burrow.example", null).http.sslContext().getProtocol()).isNotEqualTo("none");
+        assertThat(new ApiClient("https://burrow.example", null).http().sslContext().getProtocol()).isNotEqualTo("none");
     }
 
     @Test
