@@ -74,6 +74,19 @@ class UnsyncedWritesTest {
     }
 
     @Test
+    void anIdempotencyKeyIsReservedUnsyncedAndItsResultStoredSynced() {
+        String tenant = new Tenants(db).create("t", null).orElseThrow().id();
+        IdempotencyKeys keys = new IdempotencyKeys(db);
+        commits.clear();
+
+        assertThat(keys.reserve(tenant, "k1", "POST", "/v1/microvms", "h")).isInstanceOf(IdempotencyKeys.Reservation.Proceed.class);
+        keys.complete(tenant, "k1", 201, "{}");
+
+        assertThat(commits).containsExactly(false, true);
+        assertThat(keys.reserve(tenant, "k1", "POST", "/v1/microvms", "h")).isInstanceOf(IdempotencyKeys.Reservation.Replay.class);
+    }
+
+    @Test
     void aRolledBackWriteIsNoCommit() {
         assertThatThrownBy(() -> db.writeUnsynced(c -> {
             throw new IllegalStateException("no");
