@@ -1,5 +1,6 @@
 package dev.burrow.daemon.store;
 
+import dev.burrow.daemon.trace.Spans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,9 +12,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
-import dev.burrow.daemon.trace.Spans;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -211,7 +211,11 @@ public final class Database implements AutoCloseable {
         }
         Commit done = new Commit(synced);
         for (Consumer<Commit> l : commitListeners) {
-            l.accept(done);
+            try {
+                l.accept(done);
+            } catch (RuntimeException e) {
+                log.warn("a commit listener failed", e);
+            }
         }
         for (Runnable r : toRun) {
             try {
