@@ -6,9 +6,12 @@ import dev.burrow.daemon.Burrowd;
 import dev.burrow.daemon.DaemonConfig;
 import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.vmm.EngineConfig;
+import dev.burrow.vmm.Template;
 import dev.burrow.vmm.internal.FileTrees;
 import dev.burrow.vmm.kernel.KernelCache;
+import dev.burrow.vmm.qemu.QemuHypervisor;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Writer;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * An in-process burrowd on a temporary data directory and a free loopback port, with the
@@ -40,6 +44,8 @@ final class BusyboxDaemon implements AutoCloseable {
     private static final Duration BUILD = Duration.ofMinutes(10);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How deep under the data directory a version's template manifest lies (tenants/<id>/images/<name>/<n>/template/). */
+    private static final int TEMPLATE_DEPTH = 8;
 
     private final Path dataDir;
     private final Burrowd daemon;
@@ -68,6 +74,21 @@ final class BusyboxDaemon implements AutoCloseable {
         } catch (Exception e) {
             side.close();
             throw e;
+        }
+    }
+
+    /** The engine the daemon runs its microVMs on (benchmarks restore beside it, like for like). */
+    QemuHypervisor engine() {
+        return daemon.engine();
+    }
+
+    /** The template the image's version 1 runs from: the daemon's own files, read as the engine reads them. */
+    Template template() throws IOException {
+        Path manifest = Path.of("images", IMAGE, "1", "template", Template.MANIFEST);
+        try (Stream<Path> files = Files.walk(dataDir, TEMPLATE_DEPTH)) {
+            Path found = files.filter(p -> p.endsWith(manifest)).findFirst()
+                    .orElseThrow(() -> new IOException("no template of " + IMAGE + ":1 under " + dataDir));
+            return Template.load(found.getParent());
         }
     }
 

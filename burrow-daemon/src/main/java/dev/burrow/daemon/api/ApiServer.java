@@ -17,6 +17,7 @@ import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.Principal;
 import dev.burrow.daemon.store.QuotaExceededException;
 import dev.burrow.daemon.tokens.Tokens;
+import dev.burrow.daemon.trace.Spans;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public final class ApiServer implements AutoCloseable {
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                dispatch(request, response, callback);
+                Spans.run(request.getMethod(), Request.getPathInContext(request), () -> dispatch(request, response, callback));
                 return true;
             }
         });
@@ -245,13 +246,15 @@ public final class ApiServer implements AutoCloseable {
             Route route = null;
             Map<String, String> params = null;
             Set<String> allowed = new LinkedHashSet<>();
-            for (Route r : routes) {
-                Map<String, String> m = r.match(path);
-                if (m != null) {
-                    allowed.add(r.method());
-                    if (route == null && r.method().equals(request.getMethod())) {
-                        route = r;
-                        params = m;
+            try (Spans.Step step = Spans.time("route")) {
+                for (Route r : routes) {
+                    Map<String, String> m = r.match(path);
+                    if (m != null) {
+                        allowed.add(r.method());
+                        if (route == null && r.method().equals(request.getMethod())) {
+                            route = r;
+                            params = m;
+                        }
                     }
                 }
             }
@@ -278,7 +281,9 @@ public final class ApiServer implements AutoCloseable {
                 call.principal = socketAuth.authenticate(request, params.get("id"));
                 call.upgradeCallback = callback;
             } else if (route.authenticated()) {
-                call.principal = authenticate(request);
+                try (Spans.Step step = Spans.time("auth")) {
+                    call.principal = authenticate(request);
+                }
                 if (route.adminOnly() && !call.principal.admin()) {
                     throw new ApiException(403, "forbidden", null, "this call needs an admin key");
                 }

@@ -10,6 +10,7 @@ import dev.burrow.daemon.microvms.NotFoundException;
 import dev.burrow.daemon.microvms.RunRequest;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.Page;
+import dev.burrow.daemon.trace.Spans;
 import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.ExecEvent;
 import dev.burrow.vmm.agent.ExecRequest;
@@ -112,7 +113,11 @@ final class MicroVmRoutes {
         boolean wait = req.waitForRunHook() == null || req.waitForRunHook();
         MicroVmRecord r = microvms.run(c.tenant(), new RunRequest(req.image(), req.version(), req.maxDurationSeconds(), req.env(),
                 req.labels(), policy, req.runHookPayload(), network.json()), c.requestId, wait);
-        c.send(wait ? 201 : 202, view(r));
+        Dtos.MicroVmView answer;
+        try (Spans.Step step = Spans.time("view")) {
+            answer = view(r);
+        }
+        c.send(wait ? 201 : 202, answer);
     }
 
     /** The idle policy's fields, each checked (SPEC §1); null when none was given or it has errors. */
@@ -256,6 +261,7 @@ final class MicroVmRoutes {
         c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
         long deadline = timeout == 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000_000L;
         boolean finished = false;
+        boolean sawStdout = false; // traces only: the guest's time to the first output byte apart from the rest of the stream
         StreamOut out = c.stream();
         try {
             out.line(Map.of("started", Map.of("execId", execId)));
@@ -270,11 +276,18 @@ final class MicroVmRoutes {
                     out.line(errorFrame(c, 503, "unavailable", "burrowd is stopping; the exec was ended"));
                     break;
                 }
-                ExecEvent e = session.next(POLL);
+                ExecEvent e;
+                try (Spans.Step step = Spans.time(sawStdout ? "stream-wait" : "guest-wait")) {
+                    e = session.next(POLL);
+                }
                 switch (e) {
                     case null -> { }
                     case ExecEvent.Started s -> { }
-                    case ExecEvent.Stdout o -> out.line(Map.of("stdout", Base64.getEncoder().encodeToString(o.data())));
+                    case ExecEvent.Stdout o -> {
+                        out.line(Map.of("stdout", Base64.getEncoder().encodeToString(o.data())));
+                        Spans.mark("first-stdout");
+                        sawStdout = true;
+                    }
                     case ExecEvent.Stderr o -> out.line(Map.of("stderr", Base64.getEncoder().encodeToString(o.data())));
                     case ExecEvent.Exit x -> {
                         Map<String, Object> exit = new LinkedHashMap<>();

@@ -7,6 +7,8 @@ import dev.burrow.vmm.internal.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +41,8 @@ public final class ImageService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    /** How many templates' manifests are kept parsed; over it the cache starts again empty. */
+    static final int MAX_TEMPLATES = 256;
 
     private final ImageStore store;
     private final Hypervisor engine;
@@ -49,6 +54,10 @@ public final class ImageService implements AutoCloseable {
     private final Semaphore buildSlots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Consumer<ImageEvent>> listeners = new CopyOnWriteArrayList<>();
+    /** Parsed template manifests by template directory, each with the manifest file's time and size when it was read. */
+    private final Map<Path, LoadedTemplate> templates = new ConcurrentHashMap<>();
+
+    private record LoadedTemplate(Template template, FileTime modified, long size) {}
 
     /** One tenant's service whose files are all under {@code dataDir} (tests; a single-tenant host). */
     public ImageService(ImageStore store, Hypervisor engine, Path dataDir, int maxConcurrentBuilds) throws IOException {
@@ -73,13 +82,13 @@ public final class ImageService implements AutoCloseable {
      */
     public ImageService(String tenant, ImageStore store, Hypervisor engine, Path dataDir, Path tenantDir, BlobStore blobs,
             SourceResolver registry, SourceResolver dockerfile, int maxConcurrentBuilds) throws IOException {
-        this.store = store;
+        this.store = new CachingImageStore(store);
         this.engine = engine;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.tenantDir = tenantDir.toAbsolutePath().normalize();
         this.imagesDir = Files.createDirectories(this.tenantDir.resolve("images"));
         this.blobs = blobs;
-        this.builder = new VersionBuilder(tenant, engine, blobs, this::emit, registry, dockerfile, store::versions);
+        this.builder = new VersionBuilder(tenant, engine, blobs, this::emit, registry, dockerfile, this.store::versions);
         this.buildSlots = new Semaphore(maxConcurrentBuilds);
     }
 
@@ -258,11 +267,27 @@ public final class ImageService implements AutoCloseable {
         return store.versions(name).reversed().stream().filter(v -> v.state() == VersionState.READY && v.active()).findFirst();
     }
 
+    /**
+     * The template a READY version runs from. Its manifest is parsed once and kept while the file
+     * keeps its modification time and size (one stat per call instead of a read and a parse): a
+     * version's template does not change, and a rewritten manifest is read again.
+     */
     public Template template(ImageVersion v) throws IOException {
         if (v.state() != VersionState.READY) {
             throw new IllegalStateException(v.ref() + " is " + v.state() + ", not READY");
         }
-        return Template.load(v.templateDir());
+        Path dir = v.templateDir();
+        BasicFileAttributes now = Files.readAttributes(dir.resolve(Template.MANIFEST), BasicFileAttributes.class);
+        LoadedTemplate kept = templates.get(dir);
+        if (kept != null && kept.modified().equals(now.lastModifiedTime()) && kept.size() == now.size()) {
+            return kept.template();
+        }
+        Template t = Template.load(dir);
+        if (templates.size() >= MAX_TEMPLATES) {
+            templates.clear();
+        }
+        templates.put(dir, new LoadedTemplate(t, now.lastModifiedTime(), now.size()));
+        return t;
     }
 
     /** Waits until the version is READY or FAILED, or the timeout passes; returns what it is then. */

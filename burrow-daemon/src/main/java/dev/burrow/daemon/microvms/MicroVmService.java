@@ -13,6 +13,7 @@ import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.Page;
 import dev.burrow.daemon.store.TenantQuotas;
+import dev.burrow.daemon.trace.Spans;
 import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.Template;
@@ -78,16 +79,23 @@ public final class MicroVmService implements AutoCloseable {
      * returned as soon as the microVM has an id, and the start goes on in the background.
      */
     public MicroVmRecord run(String tenantId, RunRequest r, String requestId, boolean waitForRunning) {
-        ImageService service = images.apply(tenantId, r.image())
-                .orElseThrow(() -> new NotFoundException("no image named " + r.image()));
-        ImageVersion v = r.version() == null
-                ? service.newestRunnable(r.image()).orElseThrow(() -> new ConflictException(
-                        "image " + r.image() + " has no READY and ACTIVE version yet; see GET /v1/images/" + r.image() + "/versions"))
-                : service.version(r.image(), r.version()).orElseThrow(() -> new NotFoundException("image " + r.image() + " has no version " + r.version()));
+        ImageService service;
+        ImageVersion v;
+        try (Spans.Step step = Spans.time("image-lookup")) {
+            service = images.apply(tenantId, r.image())
+                    .orElseThrow(() -> new NotFoundException("no image named " + r.image()));
+            v = r.version() == null
+                    ? service.newestRunnable(r.image()).orElseThrow(() -> new ConflictException(
+                            "image " + r.image() + " has no READY and ACTIVE version yet; see GET /v1/images/" + r.image() + "/versions"))
+                    : service.version(r.image(), r.version()).orElseThrow(() -> new NotFoundException("image " + r.image() + " has no version " + r.version()));
+        }
         if (v.state() != VersionState.READY) {
             throw new ConflictException(v.ref() + " is " + v.state() + (v.stateReason() == null ? "" : " (" + v.stateReason() + ")") + "; only READY versions run");
         }
-        Template template = template(service, v);
+        Template template;
+        try (Spans.Step step = Spans.time("template")) {
+            template = template(service, v);
+        }
         Map<String, String> env = new LinkedHashMap<>(v.settings().env() == null ? Map.of() : v.settings().env());
         env.putAll(r.env());
         int duration = r.maxDurationSeconds() == null ? maxDurationSeconds : r.maxDurationSeconds();
@@ -95,12 +103,18 @@ public final class MicroVmService implements AutoCloseable {
                 r.labels(), r.idlePolicy(), clock.instant().plusSeconds(duration), r.runHookPayload(),
                 r.network() == null ? "{\"egress\":\"none\"}" : r.network());
         Resources resources = v.settings().resources();
-        String hold = quotas.reserve(tenantId, 1, resources.vcpus(), resources.memoryMiB());
+        String hold;
+        try (Spans.Step step = Spans.time("quota")) {
+            hold = quotas.reserve(tenantId, 1, resources.vcpus(), resources.memoryMiB());
+        }
         if (waitForRunning) {
-            try {
-                return ScopedValue.where(TenantQuotas.HOLD, hold).call(() -> lifecycle.run(launch, requestId, rec -> { }));
+            try (Spans.Step step = Spans.time("engine+lifecycle")) {
+                // nobody answers with the PENDING record: it needs no sync of its own (Lifecycle.run)
+                return ScopedValue.where(TenantQuotas.HOLD, hold).call(() -> lifecycle.run(launch, requestId, null));
             } finally {
-                quotas.release(hold);
+                try (Spans.Step step = Spans.time("quota")) {
+                    quotas.release(hold);
+                }
             }
         }
         CompletableFuture<MicroVmRecord> pending = new CompletableFuture<>();
@@ -196,9 +210,13 @@ public final class MicroVmService implements AutoCloseable {
         RunRequest.envViolations("env", req.env()).stream().findFirst().ifPresent(v -> {
             throw new InvalidRequestException(v.field(), v.detail());
         });
-        MicroVmRecord r = get(tenantId, id);
-        Lifecycle.Use use = lifecycle.use(tenantId, id, requestId);
-        try {
+        MicroVmRecord r;
+        Lifecycle.Use use;
+        try (Spans.Step step = Spans.time("microvm-lookup")) {
+            r = get(tenantId, id);
+            use = lifecycle.use(tenantId, id, requestId);
+        }
+        try (Spans.Step step = Spans.time("agent-exec")) {
             Map<String, String> env = new LinkedHashMap<>(r.env());
             env.putAll(req.env());
             return new Exec(use.vm().agent().exec(req.withEnv(env)), use);

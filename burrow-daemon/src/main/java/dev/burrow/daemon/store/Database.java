@@ -1,5 +1,6 @@
 package dev.burrow.daemon.store;
 
+import dev.burrow.daemon.trace.Spans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,8 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -33,6 +36,14 @@ import org.sqlite.SQLiteConfig;
  * the snapshot I/O such transitions do anyway, and writes are per lifecycle operation, not per
  * request byte. Tests and throwaway development daemons may pass {@link Durability#RELAXED} (NORMAL).
  *
+ * <p><b>Unsynced writes.</b> {@link #writeUnsynced} commits one transaction with
+ * {@code synchronous=NORMAL} on a FULL database: it is committed and seen by every later read, it
+ * survives a crash of burrowd (the WAL is in the kernel), and it reaches the disk with the next
+ * FULL commit, which syncs the WAL up to its own frame and so every frame before it. A power loss
+ * before that may drop it. That is right for a row whose loss a power cut makes true anyway —
+ * the PENDING record of a VMM that the same cut kills, a quota hold that the next start clears —
+ * and it leaves a run with one fsync, the one that says RUNNING (issue 13).
+ *
  * <p><b>Reads.</b> {@link #read} borrows one of up to {@value #MAX_READERS} pooled connections
  * ({@code query_only}) and runs the function in a deferred transaction, so several queries see
  * one consistent snapshot; WAL lets readers proceed while the writer commits. Pooling was
@@ -51,6 +62,9 @@ public final class Database implements AutoCloseable {
         RELAXED
     }
 
+    /** A committed write transaction, as {@link #onCommit} hears it: whether it was synced to disk. */
+    public record Commit(boolean synced) {}
+
     static final int MAX_READERS = 8;
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
@@ -62,11 +76,17 @@ public final class Database implements AutoCloseable {
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(MAX_READERS);
     private final Semaphore readerPermits = new Semaphore(MAX_READERS);
     private final int schemaVersion;
+    private final boolean full;
+    private final List<Consumer<Commit>> commitListeners = new CopyOnWriteArrayList<>();
+    /** The writer connection's {@code synchronous} setting now (FULL or not): switched only when a write wants the other. */
+    private boolean writerSynced;
     private volatile boolean closed;
 
     private Database(Path file, Durability durability, String migrations) throws SQLException {
         this.file = file;
         this.url = "jdbc:sqlite:" + file.toAbsolutePath();
+        this.full = durability == Durability.FULL;
+        this.writerSynced = full;
         SQLiteConfig cfg = baseConfig();
         cfg.setSynchronous(durability == Durability.FULL ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
         cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
@@ -129,6 +149,30 @@ public final class Database implements AutoCloseable {
      * any exception rolls it back and propagates ({@link SQLException} wrapped in {@link StoreException}).
      */
     public <T> T write(SqlFunction<Connection, T> fn) {
+        return write(fn, true);
+    }
+
+    /**
+     * {@link #write} committed without a sync of its own (see the class comment): survives a
+     * burrowd crash at once and a power loss from the next {@link #write} on.
+     */
+    public <T> T writeUnsynced(SqlFunction<Connection, T> fn) {
+        return write(fn, false);
+    }
+
+    /** Hears every committed write transaction (tests count a run's commits with it) until closed. */
+    public AutoCloseable onCommit(Consumer<Commit> listener) {
+        commitListeners.add(listener);
+        return () -> commitListeners.remove(listener);
+    }
+
+    private <T> T write(SqlFunction<Connection, T> fn, boolean sync) {
+        try (Spans.Step step = Spans.time(sync && full ? "db-commit-synced" : "db-commit")) {
+            return writeLocked(fn, sync && full);
+        }
+    }
+
+    private <T> T writeLocked(SqlFunction<Connection, T> fn, boolean synced) {
         if (writeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("nested Database.write: do the work inside the outer write's connection");
         }
@@ -138,6 +182,12 @@ public final class Database implements AutoCloseable {
         try {
             checkOpen();
             try {
+                if (synced != writerSynced) {
+                    try (Statement st = writer.createStatement()) {
+                        st.execute(synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+                    }
+                    writerSynced = synced;
+                }
                 writer.setAutoCommit(false);
                 result = fn.apply(writer);
                 writer.commit();
@@ -158,6 +208,14 @@ public final class Database implements AutoCloseable {
         } finally {
             afterCommit.clear();
             writeLock.unlock();
+        }
+        Commit done = new Commit(synced);
+        for (Consumer<Commit> l : commitListeners) {
+            try {
+                l.accept(done);
+            } catch (RuntimeException e) {
+                log.warn("a commit listener failed", e);
+            }
         }
         for (Runnable r : toRun) {
             try {
@@ -182,6 +240,12 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code fn} on a pooled read-only connection, in one read transaction (a consistent snapshot). */
     public <T> T read(SqlFunction<Connection, T> fn) {
+        try (Spans.Step step = Spans.time("db-read")) {
+            return readPooled(fn);
+        }
+    }
+
+    private <T> T readPooled(SqlFunction<Connection, T> fn) {
         checkOpen();
         readerPermits.acquireUninterruptibly();
         Connection c = null;

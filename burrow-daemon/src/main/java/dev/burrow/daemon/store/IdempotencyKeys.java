@@ -72,9 +72,14 @@ public final class IdempotencyKeys {
         });
     }
 
-    /** Atomically reserves {@code key} for this request, or says why not. */
+    /**
+     * Atomically reserves {@code key} for this request, or says why not. Unsynced: a reservation
+     * without a result only matters while its request runs, a power loss that drops it ends that
+     * request too, and the request's own synced commits (a run's RUNNING, {@link #complete}) sync
+     * it with them; so an idempotent run costs the one synced commit of its result, not two.
+     */
     public Reservation reserve(String tenantId, String key, String method, String path, String requestHash) {
-        return db.write(c -> {
+        return db.writeUnsynced(c -> {
             if (insert(c, tenantId, key, method, path, requestHash, null, null)) {
                 return new Reservation.Proceed();
             }

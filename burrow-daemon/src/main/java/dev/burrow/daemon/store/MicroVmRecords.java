@@ -1,6 +1,7 @@
 package dev.burrow.daemon.store;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,36 +58,58 @@ public final class MicroVmRecords {
      * thread has a quota hold bound ({@link TenantQuotas#HOLD}), the row takes one unit of it.
      */
     public void insert(MicroVmRecord r) {
-        db.write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO microvms(" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, r.id());
-                ps.setString(2, r.tenantId());
-                ps.setString(3, r.image());
-                ps.setInt(4, r.version());
-                ps.setString(5, r.state());
-                ps.setString(6, r.stateReason());
-                Instant now = clock.instant();
-                ps.setString(7, Times.format(r.createdAt() != null ? r.createdAt() : now));
-                ps.setString(8, Times.format(r.updatedAt() != null ? r.updatedAt() : now));
-                ps.setString(9, Times.format(r.expiresAt()));
-                ps.setString(10, Json.write(r.labels()));
-                ps.setString(11, Json.write(r.env()));
-                ps.setString(12, r.network());
-                setLong(ps, 13, r.vmmPid());
-                setLong(ps, 14, r.vmmStartTime());
-                ps.setString(15, r.dir());
-                ps.setString(16, r.idlePolicy());
-                ps.setString(17, Times.format(r.suspendedAt()));
-                ps.setString(18, r.savedId());
-                ps.setString(19, r.suspensionTier());
-                setLong(ps, 20, r.suspensionBytes());
-                ps.setString(21, r.runHookPayload());
-                ps.executeUpdate();
+        db.write(c -> insert(c, r));
+    }
+
+    /**
+     * Inserts a new microVM and, with an {@link EventLog}, its first state event, in one
+     * transaction; {@code synced} false commits it with {@link Database#writeUnsynced} (durable
+     * from the next synced write on: a run's PENDING row, whose VMM a power loss kills anyway).
+     */
+    public void insert(MicroVmRecord r, String requestId, boolean synced) {
+        SqlFunction<Connection, Void> fn = c -> {
+            insert(c, r);
+            if (events != null) {
+                events.append(c, EVENT_KIND, r.id(), null, r.state(), null, requestId, r.tenantId());
             }
-            TenantQuotas.consumeHold(c, r.id());
             return null;
-        });
+        };
+        if (synced) {
+            db.write(fn);
+        } else {
+            db.writeUnsynced(fn);
+        }
+    }
+
+    private Void insert(Connection c, MicroVmRecord r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO microvms(" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, r.id());
+            ps.setString(2, r.tenantId());
+            ps.setString(3, r.image());
+            ps.setInt(4, r.version());
+            ps.setString(5, r.state());
+            ps.setString(6, r.stateReason());
+            Instant now = clock.instant();
+            ps.setString(7, Times.format(r.createdAt() != null ? r.createdAt() : now));
+            ps.setString(8, Times.format(r.updatedAt() != null ? r.updatedAt() : now));
+            ps.setString(9, Times.format(r.expiresAt()));
+            ps.setString(10, Json.write(r.labels()));
+            ps.setString(11, Json.write(r.env()));
+            ps.setString(12, r.network());
+            setLong(ps, 13, r.vmmPid());
+            setLong(ps, 14, r.vmmStartTime());
+            ps.setString(15, r.dir());
+            ps.setString(16, r.idlePolicy());
+            ps.setString(17, Times.format(r.suspendedAt()));
+            ps.setString(18, r.savedId());
+            ps.setString(19, r.suspensionTier());
+            setLong(ps, 20, r.suspensionBytes());
+            ps.setString(21, r.runHookPayload());
+            ps.executeUpdate();
+        }
+        TenantQuotas.consumeHold(c, r.id());
+        return null;
     }
 
     /** The tenant's microVM {@code id}; another tenant's id is simply absent. */

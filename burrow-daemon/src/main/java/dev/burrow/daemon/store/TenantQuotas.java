@@ -59,9 +59,11 @@ public final class TenantQuotas {
      * Admits {@code count} microVMs of {@code vcpus} and {@code memoryMiB} each for {@code tenantId}
      * and holds them until their rows exist; returns the hold's id (bind it to {@link #HOLD}
      * around the run, {@link #release} it afterwards). Throws {@link QuotaExceededException}.
+     * A hold is committed unsynced: it lives as long as its request, and the next start clears
+     * whatever a crash left ({@link #clearHolds}), so no power loss can make one wrong.
      */
     public String reserve(String tenantId, int count, int vcpus, int memoryMiB) {
-        return db.write(c -> {
+        return db.writeUnsynced(c -> {
             Quotas q = quotas(c, tenantId);
             Usage u = usage(c, tenantId, Instant.now());
             String what = count == 1 ? "this microVM" : "these " + count + " microVMs";
@@ -83,9 +85,9 @@ public final class TenantQuotas {
         });
     }
 
-    /** Drops what is left of a hold (the run ended, recorded or not). */
+    /** Drops what is left of a hold (the run ended, recorded or not); unsynced, as {@link #reserve}. */
     public void release(String holdId) {
-        db.write(c -> {
+        db.writeUnsynced(c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM quota_holds WHERE id = ?")) {
                 ps.setString(1, holdId);
                 return ps.executeUpdate();

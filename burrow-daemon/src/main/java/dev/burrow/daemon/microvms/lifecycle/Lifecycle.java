@@ -10,6 +10,7 @@ import dev.burrow.daemon.microvms.lifecycle.Supervisor.Input;
 import dev.burrow.daemon.store.EventLog;
 import dev.burrow.daemon.store.MicroVmRecord;
 import dev.burrow.daemon.store.MicroVmRecords;
+import dev.burrow.daemon.trace.Spans;
 import dev.burrow.vmm.CrashPoints;
 import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.Hypervisor;
@@ -128,7 +129,10 @@ public final class Lifecycle implements AutoCloseable {
 
     /**
      * Restores a new microVM: PENDING is recorded once the engine has chosen its id, RUNNING
-     * once the guest answers (then the run hook). {@code started} hears the PENDING record.
+     * once the guest answers (then the run hook). {@code started} hears the PENDING record, which
+     * is then synced to disk first (the caller answers with it); null when nobody hears it, and
+     * PENDING is committed unsynced: the RUNNING commit syncs both, and a power loss before it
+     * takes the VMM with the row (restart reconciliation reaps a VMM no row owns).
      */
     public MicroVmRecord run(Launch l, String requestId, Consumer<MicroVmRecord> started) {
         Supervisor[] created = new Supervisor[1];
@@ -172,9 +176,12 @@ public final class Lifecycle implements AutoCloseable {
         MicroVmRecord r = new MicroVmRecord(vmId, l.tenantId(), l.image(), l.version(), MicroVmState.PENDING.name(), null,
                 now, now, l.expiresAt(), l.labels(), l.env(), l.network(), null, null, null,
                 PolicyJson.write(l.idlePolicy())).withRunHookPayload(l.runHookPayload());
-        records.insert(r);
-        events.append(MicroVmRecords.EVENT_KIND, vmId, null, MicroVmState.PENDING.name(), null, requestId, l.tenantId());
-        started.accept(r);
+        try (Spans.Step step = Spans.time("record-pending")) {
+            records.insert(r, requestId, started != null);
+        }
+        if (started != null) {
+            started.accept(r);
+        }
         CrashPoints.reach("run.recorded");
         return Identity.of(vmId);
     }
@@ -234,7 +241,7 @@ public final class Lifecycle implements AutoCloseable {
             try {
                 for (int i = 0; i < count; i++) {
                     forks.add(run(new Launch(base.tenantId(), base.image(), base.version(), from, base.hooks(), base.env(), base.labels(),
-                            base.idlePolicy(), base.expiresAt(), base.runHookPayload(), base.network()), requestId, r -> { }));
+                            base.idlePolicy(), base.expiresAt(), base.runHookPayload(), base.network()), requestId, null));
                 }
             } catch (RuntimeException e) {
                 for (MicroVmRecord f : forks) {

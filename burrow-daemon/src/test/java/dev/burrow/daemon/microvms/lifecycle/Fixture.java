@@ -54,7 +54,12 @@ final class Fixture implements AutoCloseable {
     Lifecycle lifecycle;
 
     Fixture(Path dir, LifecycleSettings settings) {
-        this.db = Database.open(dir.resolve("burrow.db"), Database.Durability.RELAXED);
+        this(dir, settings, Database.Durability.RELAXED);
+    }
+
+    /** With {@code durability} FULL where a test counts synced commits. */
+    Fixture(Path dir, LifecycleSettings settings, Database.Durability durability) {
+        this.db = Database.open(dir.resolve("burrow.db"), durability);
         this.events = new EventLog(db);
         this.records = new MicroVmRecords(db, events, clock);
         this.tenant = new Tenants(db).create("t", null).orElseThrow().id();
@@ -104,8 +109,12 @@ final class Fixture implements AutoCloseable {
     }
 
     MicroVmRecord run(IdlePolicy policy, Duration lifetime, String payload) {
-        return lifecycle.run(new Lifecycle.Launch(tenant, "img", 1, engine.template("t1"), hooks, Map.of(), Map.of(), policy,
-                clock.instant().plus(lifetime), payload, "{\"egress\":\"none\"}"), "req-run", r -> { });
+        return lifecycle.run(launch(policy, lifetime, payload), "req-run", r -> { });
+    }
+
+    Lifecycle.Launch launch(IdlePolicy policy, Duration lifetime, String payload) {
+        return new Lifecycle.Launch(tenant, "img", 1, engine.template("t1"), hooks, Map.of(), Map.of(), policy,
+                clock.instant().plus(lifetime), payload, "{\"egress\":\"none\"}");
     }
 
     MicroVmRecord get(String id) {
