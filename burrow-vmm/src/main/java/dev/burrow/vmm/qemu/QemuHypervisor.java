@@ -10,6 +10,7 @@ import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MemoryModel;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.TemplateMismatchException;
@@ -102,6 +103,14 @@ public final class QemuHypervisor implements Hypervisor {
     static final String JAILS = "jail";
     /** Under the data directory: the kernel and initramfs jailed VMMs read (root, the VMM group, 0640). */
     static final String BOOT_FILES = "boot";
+    /**
+     * In a microVM's directory while it is a standby (made, paused, not yet claimed): such a VMM is
+     * the pool's, not a microVM of the daemon's, so {@link #liveVmms} leaves it out and a
+     * restarted engine reaps it. Removed by the claim before the guest runs again.
+     */
+    static final String STANDBY_MARK = "standby";
+    /** The hostname a standby's guest holds between its own HELLO and its claim's (never seen by a claimer). */
+    static final String STANDBY_HOSTNAME = "standby";
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -117,6 +126,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final boolean templateMemoryWritable;
     private final long tscKhz;
     private final WarmPool pool = new WarmPool(this);
+    private final StandbyPool<QemuMicroVm> standbys = new StandbyPool<>(new StandbyMaker());
     private final SavedStates saves;
     private volatile Faults faults = Faults.NONE;
     /** How network paths are made: the range their addresses come from, timeouts. */
@@ -186,6 +196,7 @@ public final class QemuHypervisor implements Hypervisor {
         }
         Cgroups cgroups = config.jail() ? Cgroups.forHost(config.instanceId()) : null;
         QemuHypervisor engine = new QemuHypervisor(config, accel, profile, kernel, vmlinuz, initramfs, jailer, tscKhz, cgroups);
+        engine.reapStandbys(); // a crashed engine's: nobody will claim them
         if (cgroups != null) {
             LOG.info("cgroups: {}", String.join("; ", cgroups.describe()));
             cgroups.reapExcept(engine.liveVmms()); // what a crash left of VMMs that are gone
@@ -600,6 +611,7 @@ public final class QemuHypervisor implements Hypervisor {
 
     @Override
     public void dropWarm(Template t) {
+        standbys.drop(t);
         pool.drop(t);
     }
 
@@ -636,21 +648,164 @@ public final class QemuHypervisor implements Hypervisor {
         return benchNetwork ? BENCH_SPEC : NetworkSpec.NONE;
     }
 
+    /**
+     * A standby of {@code t} when one is ready and still paused, else a warm VMM's restore, else a
+     * restore from nothing (see {@link Hypervisor#keepStandby}); {@link MicroVm#startPath()} says
+     * which. The standbys' refill is asked for once this is done, so it never delays the claim.
+     */
     @Override
     public MicroVm restore(Template t, Function<String, Identity> identity) throws VmmException {
         checkCompatible(t);
-        Waiting w = pool.take(t);
-        if (w == null) {
-            w = spawnWaiting(t, newVmId(), withoutSpec());
+        try {
+            if (!withoutSpec().hasPath()) { // standbys serve NetworkSpec.NONE only
+                QemuMicroVm s;
+                while ((s = standbys.take(t)) != null) {
+                    if (paused(s)) {
+                        return claim(s, t, identity);
+                    }
+                    endQuietly(s);
+                }
+            }
+            Waiting w = pool.take(t);
+            boolean warm = w != null;
+            if (w == null) {
+                w = spawnWaiting(t, newVmId(), withoutSpec());
+            }
+            Identity id;
+            try {
+                id = identity.apply(w.vm.id());
+            } catch (RuntimeException e) {
+                closeQuietly(w.vm, w.vm.process(), w.layout); // a started VMM nobody will complete
+                throw e;
+            }
+            MicroVm vm = complete(w, t, id);
+            w.vm.startPath(warm ? StartPath.WARM : StartPath.COLD);
+            return vm;
+        } finally {
+            standbys.refill(t);
         }
+    }
+
+    @Override
+    public void keepStandby(Template t, int count) {
+        standbys.target(t, count);
+    }
+
+    @Override
+    public int standbyReady(Template t) {
+        return standbys.ready(t);
+    }
+
+    /** The engine's side of the standby pool: QEMU processes restored, HELLO'd and stopped. */
+    private final class StandbyMaker implements StandbyPool.Maker<QemuMicroVm> {
+        @Override
+        public QemuMicroVm make(Template t) throws VmmException {
+            return makeStandby(t);
+        }
+
+        @Override
+        public boolean alive(QemuMicroVm standby) {
+            return standby.isAlive();
+        }
+
+        @Override
+        public void end(QemuMicroVm standby) {
+            endQuietly(standby);
+        }
+    }
+
+    /**
+     * A standby of {@code t}: everything a restore does before the claim's own work, then paused.
+     * The VMM starts (marked as a standby first), the device state loads, the agent answers a
+     * HELLO with a throwaway identity (so the guest's first run after the template, the agent's
+     * wake-up and the host's channel are behind it), then QMP {@code stop}. Nothing else runs in
+     * the guest; the claim's HELLO replaces all of that identity.
+     */
+    QemuMicroVm makeStandby(Template t) throws VmmException {
+        checkCompatible(t);
+        long t0 = System.nanoTime();
+        Waiting w = spawnWaiting(t, newVmId(), NetworkSpec.NONE, true);
+        QemuMicroVm vm = (QemuMicroVm) complete(w, t, Identity.fresh(STANDBY_HOSTNAME));
+        try {
+            vm.qmp().execute("stop", QMP_TIMEOUT);
+        } catch (VmmException e) {
+            endQuietly(vm);
+            throw new VmmException("standby " + vm.id() + " of template " + t.id() + " could not be paused: " + e.getMessage(), e);
+        }
+        vm.startPath(StartPath.STANDBY);
+        LOG.debug("standby {} of template {} made in {} ms", vm.id(), t.id(), (System.nanoTime() - t0) / 1_000_000);
+        return vm;
+    }
+
+    /** True when a standby's VMM answers QMP and its guest is paused (as it was left): only such a one is claimed. */
+    private static boolean paused(QemuMicroVm s) {
+        try {
+            JsonNode status = s.qmp().execute("query-status", QMP_TIMEOUT);
+            if (!status.path("running").asBoolean(true) && "paused".equals(status.path("status").asText())) {
+                return true;
+            }
+            LOG.warn("standby {} is not paused ({}) and is discarded", s.id(), status);
+        } catch (VmmException e) {
+            LOG.warn("standby {} does not answer and is discarded: {}", s.id(), e.getMessage());
+        }
+        return false;
+    }
+
+    /**
+     * Hands a standby over to its claim: the identity is asked for (the daemon records the id),
+     * the standby mark goes, the guest runs again and the claim's HELLO applies the identity. A
+     * standby that fails here is ended and the same id restored from nothing, so the id the
+     * caller recorded is the microVM it gets.
+     */
+    private MicroVm claim(QemuMicroVm vm, Template t, Function<String, Identity> identity) throws VmmException {
         Identity id;
         try {
-            id = identity.apply(w.vm.id());
+            id = identity.apply(vm.id());
         } catch (RuntimeException e) {
-            closeQuietly(w.vm, w.vm.process(), w.layout); // a started VMM nobody will complete
+            endQuietly(vm); // a paused standby nobody will claim
             throw e;
         }
-        return complete(w, t, id);
+        long t0 = System.nanoTime();
+        try {
+            Files.delete(vm.dir().resolve(STANDBY_MARK));
+            vm.qmp().execute("cont", QMP_TIMEOUT);
+            long tCont = System.nanoTime();
+            checkHello(vm.id(), vm.agent().hello(id, config.restoreTimeout()));
+            LOG.debug("claim {}: cont {} ms, hello {} ms", vm.id(), (tCont - t0) / 1_000_000, (System.nanoTime() - tCont) / 1_000_000);
+            return vm;
+        } catch (IOException | VmmException e) {
+            LOG.warn("standby {} failed its claim and is ended; the microVM is restored from nothing under its id: {}",
+                    vm.id(), e.getMessage());
+            endQuietly(vm);
+            MicroVm fresh = complete(spawnWaiting(t, vm.id(), NetworkSpec.NONE), t, id);
+            ((QemuMicroVm) fresh).startPath(StartPath.COLD);
+            return fresh;
+        }
+    }
+
+    private static void endQuietly(QemuMicroVm vm) {
+        try {
+            vm.close();
+        } catch (VmmException e) {
+            LOG.warn("ending {}: {}", vm.id(), e.getMessage());
+        }
+    }
+
+    /** Ends every standby a previous engine of this instance left (its VMM, files, jail and cgroup): nobody claims them now. */
+    void reapStandbys() {
+        try (var dirs = Files.list(vmsRoot())) {
+            for (Path d : dirs.filter(d -> Files.exists(d.resolve(STANDBY_MARK))).toList()) {
+                String vmId = d.getFileName().toString();
+                try {
+                    reap(vmId);
+                    LOG.info("reaped standby {} left by an earlier engine", vmId);
+                } catch (VmmException e) {
+                    LOG.warn("standby {} left by an earlier engine could not be reaped: {}", vmId, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            // no vms directory yet
+        }
     }
 
     @Override
@@ -787,13 +942,15 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** Every microVM of this engine instance whose VMM runs (found through the jailers' pid files). */
+    /** Every microVM of this engine instance whose VMM runs (found through the jailers' pid files); standbys are not microVMs yet. */
     @Override
     public Set<String> liveVmms() {
         Set<String> out = new TreeSet<>();
         try (var dirs = Files.list(config.dataDir().resolve("vms"))) {
             for (Path d : dirs.toList()) {
-                VmmProcess.adopt(d).ifPresent(p -> out.add(d.getFileName().toString()));
+                if (!Files.exists(d.resolve(STANDBY_MARK))) { // a standby is the pool's, not a microVM yet
+                    VmmProcess.adopt(d).ifPresent(p -> out.add(d.getFileName().toString()));
+                }
             }
         } catch (IOException e) {
             // no vms directory yet
@@ -851,7 +1008,21 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     private Waiting spawnWaiting(Template t, String vmId, NetworkSpec spec) throws VmmException {
+        return spawnWaiting(t, vmId, spec, false);
+    }
+
+    /** A waiting VMM; with {@code standby} its directory is marked as a standby's before the VMM starts. */
+    private Waiting spawnWaiting(Template t, String vmId, NetworkSpec spec, boolean standby) throws VmmException {
         Layout l = layout(vmId);
+        if (standby) {
+            try {
+                Files.createFile(l.dir.resolve(STANDBY_MARK));
+            } catch (IOException e) {
+                FileTrees.deleteQuietly(l.sockets);
+                FileTrees.deleteQuietly(l.dir);
+                throw new VmmException("cannot mark " + vmId + " as a standby: " + e.getMessage(), e);
+            }
+        }
         Path disk = l.dir.resolve(SavedStates.DISK);
         Optional<String> owner = saves.owner(t);
         try {
@@ -1298,11 +1469,12 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     /**
-     * Stops the warm pool's VMMs; running microVMs outlive the engine on purpose (a restarted daemon
+     * Ends the standbys and stops the warm pool's VMMs; running microVMs outlive the engine on purpose (a restarted daemon
      * adopts them). The instance's run directory goes too once no microVM's sockets are left in it.
      */
     @Override
     public void close() {
+        standbys.close();
         pool.close();
         if (cgroups != null) {
             cgroups.reapExcept(liveVmms()); // the instance's directory goes with its last VMM

@@ -2,6 +2,7 @@ package dev.burrow.vmm.qemu;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentConnection;
@@ -43,6 +44,7 @@ final class QemuMicroVm implements MicroVm {
     /** Its network path (the benchmark's), or null: removed when the VMM ends. */
     private volatile VethPath network;
     private volatile VmCgroup cgroup;
+    private volatile StartPath startPath = StartPath.COLD;
 
     QemuMicroVm(String id, MachineSpec machine, VmmProcess process, Path dir, Path socketDir, AgentConnection agent, boolean ownMemory) {
         this.ownMemory = ownMemory;
@@ -77,6 +79,15 @@ final class QemuMicroVm implements MicroVm {
     @Override
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    @Override
+    public StartPath startPath() {
+        return startPath;
+    }
+
+    void startPath(StartPath path) {
+        this.startPath = path;
     }
 
     @Override
