@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +22,9 @@ import org.junit.jupiter.api.Test;
 class StandbyApiTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** A standby's restore under TCG on a loaded host. */
+    private static final Duration STANDBY_READY = Duration.ofSeconds(90);
+    private static final Duration POLL = Duration.ofMillis(100);
     private static TestDaemon d;
 
     @BeforeAll
@@ -79,5 +83,16 @@ class StandbyApiTest {
         assertThat(sample(text, "burrow_microvm_runs_total{start=\"" + start + "\"}")).isEqualTo(1);
         assertThat(sample(text, "burrow_microvm_run_seconds_count{start=\"" + start + "\"}")).isEqualTo(1);
         assertThat(sample(text, "burrow_standby_kept")).isEqualTo(1); // 256 MiB within the default budget
+
+        // once the engine has the standby ready, the next run claims it and says so
+        long deadline = System.nanoTime() + STANDBY_READY.toNanos();
+        while (sample(metrics().body(), "burrow_standby_ready") < 1) {
+            assertThat(System.nanoTime()).as("a standby ready within %s", STANDBY_READY).isLessThan(deadline);
+            Thread.sleep(POLL.toMillis());
+        }
+        HttpResponse<String> claimed = d.send("POST", "/v1/microvms", HttpRequest.BodyPublishers.ofString("{\"image\":\"bb\"}"));
+        assertThat(claimed.statusCode()).as(claimed.body()).isEqualTo(201);
+        assertThat(claimed.headers().firstValue("Burrow-Start")).contains("standby");
+        assertThat(sample(metrics().body(), "burrow_microvm_runs_total{start=\"standby\"}")).isEqualTo("standby".equals(start) ? 2 : 1);
     }
 }
