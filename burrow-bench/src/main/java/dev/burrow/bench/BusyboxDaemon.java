@@ -43,6 +43,10 @@ final class BusyboxDaemon implements AutoCloseable {
     private static final Duration T = Duration.ofSeconds(120);
     private static final Duration BUILD = Duration.ofMinutes(10);
     private static final Duration POLL = Duration.ofMillis(100);
+    /** How often a wait for standbys looks at GET /metrics (a refill under TCG takes a few hundred ms). */
+    private static final Duration POLL_STANDBY = Duration.ofMillis(20);
+    /** The run response's header that says how the microVM started. */
+    static final String START_HEADER = "Burrow-Start";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How deep under the data directory a version's template manifest lies (tenants/<id>/images/<name>/<n>/template/). */
     private static final int TEMPLATE_DEPTH = 8;
@@ -94,7 +98,48 @@ final class BusyboxDaemon implements AutoCloseable {
 
     /** {@code POST /v1/microvms} of the image; the new microVM's id. */
     String create() throws Exception {
-        return call("POST", "/v1/microvms", Map.of("image", IMAGE)).path("id").asText();
+        return create(IMAGE).id();
+    }
+
+    /** A run: the microVM's id and how it started (the {@code Burrow-Start} header: standby, warm or cold; "?" without one). */
+    record Run(String id, String start) {}
+
+    /** {@code POST /v1/microvms} of {@code image}. */
+    Run create(String image) throws Exception {
+        HttpResponse<String> r = send("POST", "/v1/microvms", Map.of("image", image));
+        return new Run(JSON.readTree(r.body()).path("id").asText(), r.headers().firstValue(START_HEADER).orElse("?"));
+    }
+
+    /** Builds the busybox layout again as another image (same size), with {@code standby} standbys asked for. */
+    void buildImage(String image, int standby) throws Exception {
+        Path layout = dataDir.resolve("bench-layout");
+        call("POST", "/v1/images", Map.of("name", image, "source", Map.of("type", "path", "path", layout.toString(), "format",
+                "oci-layout"), "resources", Map.of("memoryMiB", MEMORY_MIB, "diskMiB", DISK_MIB), "standby", standby));
+        awaitState("/v1/images/" + image + "/versions/1", "READY", "FAILED", BUILD);
+    }
+
+    /** The standbys ready now, all versions together ({@code burrow_standby_ready} of GET /metrics). */
+    int standbyReady() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(T).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("burrow_standby_ready ")) {
+                return (int) Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        throw new IllegalStateException("GET /metrics has no burrow_standby_ready: " + r.statusCode());
+    }
+
+    /** Waits (off the clock) until at least {@code n} standbys are ready; false when {@code within} passed first. */
+    boolean awaitStandbys(int n, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (standbyReady() < n) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(POLL_STANDBY);
+        }
+        return true;
     }
 
     /**
@@ -147,6 +192,10 @@ final class BusyboxDaemon implements AutoCloseable {
     }
 
     private JsonNode call(String method, String path, Object body) throws Exception {
+        return JSON.readTree(send(method, path, body).body());
+    }
+
+    private HttpResponse<String> send(String method, String path, Object body) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(T).header("Authorization", "Bearer " + key)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
@@ -154,7 +203,7 @@ final class BusyboxDaemon implements AutoCloseable {
         if (r.statusCode() >= 300) {
             throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + ": " + r.body());
         }
-        return JSON.readTree(r.body());
+        return r;
     }
 
     /** Stops burrowd and removes its data directory and run directory. */

@@ -23,7 +23,8 @@ import java.util.Map;
  * answers {@code POST /v1/microvms} and then {@code POST …/exec} over HTTP on loopback; the
  * engine row is Burrow's restore + exec in-process, without the daemon. The "one call" rows are
  * a container whose own process is {@code echo hi} ({@code runc run}, foreground), the cheapest
- * way a container answers with an echo. Removal (container
+ * way a container answers with an echo. "Burrow, standby" runs a version with {@code standby: 1}
+ * once its standby is ready (the wait off the clock); the plain Burrow row is the pool empty. Removal (container
  * delete, microVM terminate) is off the clock and finished before the next system's turn. Each
  * round starts with a different system, so none always runs first.
  *
@@ -36,6 +37,11 @@ public final class VsBench {
     static final String RUNC_ONE = "runc, one call";
     static final String GVISOR_ONE = "gVisor, one call";
     static final String BURROW = "Burrow";
+    static final String BURROW_STANDBY = "Burrow, standby";
+    /** The image of the standby row: the busybox layout again, with one standby. */
+    static final String STANDBY_IMAGE = "bbs";
+    /** The longest the standby row waits (off the clock) for its version's standby to be ready. */
+    private static final Duration STANDBY_WAIT = Duration.ofSeconds(30);
     static final String ENGINE = "Burrow engine";
     static final List<String> ECHO = List.of("echo", "hi");
     static final String ECHOED = "hi\n";
@@ -62,6 +68,8 @@ public final class VsBench {
             // ptrace is this runsc's default platform and the one that needs no /dev/kvm; no network, like runc's empty netns
             OciRuntime runsc = new OciRuntime(GVISOR, "runsc", work.resolve("state-runsc"), List.of("--network=none", "--platform=ptrace"));
             EngineFixture engine = EngineFixture.create(new MachineSpec(1, BusyboxDaemon.MEMORY_MIB));
+            burrow.buildImage(STANDBY_IMAGE, 1);
+            Map<String, Integer> standbyPaths = new LinkedHashMap<>();
 
             Map<String, Trial> trials = new LinkedHashMap<>();
             trials.put(RUNC, () -> container(runc, bundle));
@@ -69,6 +77,7 @@ public final class VsBench {
             trials.put(RUNC_ONE, () -> oneCall(runc, echoBundle));
             trials.put(GVISOR_ONE, () -> oneCall(runsc, echoBundle));
             trials.put(BURROW, () -> microVm(burrow));
+            trials.put(BURROW_STANDBY, () -> standbyMicroVm(burrow, standbyPaths));
             trials.put(ENGINE, () -> restore(engine));
             Map<String, Stats> stats = new LinkedHashMap<>();
             trials.keySet().forEach(k -> stats.put(k, new Stats()));
@@ -91,6 +100,8 @@ public final class VsBench {
                     .add(RUNC_ONE, "`runc run` whose process is `echo hi`", stats.get(RUNC_ONE))
                     .add(GVISOR_ONE, "`runsc run` whose process is `echo hi`", stats.get(GVISOR_ONE))
                     .add(BURROW, "`POST /v1/microvms` + `POST …/exec`, HTTP on loopback (" + BusyboxDaemon.MEMORY_MIB + " MiB, TCG)", stats.get(BURROW))
+                    .add(BURROW_STANDBY, "the same, of a version with `standby: 1`, its standby ready (waited for off the clock)",
+                            stats.get(BURROW_STANDBY))
                     .add(ENGINE, "restore + exec in-process, no daemon (same template kind)", stats.get(ENGINE));
             System.out.println();
             System.out.println("Burrow beside runc and gVisor, " + Instant.now() + ", " + runs + " interleaved rounds after "
@@ -104,6 +115,9 @@ public final class VsBench {
             System.out.println(table.ratio(BURROW, GVISOR) + ", " + table.ratio(BURROW, RUNC) + ", " + table.ratio(BURROW, ENGINE)
                     + ", " + table.ratio(GVISOR, RUNC));
             System.out.println(table.ratio(BURROW, GVISOR_ONE) + ", " + table.ratio(BURROW, RUNC_ONE));
+            System.out.println(table.ratio(BURROW_STANDBY, GVISOR) + ", " + table.ratio(BURROW_STANDBY, RUNC) + ", "
+                    + table.ratio(BURROW, ENGINE) + " (pool empty: the Burrow row)");
+            System.out.println("Burrow, standby: start paths (Burrow-Start) " + standbyPaths);
         } finally {
             FileTrees.deleteQuietly(work);
         }
@@ -145,7 +159,24 @@ public final class VsBench {
         return ms;
     }
 
-    private static double restore(EngineFixture engine) throws Exception {
+    /** A run of the standby image once its standby is ready (waited for off the clock); counts its start path. */
+    private static double standbyMicroVm(BusyboxDaemon burrow, Map<String, Integer> paths) throws Exception {
+        burrow.awaitStandbys(1, STANDBY_WAIT); // an engine without standbys never has one: the run is then cold, and says so
+        long t0 = System.nanoTime();
+        BusyboxDaemon.Run r = burrow.create(STANDBY_IMAGE);
+        double ms;
+        try {
+            ms = (burrow.execToFirstStdout(r.id(), ECHO) - t0) / 1e6;
+        } catch (Exception e) {
+            cleanUp(e, () -> burrow.terminate(r.id()));
+            throw e;
+        }
+        burrow.terminate(r.id());
+        paths.merge(r.start(), 1, Integer::sum);
+        return ms;
+    }
+
+    static double restore(EngineFixture engine) throws Exception {
         long t0 = System.nanoTime();
         try (MicroVm vm = engine.restore()) {
             ExecSession s = vm.agent().exec(ExecRequest.of(ECHO.toArray(String[]::new)));

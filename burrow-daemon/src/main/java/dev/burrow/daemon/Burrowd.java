@@ -24,6 +24,8 @@ import dev.burrow.daemon.ingress.Ingress;
 import dev.burrow.daemon.ingress.IngressSettings;
 import dev.burrow.daemon.ingress.MicroVmGuests;
 import dev.burrow.daemon.logging.LogFiles;
+import dev.burrow.daemon.metrics.Metrics;
+import dev.burrow.daemon.metrics.RunMetrics;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.AgentCpuProbe;
 import dev.burrow.daemon.microvms.lifecycle.AgentHooks;
@@ -35,6 +37,7 @@ import dev.burrow.daemon.registries.SecretBox;
 import dev.burrow.daemon.space.DatabaseReferrers;
 import dev.burrow.daemon.space.SpaceService;
 import dev.burrow.daemon.space.SpaceSettings;
+import dev.burrow.daemon.standby.StandbyPool;
 import dev.burrow.daemon.store.ApiKeys;
 import dev.burrow.daemon.store.AwsCredentials;
 import dev.burrow.daemon.store.BuildCacheRows;
@@ -44,6 +47,7 @@ import dev.burrow.daemon.store.IdempotencyKeys;
 import dev.burrow.daemon.store.ImageTags;
 import dev.burrow.daemon.store.MicroVmRecords;
 import dev.burrow.daemon.store.SqliteImageStore;
+import dev.burrow.daemon.store.StandbyVersions;
 import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.store.Tenants;
 import dev.burrow.daemon.store.Uploads;
@@ -64,6 +68,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +91,11 @@ public final class Burrowd implements AutoCloseable {
     /** Which guest agent (SHA-256 of the binary) the demo image's newest version carries. */
     private static final String DEMO_AGENT_MARKER = "demo-agent.sha256";
     private static final Duration DEMO_BUILD_TIMEOUT = Duration.ofMinutes(30);
+    /**
+     * Standbys of the demo's newest version (more when its settings ask for more): two, so a
+     * run right after another still finds one while the first refills (docs/standby.md).
+     */
+    static final int DEMO_STANDBYS = 2;
     /** Per managed base, what its newest version was built from (recipe and guest agent). */
     private static final String MANAGED_BASE_MARKERS = "managed-bases";
 
@@ -118,6 +128,11 @@ public final class Burrowd implements AutoCloseable {
     private final SpaceService space;
     /** The managed bases' OCI layouts in the cache directory, built when first asked for. */
     private final ManagedBases managedBases;
+    /** What GET /metrics serves. */
+    private final Metrics metrics = new Metrics();
+    /** Which versions keep standbys and how many (the demo's newest, versions with {@code standby}). */
+    private final StandbyPool standby;
+    private final StandbyVersions standbyVersions;
 
     private Burrowd(DaemonConfig config) throws Exception {
         this.config = config;
@@ -166,6 +181,10 @@ public final class Burrowd implements AutoCloseable {
         this.microvms = new MicroVmService(lifecycle, records, this::imageServiceFor, config.minDurationSeconds(),
                 config.maxDurationSeconds(), Clock.systemUTC(), quotas);
         service[0] = microvms;
+        lifecycle.onRun(new RunMetrics().register(metrics));
+        this.standbyVersions = new StandbyVersions(db);
+        this.standby = new StandbyPool(engine, this::standbyWants, config.lifecycle().standbyMemoryMiB(),
+                config.lifecycle().minAvailableMiB(), HostMemory::availableMiB).register(metrics);
         lifecycle.networking(egress, QemuHypervisor::newVmId);
         // every open record gets its supervisor before the API answers; resolving them runs with the API up
         CompletableFuture<Void> reconciled = lifecycle.reconcileAsync();
@@ -177,6 +196,7 @@ public final class Burrowd implements AutoCloseable {
         api.egress(egress.decisions());
         api.registries(registryLogins);
         api.space(space);
+        api.metrics(metrics::text);
         AwsCredentials awsCredentials = new AwsCredentials(db, SecretBox.open(config.dataDir(), AwsCredentials.KEY_FILE));
         api.awsCredentials(awsCredentials);
         api.aws(new SigV4Authenticator(awsCredentials::find, Clock.systemUTC()), new Api.Catalog(new ImageTags(db), managedBases.all(),
@@ -186,6 +206,7 @@ public final class Burrowd implements AutoCloseable {
         api.start();
         reconciled.join();
         lifecycle.startTimers();
+        standby.start();
         LOG.info("burrowd {} listening on http://{}:{} (data {}, instance {})", Version.SERVER,
                 config.host(), api.port(), config.dataDir(), engine.config().instanceId());
         if (config.dev()) {
@@ -219,6 +240,7 @@ public final class Burrowd implements AutoCloseable {
                         config.dataDir().resolve("tenants").resolve(t), blobs, registrySource, dockerfileSource,
                         config.maxConcurrentBuilds());
                 s.onEvent(e -> events.append(e.kind(), e.ref(), e.from(), e.to(), e.reason(), null, t));
+                s.onEvent(e -> standby.changed()); // a version built, (de)activated, deleted or its standby count changed
                 s.guardResolution(space.gate().resolving());
                 return s;
             } catch (IOException e) {
@@ -282,7 +304,7 @@ public final class Burrowd implements AutoCloseable {
                                 : "building the public demo image (Debian + python3; the first time takes a minute or two)");
                     });
             if (o.ok()) {
-                keepDemoWarm(admin);
+                standby.changed(); // the demo's newest version keeps standbys
             } else {
                 demoFailure = o.failure();
                 LOG.error("the demo image could not be built: {}", o.failure());
@@ -346,15 +368,27 @@ public final class Burrowd implements AutoCloseable {
 
     // ---- end of managed bases -------------------------------------------------------------------
 
-    /** One VMM started ahead for the demo, so `burrow run demo` skips QEMU start-up (ADR 0005). */
-    private void keepDemoWarm(ImageService admin) {
-        admin.newestRunnable(DEMO_IMAGE).ifPresent(v -> {
-            try {
-                engine.keepWarm(admin.template(v), 1);
-            } catch (IOException e) {
-                LOG.warn("cannot keep a VMM warm for {}: {}", v.ref(), e.getMessage());
-            }
-        });
+    /**
+     * What the standby pool is asked to keep: the demo's newest runnable version first (in the
+     * development profile), then each tenant's versions whose settings ask for standbys and
+     * may have them ({@link StandbyVersions}).
+     */
+    private List<StandbyPool.Want> standbyWants() {
+        List<StandbyPool.Want> out = new ArrayList<>();
+        if (config.dev()) {
+            ImageService admin = images(adminTenant);
+            admin.newestRunnable(DEMO_IMAGE).ifPresent(v ->
+                    out.add(standbyWant(adminTenant, admin, v, Math.max(DEMO_STANDBYS, v.settings().standbyCount()))));
+        }
+        for (StandbyVersions.Row r : standbyVersions.list()) {
+            ImageService s = images(r.tenantId());
+            s.version(r.image(), r.version()).ifPresent(v -> out.add(standbyWant(r.tenantId(), s, v, r.standby())));
+        }
+        return out;
+    }
+
+    private static StandbyPool.Want standbyWant(String tenantId, ImageService s, ImageVersion v, int count) {
+        return new StandbyPool.Want(tenantId + "/" + v.ref(), count, v.settings().resources().memoryMiB(), () -> s.template(v));
     }
 
     private Map<String, String> readiness() {
@@ -391,6 +425,7 @@ public final class Burrowd implements AutoCloseable {
             LOG.warn("stopping the API: {}", e.getMessage());
         }
         microvms.close();
+        standby.close(); // before the engine: its standbys end with it
         egress.close(); // the VMMs run on and are adopted with their egress at the next start
         imageServices.values().forEach(ImageService::close);
         registryClient.close(); // after the builds that pull with it

@@ -142,12 +142,19 @@ public record DaemonConfig(Path dataDir, Path cacheDir, String host, int port, b
         return hosts;
     }
 
-    /** BURROW_MEMORY_TIER_SECONDS (how long a suspended microVM keeps its stopped VMM; 0 = disk at once), BURROW_MIN_AVAILABLE_MIB. */
+    /**
+     * BURROW_MEMORY_TIER_SECONDS (how long a suspended microVM keeps its stopped VMM; 0 = disk at once), BURROW_MIN_AVAILABLE_MIB,
+     * BURROW_STANDBY_MEMORY_MIB (the standby pool's budget; 0 = no standbys).
+     */
     static LifecycleSettings lifecycleFrom(Map<String, String> env) {
         LifecycleSettings l = LifecycleSettings.DEFAULTS;
         String tier = env.get("BURROW_MEMORY_TIER_SECONDS");
         if (tier != null && !tier.isBlank()) {
             l = l.withMemoryTier(Duration.ofSeconds(nonNegative("BURROW_MEMORY_TIER_SECONDS", tier)));
+        }
+        String standby = env.get("BURROW_STANDBY_MEMORY_MIB");
+        if (standby != null && !standby.isBlank()) {
+            l = l.withStandbyMemoryMiB(nonNegative("BURROW_STANDBY_MEMORY_MIB", standby));
         }
         String avail = env.get("BURROW_MIN_AVAILABLE_MIB");
         if (avail != null && !avail.isBlank()) {

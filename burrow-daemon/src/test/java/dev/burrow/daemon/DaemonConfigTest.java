@@ -3,6 +3,7 @@ package dev.burrow.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.burrow.daemon.microvms.lifecycle.LifecycleSettings;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,16 @@ class DaemonConfigTest {
                 .hasMessageContaining("BURROW_MEMORY_TIER_SECONDS must be a whole number of 0 or more; got '-1'");
         assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_MIN_AVAILABLE_MIB", "lots")))
                 .hasMessageContaining("BURROW_MIN_AVAILABLE_MIB");
+    }
+
+    @Test
+    void theStandbyBudgetComesFromTheEnvironmentZeroTurnsStandbysOff() {
+        assertThat(DaemonConfig.fromEnvironment(Map.of()).lifecycle().standbyMemoryMiB())
+                .isEqualTo(LifecycleSettings.DEFAULT_STANDBY_MEMORY_MIB);
+        assertThat(DaemonConfig.fromEnvironment(Map.of("BURROW_STANDBY_MEMORY_MIB", "0")).lifecycle().standbyMemoryMiB()).isZero();
+        assertThat(DaemonConfig.fromEnvironment(Map.of("BURROW_STANDBY_MEMORY_MIB", "4096")).lifecycle().standbyMemoryMiB()).isEqualTo(4096);
+        assertThatThrownBy(() -> DaemonConfig.fromEnvironment(Map.of("BURROW_STANDBY_MEMORY_MIB", "-1")))
+                .hasMessageContaining("BURROW_STANDBY_MEMORY_MIB");
     }
 
     @Test

@@ -102,6 +102,12 @@ public final class Api implements AutoCloseable {
         return this;
     }
 
+    /** Serves GET /metrics (SPEC §4: Prometheus text, no auth, no per-tenant labels). */
+    public Api metrics(Supplier<String> text) {
+        new MetricsRoutes(text).register(server);
+        return this;
+    }
+
     /** Serves the tenant's registry logins at /v1/registries (SPEC §3). */
     public Api registries(RegistryCredentials credentials) {
         new RegistryRoutes(credentials).register(server);

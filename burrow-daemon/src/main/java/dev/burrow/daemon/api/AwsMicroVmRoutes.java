@@ -118,7 +118,9 @@ final class AwsMicroVmRoutes {
         JsonNode body = body(c);
         Run run = runRequest(body, c.aws.accountId(), microvms.minDurationSeconds(), microvms.maxDurationSeconds());
         if (run.clientToken() == null) {
-            c.sendAws(200, view(c, microvms.run(c.tenant(), run.request(), c.requestId, true)));
+            MicroVmRecord vm = microvms.run(c.tenant(), run.request(), c.requestId, true);
+            MicroVmRoutes.startHeader(c, microvms, vm.id());
+            c.sendAws(200, view(c, vm));
             return;
         }
         String key = CLIENT_TOKEN_KEY + run.clientToken();
@@ -140,6 +142,7 @@ final class AwsMicroVmRoutes {
                     throw e;
                 }
                 idempotency.complete(c.tenant(), key, 200, AwsJson.MAPPER.writeValueAsString(Map.of("microvmId", vm.id())));
+                MicroVmRoutes.startHeader(c, microvms, vm.id());
                 c.sendAws(200, view(c, vm));
             }
         }

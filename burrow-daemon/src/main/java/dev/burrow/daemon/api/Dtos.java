@@ -55,10 +55,11 @@ final class Dtos {
     }
 
     record CreateImage(String name, SourceDto source, ResourcesDto resources, HooksDto hooks, List<String> entrypoint,
-                       List<String> cmd, Map<String, String> env, String workdir, String user, Integer ingressPort) {
+                       List<String> cmd, Map<String, String> env, String workdir, String user, Integer ingressPort,
+                       Integer standby) {
         BuildSettings settings() {
             return new BuildSettings(resources == null ? null : resources.toResources(), hooks == null ? null : hooks.toHooks(),
-                    entrypoint, cmd, env, workdir, user, ingressPort);
+                    entrypoint, cmd, env, workdir, user, ingressPort, standby);
         }
     }
 
@@ -71,13 +72,13 @@ final class Dtos {
     record VersionView(String image, int version, String state, String stateReason, String status, String source,
                        Instant createdAt, Instant updatedAt, Resources resources, Hooks hooks, List<String> entrypoint,
                        List<String> cmd, Map<String, String> env, String workdir, String user, Integer ingressPort,
-                       EntrypointView entrypointStatus, Map<String, Long> buildPhasesMillis) {
+                       int standby, EntrypointView entrypointStatus, Map<String, Long> buildPhasesMillis) {
 
         static VersionView of(ImageVersion v) {
             BuildSettings s = v.settings();
             return new VersionView(v.image(), v.version(), v.state().name(), v.stateReason(), v.active() ? "ACTIVE" : "INACTIVE",
                     v.source(), v.createdAt(), v.updatedAt(), s.resources(), s.hooks(), s.entrypoint(), s.cmd(), s.env(),
-                    s.workdir(), s.user(), s.ingressPort(),
+                    s.workdir(), s.user(), s.ingressPort(), s.standbyCount(),
                     new EntrypointView(v.entrypoint().state().name(), v.entrypoint().exitCode(), v.entrypoint().exitedAt()),
                     v.phasesMillis());
         }

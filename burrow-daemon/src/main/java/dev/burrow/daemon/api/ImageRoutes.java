@@ -2,6 +2,7 @@ package dev.burrow.daemon.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.burrow.daemon.egress.EgressPolicy;
+import dev.burrow.daemon.images.BuildSettings;
 import dev.burrow.daemon.images.ImageService;
 import dev.burrow.daemon.images.ImageSourceSpec;
 import dev.burrow.daemon.images.ImageVersion;
@@ -248,6 +249,7 @@ final class ImageRoutes {
             }
         }
         range(errors, "ingressPort", req.ingressPort(), 1, 65535);
+        range(errors, "standby", req.standby(), 0, BuildSettings.MAX_STANDBY);
         RunRequest.envViolations("env", req.env()).forEach(v -> errors.add(v.field(), v.detail()));
     }
 
@@ -413,7 +415,7 @@ final class ImageRoutes {
         c.send(200, Dtos.VersionView.of(versionOf(c)));
     }
 
-    record StatusPatch(String status) {}
+    record StatusPatch(String status, Integer standby) {}
 
     record PublicPatch(@JsonProperty("public") Boolean isPublic) {}
 
@@ -433,10 +435,23 @@ final class ImageRoutes {
     private void patchVersion(Call c) throws Exception {
         ImageVersion v = versionOf(c);
         StatusPatch p = c.json(StatusPatch.class);
-        if (p.status() == null || !(p.status().equals("ACTIVE") || p.status().equals("INACTIVE"))) {
-            throw ApiException.badRequest("status", "status must be ACTIVE or INACTIVE");
+        FieldErrors errors = new FieldErrors();
+        if (p.status() == null && p.standby() == null) {
+            errors.add("status", "status (ACTIVE or INACTIVE) or standby is required");
+        } else if (p.status() != null && !(p.status().equals("ACTIVE") || p.status().equals("INACTIVE"))) {
+            errors.add("status", "status must be ACTIVE or INACTIVE");
         }
-        c.send(200, Dtos.VersionView.of(images.apply(c.tenant()).setActive(v.image(), v.version(), p.status().equals("ACTIVE"))));
+        range(errors, "standby", p.standby(), 0, BuildSettings.MAX_STANDBY);
+        errors.throwIfAny();
+        ImageService s = images.apply(c.tenant());
+        ImageVersion out = v;
+        if (p.standby() != null) {
+            out = s.setStandby(v.image(), v.version(), p.standby());
+        }
+        if (p.status() != null) {
+            out = s.setActive(v.image(), v.version(), p.status().equals("ACTIVE"));
+        }
+        c.send(200, Dtos.VersionView.of(out));
     }
 
     /** 409 with counts while microVMs use it, unless {@code ?force=true}, which terminates them first. */

@@ -1,6 +1,7 @@
 package dev.burrow.daemon.api;
 
 import dev.burrow.daemon.egress.EgressPolicy;
+import dev.burrow.daemon.metrics.RunMetrics;
 import dev.burrow.daemon.microvms.ConflictException;
 import dev.burrow.daemon.microvms.MicroVmService;
 import dev.burrow.daemon.microvms.lifecycle.IdlePolicy;
@@ -43,6 +44,8 @@ final class MicroVmRoutes {
     private static final Duration STDIN_ONCE_WAIT = Duration.ofSeconds(30);
     private static final Duration STDIN_STREAM_WAIT = Duration.ofSeconds(60);
     private static final int MAX_RUN_HOOK_PAYLOAD = 64 * 1024;
+    /** The response header of a run that says how the microVM came to run. */
+    static final String START_HEADER = "Burrow-Start";
     private static final int MAX_SUSPENDED_SECONDS = 30 * 86_400;
     private static final int MAX_FORKS = 64;
     private static final Map<String, Integer> SIGNALS = Map.of("HUP", 1, "INT", 2, "QUIT", 3, "KILL", 9, "USR1", 10, "USR2", 12, "TERM", 15);
@@ -117,7 +120,15 @@ final class MicroVmRoutes {
         try (Spans.Step step = Spans.time("view")) {
             answer = view(r);
         }
+        if (wait) {
+            startHeader(c, microvms, r.id());
+        }
         c.send(wait ? 201 : 202, answer);
+    }
+
+    /** {@value #START_HEADER}: standby, warm or cold, as the run started the microVM (issue 13); absent when not known. */
+    static void startHeader(Call c, MicroVmService microvms, String id) {
+        microvms.startPath(id).ifPresent(p -> c.response.getHeaders().put(START_HEADER, RunMetrics.label(p)));
     }
 
     /** The idle policy's fields, each checked (SPEC §1); null when none was given or it has errors. */

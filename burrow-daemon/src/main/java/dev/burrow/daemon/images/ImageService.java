@@ -159,6 +159,20 @@ public final class ImageService implements AutoCloseable {
         return next;
     }
 
+    /**
+     * Changes how many standbys a version asks for (the one setting a version may change after
+     * its build: it shapes no template, only what the daemon keeps ahead of runs).
+     */
+    public synchronized ImageVersion setStandby(String name, int version, int standby) {
+        ImageVersion v = store.version(name, version).orElseThrow(() -> new NoSuchElementException("no version " + name + ":" + version));
+        ImageVersion next = new ImageVersion(v.image(), v.version(), v.state(), v.stateReason(), v.active(), v.settings().withStandby(standby),
+                v.source(), v.createdAt(), Instant.now(), v.entrypoint(), v.phasesMillis(), v.templateDir(), v.buildLog());
+        store.update(next);
+        emit(new ImageEvent(Instant.now(), "version-standby", v.ref(), Integer.toString(v.settings().standbyCount()),
+                Integer.toString(standby), null));
+        return next;
+    }
+
     /** Deletes an image, its versions and their files. Building versions must finish first (409). */
     public synchronized void delete(String name) {
         List<ImageVersion> vs = store.versions(name);

@@ -429,7 +429,7 @@ final class VersionBuilder {
         return new BuildSettings(s.resources(), s.hooks(),
                 s.entrypoint() != null ? s.entrypoint() : c.entrypoint(), cmd, env,
                 s.workdir() != null ? s.workdir() : c.workingDir(),
-                s.user() != null ? s.user() : c.user(), s.ingressPort());
+                s.user() != null ? s.user() : c.user(), s.ingressPort(), s.standby());
     }
 
     private static long millisSince(long t) {

@@ -16,6 +16,7 @@ import dev.burrow.daemon.store.TenantQuotas;
 import dev.burrow.daemon.trace.Spans;
 import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.MachineSpec;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.ExecSession;
@@ -147,6 +148,11 @@ public final class MicroVmService implements AutoCloseable {
         } catch (IOException e) {
             throw new EngineFailure(EngineFailure.Kind.IO, "the template of " + v.ref() + " cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** How a microVM this daemon ran came to run (see {@link Lifecycle#startPath}). */
+    public Optional<StartPath> startPath(String id) {
+        return lifecycle.startPath(id);
     }
 
     public MicroVmRecord get(String tenantId, String id) {

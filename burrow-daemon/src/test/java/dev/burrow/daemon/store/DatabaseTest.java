@@ -24,12 +24,12 @@ class DatabaseTest {
     void migrationsApplyOnceAndAreRecorded() throws Exception {
         Path file = dir.resolve("burrow.db");
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(9);
-            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+            assertThat(db.schemaVersion()).isEqualTo(10);
+            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         }
         try (Database db = Database.open(file)) { // reopening changes nothing
-            assertThat(db.schemaVersion()).isEqualTo(9);
-            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+            assertThat(db.schemaVersion()).isEqualTo(10);
+            assertThat(versions(db)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
             // V2: a suspended microVM's committed save is a column of its row
             int columns = db.read(c -> {
                 try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT saved_id, suspension_tier FROM microvms")) {
@@ -64,7 +64,7 @@ class DatabaseTest {
         }
         assertThatThrownBy(() -> Database.open(file))
                 .isInstanceOf(SchemaTooNewException.class)
-                .hasMessage("database schema version 99 is newer than this burrowd (knows up to 9); upgrade burrowd");
+                .hasMessage("database schema version 99 is newer than this burrowd (knows up to 10); upgrade burrowd");
     }
 
     @Test

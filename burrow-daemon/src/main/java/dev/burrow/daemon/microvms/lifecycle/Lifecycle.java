@@ -16,6 +16,7 @@ import dev.burrow.vmm.ConsoleRing;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.Identity;
@@ -74,6 +75,18 @@ public final class Lifecycle implements AutoCloseable {
         }
     }
 
+    /** Hears how each run went: how the microVM came to run and how long the run took (the call to RUNNING), or that it failed. */
+    public interface RunListener {
+        void started(StartPath path, long nanos);
+
+        void failed(long nanos);
+    }
+
+    private static final RunListener NO_LISTENER = new RunListener() {
+        @Override public void started(StartPath path, long nanos) { }
+        @Override public void failed(long nanos) { }
+    };
+
     private final Hypervisor engine;
     private final MicroVmRecords records;
     private final EventLog events;
@@ -89,6 +102,7 @@ public final class Lifecycle implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lifecycle-timers").daemon().factory());
     private volatile boolean closing;
     private volatile Networking networking = Networking.NONE;
+    private volatile RunListener runs = NO_LISTENER;
     /** Ids for microVMs with a network (the engine's warm pool serves NONE only, so the daemon names them). */
     private volatile Supplier<String> vmIds = () -> {
         throw new IllegalStateException("no microVM ids without networking");
@@ -113,6 +127,11 @@ public final class Lifecycle implements AutoCloseable {
         this.vmIds = newVmId;
     }
 
+    /** Tells {@code l} about every run (not forks): its start path and latency (the metrics of GET /metrics). */
+    public void onRun(RunListener l) {
+        this.runs = l;
+    }
+
     /** Starts the one-second timer and CPU sampling (tests call {@link #runOnce} and {@link #sampleOnce} themselves). */
     public void startTimers() {
         timers.scheduleWithFixedDelay(() -> {
@@ -135,7 +154,33 @@ public final class Lifecycle implements AutoCloseable {
      * takes the VMM with the row (restart reconciliation reaps a VMM no row owns).
      */
     public MicroVmRecord run(Launch l, String requestId, Consumer<MicroVmRecord> started) {
+        long t0 = System.nanoTime();
+        boolean ok = false;
         Supervisor[] created = new Supervisor[1];
+        try {
+            MicroVmRecord r = start(l, requestId, started, created);
+            ok = true;
+            return r;
+        } finally {
+            StartPath path = created[0] == null ? null : created[0].startPath;
+            if (ok && path != null) {
+                runs.started(path, System.nanoTime() - t0);
+            } else {
+                runs.failed(System.nanoTime() - t0);
+            }
+        }
+    }
+
+    /**
+     * How the microVM {@code id} came to run (a standby claimed, a warm VMM, a restore from
+     * nothing), while it has a supervisor; empty for one unknown here or found after a restart.
+     */
+    public Optional<StartPath> startPath(String id) {
+        Supervisor s = supervisors.get(id);
+        return s == null ? Optional.empty() : Optional.ofNullable(s.startPath);
+    }
+
+    private MicroVmRecord start(Launch l, String requestId, Consumer<MicroVmRecord> started, Supervisor[] created) {
         MicroVm vm;
         try {
             NetworkSpec net = networking.spec(l.network());
@@ -157,6 +202,7 @@ public final class Lifecycle implements AutoCloseable {
             throw EngineFailure.of("starting a microVM of " + l.image() + ":" + l.version(), e);
         }
         Supervisor s = created[0];
+        s.startPath = vm.startPath();
         try {
             s.started(vm, Supervisor.payload(l.runHookPayload()), requestId);
             return get(l.tenantId(), s.id); // as this call left it, before a waiting call changes it
@@ -240,8 +286,8 @@ public final class Lifecycle implements AutoCloseable {
             Template from = source.forkSource(requestId);
             try {
                 for (int i = 0; i < count; i++) {
-                    forks.add(run(new Launch(base.tenantId(), base.image(), base.version(), from, base.hooks(), base.env(), base.labels(),
-                            base.idlePolicy(), base.expiresAt(), base.runHookPayload(), base.network()), requestId, null));
+                    forks.add(start(new Launch(base.tenantId(), base.image(), base.version(), from, base.hooks(), base.env(), base.labels(),
+                            base.idlePolicy(), base.expiresAt(), base.runHookPayload(), base.network()), requestId, null, new Supervisor[1]));
                 }
             } catch (RuntimeException e) {
                 for (MicroVmRecord f : forks) {

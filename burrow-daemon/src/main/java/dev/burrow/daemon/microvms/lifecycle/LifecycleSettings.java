@@ -15,23 +15,38 @@ import java.time.Duration;
  *                          averaged over {@code cpuWindow}, is activity
  * @param cpuWindow         the window guest CPU is averaged over
  * @param reconcileThreads  how many microVMs a restart reconciles at once
+ * @param standbyMemoryMiB  the standby pool's memory budget: standbys kept × their version's
+ *                          memory size stays within it (docs/standby.md); 0 = no standbys
  */
 public record LifecycleSettings(Duration memoryTierSeconds, long minAvailableMiB, Duration busyWait,
-                                double cpuBusyFraction, Duration cpuWindow, int reconcileThreads) {
+                                double cpuBusyFraction, Duration cpuWindow, int reconcileThreads, long standbyMemoryMiB) {
+
+    /** The standby budget by default: two standbys of a 512 MiB version (the default size: the demo's pool of 2). */
+    public static final long DEFAULT_STANDBY_MEMORY_MIB = 1024;
 
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(Duration.ofSeconds(120), 1024,
-            Duration.ofSeconds(120), 0.05, Duration.ofSeconds(10), 8);
+            Duration.ofSeconds(120), 0.05, Duration.ofSeconds(10), 8, DEFAULT_STANDBY_MEMORY_MIB);
+
+    /** The settings before the standby pool (its budget the default). */
+    public LifecycleSettings(Duration memoryTierSeconds, long minAvailableMiB, Duration busyWait,
+                             double cpuBusyFraction, Duration cpuWindow, int reconcileThreads) {
+        this(memoryTierSeconds, minAvailableMiB, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads, DEFAULT_STANDBY_MEMORY_MIB);
+    }
 
     public LifecycleSettings withMemoryTier(Duration d) {
-        return new LifecycleSettings(d, minAvailableMiB, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads);
+        return new LifecycleSettings(d, minAvailableMiB, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads, standbyMemoryMiB);
     }
 
     public LifecycleSettings withBusyWait(Duration d) {
-        return new LifecycleSettings(memoryTierSeconds, minAvailableMiB, d, cpuBusyFraction, cpuWindow, reconcileThreads);
+        return new LifecycleSettings(memoryTierSeconds, minAvailableMiB, d, cpuBusyFraction, cpuWindow, reconcileThreads, standbyMemoryMiB);
     }
 
     public LifecycleSettings withMinAvailableMiB(long mib) {
-        return new LifecycleSettings(memoryTierSeconds, mib, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads);
+        return new LifecycleSettings(memoryTierSeconds, mib, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads, standbyMemoryMiB);
+    }
+
+    public LifecycleSettings withStandbyMemoryMiB(long mib) {
+        return new LifecycleSettings(memoryTierSeconds, minAvailableMiB, busyWait, cpuBusyFraction, cpuWindow, reconcileThreads, mib);
     }
 
     public boolean memoryTier() {

@@ -13,6 +13,7 @@ import dev.burrow.vmm.CrashPoints;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.TemplateMismatchException;
@@ -92,6 +93,8 @@ final class Supervisor {
     // written only while holding the permit; volatile so timers can look without it
     private volatile MicroVmState state;
     private volatile MicroVm vm;
+    /** How the run started this microVM (null for one adopted after a restart). */
+    volatile StartPath startPath;
     private volatile boolean kept;
     private volatile String savedId;
     private volatile Instant suspendedAt;

@@ -5,6 +5,7 @@ import dev.burrow.vmm.HostProfile;
 import dev.burrow.vmm.Hypervisor;
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.StartPath;
 import dev.burrow.vmm.SuspendMode;
 import dev.burrow.vmm.Template;
 import dev.burrow.vmm.VmmException;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -28,9 +30,11 @@ import java.util.function.Function;
 /**
  * A {@link Hypervisor} without processes, for the lifecycle's fast tests: VMMs are objects that
  * outlive a "restart" (a new Lifecycle over the same fake, as real VMMs outlive burrowd), saved
- * states are map entries, and every step can be made to fail or to wait on a latch.
+ * states are map entries, and every step can be made to fail or to wait on a latch. Standbys
+ * are counts per template: a restore claims one when ready, and each claim starts a refill on
+ * its own thread that waits for a permit of {@link #refills} (none given: a refill never ends).
  */
-final class FakeHypervisor implements Hypervisor {
+public final class FakeHypervisor implements Hypervisor {
 
     static final HostProfile PROFILE = new HostProfile("fake", "1", "microvm", "fake", Accelerator.TCG, "kernel", 2);
 
@@ -41,6 +45,7 @@ final class FakeHypervisor implements Hypervisor {
         volatile boolean alive = true;
         volatile boolean stopped;
         volatile Identity identity;
+        volatile StartPath startPath = StartPath.COLD;
 
         FakeVm(String id, MachineSpec machine, Identity identity) {
             this.id = id;
@@ -54,6 +59,7 @@ final class FakeHypervisor implements Hypervisor {
         @Override public AgentConnection agent() { return null; }
         @Override public long pid() { return pid; }
         @Override public boolean isAlive() { return alive; }
+        @Override public StartPath startPath() { return startPath; }
         @Override public Path dir() { return Path.of("/nonexistent", id); }
         @Override public void detach() { }
 
@@ -83,7 +89,23 @@ final class FakeHypervisor implements Hypervisor {
     volatile CountDownLatch suspendGate;
     final CountDownLatch suspendEntered = new CountDownLatch(1);
 
-    Template template(String id) {
+    /** One standby pool: how many are wanted, ready, and being refilled. */
+    private static final class Standbys {
+        int wanted;
+        int ready;
+        int refilling;
+    }
+
+    private final Map<String, Standbys> standbys = new ConcurrentHashMap<>();
+    /** A refill waits for one permit (tests release them to let refills finish). */
+    public final Semaphore refills = new Semaphore(0);
+    /** Every keepStandby call, as "template count". */
+    public final List<String> standbyCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    public FakeHypervisor() {
+    }
+
+    public Template template(String id) {
         return new Template(id, new MachineSpec(1, 256), PROFILE, Instant.EPOCH, "memory", "state", "disk.qcow2", "overlay.qcow2",
                 null, null, Path.of("/nonexistent/templates", id));
     }
@@ -179,11 +201,91 @@ final class FakeHypervisor implements Hypervisor {
 
     @Override
     public MicroVm restore(Template template, Function<String, Identity> identity) throws VmmException {
+        boolean standby = claim(template.id());
         String id = String.format("vmfake%04d", ids.incrementAndGet());
-        return restore(template, id, identity.apply(id));
+        FakeVm vm = (FakeVm) restore(template, id, identity.apply(id));
+        if (standby) {
+            vm.startPath = StartPath.STANDBY;
+        }
+        return vm;
     }
 
     @Override public void keepWarm(Template template, int count) { }
+
+    @Override
+    public void keepStandby(Template template, int count) {
+        standbyCalls.add(template.id() + " " + count);
+        Standbys p = standbys.computeIfAbsent(template.id(), k -> new Standbys());
+        synchronized (p) {
+            p.wanted = count;
+            p.ready = Math.min(p.ready, count);
+        }
+        refill(template.id());
+    }
+
+    @Override
+    public int standbyReady(Template template) {
+        Standbys p = standbys.get(template.id());
+        if (p == null) {
+            return 0;
+        }
+        synchronized (p) {
+            return p.ready;
+        }
+    }
+
+    /** How many standbys of the template the engine was last told to keep. */
+    public int standbyWanted(Template template) {
+        Standbys p = standbys.get(template.id());
+        if (p == null) {
+            return 0;
+        }
+        synchronized (p) {
+            return p.wanted;
+        }
+    }
+
+    /** Claims a ready standby of the template, if there is one. */
+    private boolean claim(String templateId) {
+        Standbys p = standbys.get(templateId);
+        if (p == null) {
+            return false;
+        }
+        synchronized (p) {
+            if (p.ready == 0) {
+                return false;
+            }
+            p.ready--;
+        }
+        refill(templateId);
+        return true;
+    }
+
+    /** Starts as many refills as the pool is short, each on its own thread, each waiting for a permit. */
+    private void refill(String templateId) {
+        Standbys p = standbys.get(templateId);
+        int start;
+        synchronized (p) {
+            start = Math.max(0, p.wanted - p.ready - p.refilling);
+            p.refilling += start;
+        }
+        for (int i = 0; i < start; i++) {
+            Thread.ofVirtual().name("fake-refill").start(() -> {
+                try {
+                    refills.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                synchronized (p) {
+                    p.refilling--;
+                    if (p.ready < p.wanted) {
+                        p.ready++;
+                    }
+                }
+            });
+        }
+    }
 
     @Override
     public Optional<MicroVm> adopt(String vmId, MachineSpec machine, Identity identity) {
