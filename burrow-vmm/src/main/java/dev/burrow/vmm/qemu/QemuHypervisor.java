@@ -772,7 +772,7 @@ public final class QemuHypervisor implements Hypervisor {
      * default. Off, a claimed standby has run nothing but its agent's HELLO (issue 13's "nothing
      * run in them"); on, it has also run and reaped one {@code true}, which leaves no file and no
      * process but advances the guest's pid counter, and under TCG takes the first exec after the
-     * claim from hundreds of ms to tens (docs/adr/XXXX-standby-pool.md has the figures).
+     * claim from hundreds of ms to tens (docs/adr/0036-standby-pool.md has the figures).
      */
     public void standbyWarmUp(boolean on) {
         this.standbyWarmUp = on;
