@@ -19,15 +19,18 @@ public final class QemuArgs {
     /**
      * Machine options of every VMM booted now, and so of every template made now. They shape the
      * device state a snapshot holds, so a template records them ({@code HostProfile.machine()}) and
-     * is restored with the options it was made with, not these.
+     * is restored with the options it was made with, not these. {@code pit=off}: no i8254, whose
+     * QEMU timer woke the main loop of every idle VMM (the guest uses the TSC and the LAPIC timer,
+     * and {@code tsc_early_khz} spares it the PIT calibration): 0.97 % to 0.60 % of a core per idle
+     * microVM (docs/adr/XXXX-idle-density.md).
      */
-    public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem";
+    public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem,pit=off";
     /**
      * Machine options earlier Burrows booted with, which this one still starts to restore their
      * templates and saved states. A change to {@link #MACHINE} adds the options it replaces here;
      * an entry goes only when this QEMU can no longer start it.
      */
-    public static final List<String> EARLIER_MACHINES = List.of();
+    public static final List<String> EARLIER_MACHINES = List.of("microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem");
     /**
      * The options a VMM started before its directory recorded them ran with: every Burrow that did
      * not write {@link #MACHINE_RECORD} booted and restored with these.
