@@ -139,7 +139,12 @@ public final class QemuArgs {
         // that also makes guest RAM read-only and the guest hangs.
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
                 + (f.memoryShared() ? ",share=on" : ",share=off")));
-        a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
+        if (!f.incoming()) {
+            // a restore's guest is already running its kernel (its RAM comes from the template), and
+            // QEMU keeps a private copy of -kernel for the boot loader: ~8 MiB of every restored
+            // VMM's PSS that nothing reads (docs/adr/XXXX-idle-density.md)
+            a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
+        }
         // the jailer writes f.console(); an fd set, not /dev/fd/3, because a jail has no /proc
         // (append: QEMU would truncate the file it opens, and a pipe cannot be truncated)
         a.addAll(List.of("-add-fd", "fd=" + CONSOLE_FD + ",set=" + CONSOLE_FD,

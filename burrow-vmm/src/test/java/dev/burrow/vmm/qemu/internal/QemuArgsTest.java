@@ -41,7 +41,20 @@ class QemuArgsTest {
     void theGuestIsToldToTrustItsTscSoTheWatchdogCannotTakeItsTicklessIdleAway() {
         assertThat(QemuArgs.kernelArgs(Accelerator.TCG, 2_096_009).split(" ")).contains("tsc=reliable", "tsc_early_khz=2096009");
         assertThat(QemuArgs.kernelArgs(Accelerator.KVM, 2_096_009).split(" ")).contains("tsc=reliable").doesNotContain("tsc_early_khz=2096009");
-        assertThat(build(null)).containsSequence("-append", QemuArgs.kernelArgs(Accelerator.TCG, 0));
+        assertThat(QemuArgs.build("/q", "n", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), boot()))
+                .containsSequence("-append", QemuArgs.kernelArgs(Accelerator.TCG, 0));
+    }
+
+    @Test
+    void onlyABootLoadsAKernelSinceARestoresGuestRunsTheOneInItsTemplatesMemory() {
+        assertThat(QemuArgs.build("/q", "n", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), boot()))
+                .containsSequence("-kernel", "/k", "-initrd", "/i").contains("-append").doesNotContain("-incoming");
+        assertThat(build(null)).contains("-incoming").doesNotContain("-kernel", "-initrd", "-append", "/k", "/i");
+    }
+
+    private static QemuArgs.Files boot() {
+        return new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), true, Path.of("/d"),
+                Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), false, false, QemuArgs.MACHINE);
     }
 
     @Test
