@@ -32,12 +32,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>./scripts/bench-idle [--vms 10] [--settle 5] [--window 20] [--tb-size MiB] [--show 'guest shell command']
  *     [--candidate-machine ',pit=off'] [--candidate-env MALLOC_ARENA_MAX=2] [--candidate-append 'nowatchdog']
- *     [--candidate-merge-any] [--ksm]</pre>
+ *     [--candidate-merge-any] [--candidate-thp-off] [--candidate-restore-without-kernel] [--ksm]</pre>
  *
  * <p>A {@code --candidate-*} option measures a change beside the baseline in the same run: a
  * second engine, whose QEMU is a wrapper that appends to the machine options or the guest's
- * command line, sets the VMM's environment or marks the whole process mergeable for KSM
- * ({@code PR_SET_MEMORY_MERGE}), boots its own template, and N microVMs of each are restored
+ * command line, sets the VMM's environment, marks the whole process mergeable for KSM
+ * ({@code PR_SET_MEMORY_MERGE}), turns transparent huge pages off for it ({@code PR_SET_THP_DISABLE})
+ * or restores without {@code -kernel}, {@code -initrd} and {@code -append}, boots its own template, and N microVMs of each are restored
  * interleaved and measured over the same window. Both engines then run unjailed (the wrapper is
  * not inside a jail's root). {@code --ksm} measures a second window with the host's KSM on
  * (ksmd's CPU counted), then restores KSM's settings.
@@ -56,6 +57,8 @@ public final class IdleBench {
     private static final String QEMU = "/usr/bin/qemu-system-x86_64";
     /** prctl(2) PR_SET_MEMORY_MERGE (Linux 6.4+): every anonymous mapping of the process becomes KSM-mergeable. */
     private static final int PR_SET_MEMORY_MERGE = 67;
+    /** prctl(2) PR_SET_THP_DISABLE: no transparent huge pages for the process (kept across execve). */
+    private static final int PR_SET_THP_DISABLE = 41;
     private static final Path KSM = Path.of("/sys/kernel/mm/ksm");
     /** KSM scan rate while the bench has it on: pages per wake-up, wake-ups every {@link #KSM_SLEEP_MS}. */
     private static final int KSM_PAGES_TO_SCAN = 1000;
@@ -76,8 +79,10 @@ public final class IdleBench {
         String env = stringArg(args, "--candidate-env");
         String append = stringArg(args, "--candidate-append");
         boolean mergeAny = List.of(args).contains("--candidate-merge-any");
+        boolean thpOff = List.of(args).contains("--candidate-thp-off");
+        boolean noKernel = List.of(args).contains("--candidate-restore-without-kernel");
         boolean ksm = List.of(args).contains("--ksm");
-        boolean candidate = machine != null || env != null || append != null || mergeAny;
+        boolean candidate = machine != null || env != null || append != null || mergeAny || thpOff || noKernel;
         int total = candidate ? 2 * count : count;
         if (total > UNGUARDED_VMS && !List.of(args).contains("--many")) {
             System.err.println("more than " + UNGUARDED_VMS + " microVMs takes minutes and much memory: add --many");
@@ -91,11 +96,12 @@ public final class IdleBench {
                 c -> (tbSizeMiB > 0 ? c.withTbSizeMiB(tbSizeMiB) : c).withJail(c.jail() && !candidate));
         groups.add(new Group("baseline", base, new ArrayList<>()));
         if (candidate) {
-            Path wrapper = wrapper(base.dataDir.resolve("qemu-candidate"), machine, env, append, mergeAny);
+            Path wrapper = wrapper(base.dataDir.resolve("qemu-candidate"), machine, env, append, mergeAny, thpOff, noKernel);
             EngineFixture cand = EngineFixture.create(MachineSpec.DEFAULT,
                     c -> (tbSizeMiB > 0 ? c.withTbSizeMiB(tbSizeMiB) : c).withJail(false).withQemuBinary(wrapper.toString()));
             groups.add(new Group("candidate:" + (machine == null ? "" : " -M …" + machine) + (env == null ? "" : " env " + env)
-                    + (append == null ? "" : " append " + append) + (mergeAny ? " PR_SET_MEMORY_MERGE" : ""), cand, new ArrayList<>()));
+                    + (append == null ? "" : " append " + append) + (mergeAny ? " PR_SET_MEMORY_MERGE" : "")
+                    + (thpOff ? " PR_SET_THP_DISABLE" : "") + (noKernel ? " restored without -kernel" : ""), cand, new ArrayList<>()));
         }
         md.append("QEMU ").append(base.engine.profile().vmmVersion()).append(", accelerator ").append(base.engine.accelerator())
                 .append(", guest ").append(MachineSpec.DEFAULT.vcpus()).append(" vCPU / ").append(MachineSpec.DEFAULT.memoryMiB())
@@ -228,7 +234,8 @@ public final class IdleBench {
      * A QEMU wrapper (Python, since it may call prctl) that changes the command line and
      * environment as the candidate says, then execs QEMU in place (same pid).
      */
-    private static Path wrapper(Path file, String machine, String env, String append, boolean mergeAny) throws IOException {
+    private static Path wrapper(Path file, String machine, String env, String append, boolean mergeAny, boolean thpOff,
+                                boolean noKernel) throws IOException {
         StringBuilder py = new StringBuilder("#!/usr/bin/python3\nimport os, sys\na = sys.argv[1:]\n");
         py.append("for i in range(len(a) - 1):\n");
         py.append("    if a[i] == '-M': a[i + 1] += ").append(pyString(machine == null ? "" : machine)).append('\n');
@@ -239,8 +246,21 @@ public final class IdleBench {
                 py.append("os.environ[").append(pyString(p[0])).append("] = ").append(pyString(p[1])).append('\n');
             }
         }
+        if (noKernel) {
+            // a restore's RAM comes from the template: QEMU's copy of the kernel for fw_cfg is never read
+            py.append("if '-incoming' in a:\n");
+            py.append("    for opt in ('-kernel', '-initrd', '-append'):\n");
+            py.append("        i = a.index(opt); del a[i:i + 2]\n");
+        }
+        List<Integer> prctls = new ArrayList<>();
         if (mergeAny) {
-            py.append("import ctypes\nif ctypes.CDLL(None).prctl(").append(PR_SET_MEMORY_MERGE).append(", 1, 0, 0, 0) != 0: sys.exit(120)\n");
+            prctls.add(PR_SET_MEMORY_MERGE);
+        }
+        if (thpOff) {
+            prctls.add(PR_SET_THP_DISABLE);
+        }
+        for (int option : prctls) {
+            py.append("import ctypes\nif ctypes.CDLL(None).prctl(").append(option).append(", 1, 0, 0, 0) != 0: sys.exit(120)\n");
         }
         py.append("os.execv(").append(pyString(QEMU)).append(", [").append(pyString(QEMU)).append("] + a)\n");
         Files.writeString(file, py);
