@@ -8,6 +8,7 @@ import static dev.burrow.bench.BenchSupport.loadAverage;
 
 import dev.burrow.vmm.MachineSpec;
 import dev.burrow.vmm.MicroVm;
+import dev.burrow.vmm.VmmException;
 import dev.burrow.vmm.agent.AgentException;
 import dev.burrow.vmm.agent.ExecRequest;
 import dev.burrow.vmm.agent.Identity;
@@ -53,6 +54,8 @@ public final class IdleBench {
     /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
     static final long USER_HZ = 100;
     private static final Duration EXEC_WAIT = Duration.ofSeconds(60);
+    /** Restores that may fail (counted and reported) before the run gives up. */
+    private static final int MAX_FAILED_RESTORES = 10;
     /** The QEMU a candidate's wrapper runs. */
     private static final String QEMU = "/usr/bin/qemu-system-x86_64";
     /** prctl(2) PR_SET_MEMORY_MERGE (Linux 6.4+): every anonymous mapping of the process becomes KSM-mergeable. */
@@ -110,15 +113,31 @@ public final class IdleBench {
         Map<String, String> ksmBefore = new TreeMap<>();
         try {
             long r0 = System.nanoTime();
+            List<String> failed = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 for (Group g : groups) { // interleaved: both groups see the same host while they are restored
-                    MicroVm vm = g.fx.engine.restore(g.fx.template, id("idle", "i"), Identity.fresh("idle" + i));
-                    firstByte(vm);
-                    g.vms.add(vm);
+                    try {
+                        MicroVm vm = g.fx.engine.restore(g.fx.template, id("idle", "i"), Identity.fresh("idle" + i));
+                        try {
+                            firstByte(vm);
+                        } catch (AgentException e) {
+                            vm.close();
+                            throw e;
+                        }
+                        g.vms.add(vm);
+                    } catch (VmmException | AgentException e) {
+                        // counted, not the end of the run: the table still says how many of N were measured
+                        failed.add(g.label + " #" + i + ": " + e.getMessage().lines().findFirst().orElse(""));
+                        if (failed.size() > MAX_FAILED_RESTORES) {
+                            throw e;
+                        }
+                    }
                 }
             }
-            md.append(String.format("restored %d microVMs (each answered its first exec) in %.1f s; load %s%n%n", total,
-                    (System.nanoTime() - r0) / 1e9, loadAverage()));
+            md.append(String.format("restored %d of %d microVMs (each answered its first exec) in %.1f s; load %s%n", total - failed.size(),
+                    total, (System.nanoTime() - r0) / 1e9, loadAverage()));
+            failed.forEach(f -> md.append("- failed: ").append(f).append('\n'));
+            md.append('\n');
             // guests go idle after their first exec; a fixed settle is the measured quantity's
             // definition here (idle = nothing asked of it for this long), not a wait on a condition
             LockSupport.parkNanos(Duration.ofSeconds(settleSeconds).toNanos());
