@@ -305,7 +305,7 @@ public final class QemuHypervisor implements Hypervisor {
             throw new VmmException("cannot read the disk made for " + vmId + ": " + e.getMessage(), e);
         }
         QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, l.dir.resolve("memory"), true,
-                l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false);
+                l.dir.resolve("disk.qcow2"), l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), false, false, QemuArgs.MACHINE);
         OnPath started = launchOnPath(vmId, machine, files, l, net);
         VmmProcess p = started.process();
         QemuMicroVm vm = null;
@@ -373,7 +373,7 @@ public final class QemuHypervisor implements Hypervisor {
             Durable.sync(templateDir.resolve("disk.qcow2"));
             Durable.sync(templateDir.resolve("overlay.qcow2"));
             Durable.syncDirectory(templateDir);
-            Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profile, Instant.now(),
+            Template t = new Template(templateDir.getFileName().toString(), vm.machine(), profileOf(vm.dir()), Instant.now(),
                     memoryFile, "state", "disk.qcow2", "overlay.qcow2", null, null, templateDir.toAbsolutePath());
             t.save();
             return t;
@@ -519,7 +519,7 @@ public final class QemuHypervisor implements Hypervisor {
             keepConsole(vm.dir(), dir); // the guest is stopped: its console ring is final until it runs again
             Durable.syncDirectory(dir);
             faults.before("manifest");
-            Template t = new Template(dir.getFileName().toString(), vm.machine(), profile, Instant.now(),
+            Template t = new Template(dir.getFileName().toString(), vm.machine(), profileOf(vm.dir()), Instant.now(),
                     memoryFile, "state", SavedStates.DISK, SavedStates.OVERLAY, delta, deltaIndex, dir.toAbsolutePath());
             t.save();
             LOG.debug("suspended {} into {}: {} dirtied pages ({} MiB)", vm.id(), dir, pages, pages * GuestMemory.PAGE >> 20);
@@ -1015,13 +1015,15 @@ public final class QemuHypervisor implements Hypervisor {
 
     /**
      * What a template made now carries in its memory besides the image: the guest agent binary
-     * and the kernel command line the guest booted with (SHA-256, hex). Neither shows on restore,
-     * so a template marked otherwise (made by an older Burrow) is not reused for a new version, and
-     * the demo image and managed bases get a new version.
+     * and the kernel command line the guest booted with, and the machine options its device state
+     * was made under (SHA-256, hex). The first two do not show on restore and the last is restored
+     * as recorded, so a template marked otherwise (made by an older Burrow) is not reused for a new
+     * version, and the demo image and managed bases get a new version with today's.
      */
     public static String guestMark() throws VmmException {
         try {
-            byte[] both = (GuestBinaries.sha256(GuestBinaries.AGENT) + "\n" + QemuArgs.KERNEL_CMDLINE).getBytes(StandardCharsets.UTF_8);
+            byte[] both = (GuestBinaries.sha256(GuestBinaries.AGENT) + "\n" + QemuArgs.KERNEL_CMDLINE + "\n" + QemuArgs.MACHINE)
+                    .getBytes(StandardCharsets.UTF_8);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(both));
         } catch (NoSuchAlgorithmException e) {
             throw new VmmException("no SHA-256 in this JDK: " + e.getMessage(), e);
@@ -1033,8 +1035,18 @@ public final class QemuHypervisor implements Hypervisor {
         return VmIds.next();
     }
 
+    /**
+     * The profile a snapshot or suspend of the VMM in {@code vmDir} records: this host's, with the
+     * machine options that VMM was started with (a VMM started before they were recorded ran with
+     * {@link QemuArgs#UNRECORDED_MACHINE}).
+     */
+    private HostProfile profileOf(Path vmDir) throws IOException {
+        Path record = vmDir.resolve(QemuArgs.MACHINE_RECORD);
+        return profile.withMachine(Files.exists(record) ? Files.readString(record).strip() : QemuArgs.UNRECORDED_MACHINE);
+    }
+
     private void checkCompatible(Template t) throws TemplateMismatchException {
-        List<String> mismatches = profile.mismatches(t.profile());
+        List<String> mismatches = profile.restoreMismatches(t.profile(), QemuArgs::canStart);
         if (!mismatches.isEmpty()) {
             throw new TemplateMismatchException("template " + t.id() + " cannot be restored on this host: "
                     + String.join("; ", mismatches) + ". Rebuild the image version on this host.");
@@ -1096,7 +1108,8 @@ public final class QemuHypervisor implements Hypervisor {
             memory = ownMemoryFile(t, l.dir.resolve("memory"));
         }
         QemuArgs.Files files = new QemuArgs.Files(vmlinuz, initramfs, memory, ownMemory, disk,
-                l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null);
+                l.dir.resolve(QemuArgs.CONSOLE), l.sockets.resolve("qmp.sock"), l.sockets.resolve("agent.sock"), true, t.delta() != null,
+                t.profile().machine());
         long t0 = System.nanoTime();
         OnPath started = launchOnPath(vmId, t.machine(), files, l, spec);
         VethPath net = started.path();
@@ -1274,9 +1287,18 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
-    /** Starts the VMM; with a network path {@code net} (null: none) inside its namespace, the NIC backed by its tap. */
+    /**
+     * Starts the VMM; with a network path {@code net} (null: none) inside its namespace, the NIC
+     * backed by its tap. Its machine options are recorded in its directory first, so a snapshot or
+     * a suspend of it, also after a daemon restart adopted it, records the options it runs with.
+     */
     private VmmProcess launch(String vmId, MachineSpec machine, QemuArgs.Files files, Layout l, VethPath net) throws VmmException {
         String name = config.instanceId() + "/" + vmId;
+        try {
+            Files.writeString(l.dir.resolve(QemuArgs.MACHINE_RECORD), files.machine());
+        } catch (IOException e) {
+            throw new VmmException("cannot record the machine options of " + vmId + ": " + e.getMessage(), e);
+        }
         List<String> argv = QemuArgs.build(config.qemuBinary(), name, accel, config.tbSizeMiB(), tscKhz, machine, files,
                 net == null ? null : VethPath.TAP);
         try {

@@ -16,8 +16,28 @@ import java.util.regex.Pattern;
  */
 public final class QemuArgs {
 
-    /** Machine options recorded in every template. */
-    public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem";
+    /**
+     * Machine options of every VMM booted now, and so of every template made now. They shape the
+     * device state a snapshot holds, so a template records them ({@code HostProfile.machine()}) and
+     * is restored with the options it was made with, not these. {@code pit=off}: no i8254, whose
+     * QEMU timer woke the main loop of every idle VMM (the guest uses the TSC and the LAPIC timer,
+     * and {@code tsc_early_khz} spares it the PIT calibration): 0.97 % to 0.60 % of a core per idle
+     * microVM (docs/adr/XXXX-idle-density.md).
+     */
+    public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem,pit=off";
+    /**
+     * Machine options earlier Burrows booted with, which this one still starts to restore their
+     * templates and saved states. A change to {@link #MACHINE} adds the options it replaces here;
+     * an entry goes only when this QEMU can no longer start it.
+     */
+    public static final List<String> EARLIER_MACHINES = List.of("microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem");
+    /**
+     * The options a VMM started before its directory recorded them ran with: every Burrow that did
+     * not write {@link #MACHINE_RECORD} booted and restored with these.
+     */
+    public static final String UNRECORDED_MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem";
+    /** The file in a VMM's directory that holds the machine options it was started with. */
+    public static final String MACHINE_RECORD = "vmm.machine";
     /**
      * The guest kernel's command line. {@code tsc=reliable}: under TCG the clocksource watchdog
      * compares the TSC with jiffies, which lag whenever the host is busy, so it marked the TSC
@@ -40,9 +60,19 @@ public final class QemuArgs {
 
     private QemuArgs() {}
 
-    /** Paths one VMM uses; {@code incoming} for a restore (false: cold boot). */
+    /**
+     * Paths one VMM uses; {@code incoming} for a restore (false: cold boot); {@code machine} the
+     * machine options it starts with ({@link #MACHINE} for a boot, the template's for a restore).
+     */
     public record Files(Path kernel, Path initramfs, Path memory, boolean memoryShared, Path disk,
-                        Path console, Path qmpSocket, Path agentSocket, boolean incoming, boolean deviceStateOnly) {}
+                        Path console, Path qmpSocket, Path agentSocket, boolean incoming, boolean deviceStateOnly, String machine) {
+
+        public Files {
+            if (!canStart(machine)) {
+                throw new IllegalArgumentException("machine options this Burrow does not start: " + machine);
+            }
+        }
+    }
 
     /** The migration capability both ends need: guest RAM stays in its file, only device state travels. */
     public static final Map<String, Object> IGNORE_SHARED = Map.of("capabilities",
@@ -66,6 +96,11 @@ public final class QemuArgs {
     private static final Pattern MAJOR_MINOR = Pattern.compile("(\\d{1,4})\\.(\\d{1,4})");
     private static final int READ_ONLY_FALLBACK_MAJOR = 8;
     private static final int READ_ONLY_FALLBACK_MINOR = 2;
+
+    /** Whether this Burrow starts a VMM with {@code machine} options: today's, or one of {@link #EARLIER_MACHINES}. */
+    public static boolean canStart(String machine) {
+        return MACHINE.equals(machine) || EARLIER_MACHINES.contains(machine);
+    }
 
     public static String cpuModel(Accelerator accel) {
         return accel == Accelerator.KVM ? "host" : "max";
@@ -97,14 +132,19 @@ public final class QemuArgs {
                                      String tap) {
         List<String> a = new ArrayList<>();
         a.add(qemu);
-        a.addAll(List.of("-name", name, "-M", MACHINE, "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        a.addAll(List.of("-name", name, "-M", f.machine(), "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
         a.addAll(List.of("-accel", accel == Accelerator.KVM ? "kvm" : "tcg,tb-size=" + tbSizeMiB));
         a.addAll(List.of("-cpu", cpuModel(accel), "-smp", Integer.toString(m.vcpus()), "-m", m.memoryMiB() + "M"));
         // restores map the template privately (copy-on-write). Not readonly=on: before QEMU 8.2
         // that also makes guest RAM read-only and the guest hangs.
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + m.memoryMiB() + "M,mem-path=" + f.memory()
                 + (f.memoryShared() ? ",share=on" : ",share=off")));
-        a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
+        if (!f.incoming()) {
+            // a restore's guest is already running its kernel (its RAM comes from the template), and
+            // QEMU keeps a private copy of -kernel for the boot loader: ~8 MiB of every restored
+            // VMM's PSS that nothing reads (docs/adr/XXXX-idle-density.md)
+            a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
+        }
         // the jailer writes f.console(); an fd set, not /dev/fd/3, because a jail has no /proc
         // (append: QEMU would truncate the file it opens, and a pipe cannot be truncated)
         a.addAll(List.of("-add-fd", "fd=" + CONSOLE_FD + ",set=" + CONSOLE_FD,

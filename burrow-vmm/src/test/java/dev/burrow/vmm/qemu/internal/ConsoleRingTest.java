@@ -59,7 +59,7 @@ class ConsoleRingTest {
         assertThat(QemuArgs.CONSOLE_FD).isEqualTo(3); // burrow-jailer's CONSOLE_FD
         List<String> argv = QemuArgs.build("qemu", "n", Accelerator.TCG, 64, 0,
                 new MachineSpec(1, 256), new QemuArgs.Files(Path.of("k"), Path.of("i"), Path.of("m"), false,
-                        Path.of("d"), tmp.resolve("console.log"), Path.of("q"), Path.of("a"), false, false));
+                        Path.of("d"), tmp.resolve("console.log"), Path.of("q"), Path.of("a"), false, false, QemuArgs.MACHINE));
         assertThat(String.join(" ", argv)).contains("-add-fd fd=3,set=3 -chardev file,id=console,path=/dev/fdset/3,append=on -serial chardev:console").doesNotContain("console.log");
     }
 }

@@ -1,6 +1,7 @@
 package dev.burrow.vmm.qemu.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.burrow.vmm.Accelerator;
 import dev.burrow.vmm.MachineSpec;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class QemuArgsTest {
 
     private static final QemuArgs.Files FILES = new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), false, Path.of("/d"),
-            Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), true, false);
+            Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), true, false, QemuArgs.MACHINE);
 
     private static List<String> build(String tap) {
         return QemuArgs.build("/usr/bin/qemu-system-x86_64", "inst/vm1", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), FILES, tap);
@@ -40,7 +41,20 @@ class QemuArgsTest {
     void theGuestIsToldToTrustItsTscSoTheWatchdogCannotTakeItsTicklessIdleAway() {
         assertThat(QemuArgs.kernelArgs(Accelerator.TCG, 2_096_009).split(" ")).contains("tsc=reliable", "tsc_early_khz=2096009");
         assertThat(QemuArgs.kernelArgs(Accelerator.KVM, 2_096_009).split(" ")).contains("tsc=reliable").doesNotContain("tsc_early_khz=2096009");
-        assertThat(build(null)).containsSequence("-append", QemuArgs.kernelArgs(Accelerator.TCG, 0));
+        assertThat(QemuArgs.build("/q", "n", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), boot()))
+                .containsSequence("-append", QemuArgs.kernelArgs(Accelerator.TCG, 0));
+    }
+
+    @Test
+    void onlyABootLoadsAKernelSinceARestoresGuestRunsTheOneInItsTemplatesMemory() {
+        assertThat(QemuArgs.build("/q", "n", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), boot()))
+                .containsSequence("-kernel", "/k", "-initrd", "/i").contains("-append").doesNotContain("-incoming");
+        assertThat(build(null)).contains("-incoming").doesNotContain("-kernel", "-initrd", "-append", "/k", "/i");
+    }
+
+    private static QemuArgs.Files boot() {
+        return new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), true, Path.of("/d"),
+                Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), false, false, QemuArgs.MACHINE);
     }
 
     @Test
@@ -50,5 +64,26 @@ class QemuArgsTest {
         assertThat(QemuArgs.privateMappingOpensReadOnly("8.2.0")).isTrue();
         assertThat(QemuArgs.privateMappingOpensReadOnly("10.0.2")).isTrue();
         assertThat(QemuArgs.privateMappingOpensReadOnly("v?")).isFalse();
+    }
+
+    @Test
+    void aVmmStartsWithTheMachineOptionsItsFilesCarryNotNecessarilyTodays() {
+        for (String earlier : QemuArgs.EARLIER_MACHINES) {
+            QemuArgs.Files old = new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), false, Path.of("/d"),
+                    Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), true, false, earlier);
+            assertThat(QemuArgs.build("/q", "n", Accelerator.TCG, 64, 0, new MachineSpec(1, 512), old)).containsSequence("-M", earlier);
+        }
+        assertThat(build(null)).containsSequence("-M", QemuArgs.MACHINE);
+    }
+
+    @Test
+    void onlyTodaysAndEarlierBurrowsMachineOptionsEverReachACommandLine() {
+        assertThat(QemuArgs.canStart(QemuArgs.MACHINE)).isTrue();
+        assertThat(QemuArgs.canStart(QemuArgs.UNRECORDED_MACHINE)).as("what VMMs before the record ran with").isTrue();
+        assertThat(QemuArgs.EARLIER_MACHINES).allMatch(QemuArgs::canStart).doesNotContain(QemuArgs.MACHINE);
+        assertThat(QemuArgs.canStart(QemuArgs.MACHINE + ",x-unknown=on")).isFalse();
+        assertThatThrownBy(() -> new QemuArgs.Files(Path.of("/k"), Path.of("/i"), Path.of("/m"), false, Path.of("/d"),
+                Path.of("/c"), Path.of("/q.sock"), Path.of("/a.sock"), true, false, "pc,accel=kvm -device evil"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not start");
     }
 }
