@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A template made by an earlier Burrow, with the machine options it booted with, still restores
- * under real QEMU after today's options changed (docs/adr/XXXX-idle-density.md): the restore
+ * under real QEMU after today's options changed (docs/adr/0040-idle-density.md): the restore
  * starts QEMU with the options the template records, and a suspend of that microVM records them
  * again. The "earlier Burrow" is this engine booting through a QEMU wrapper that swaps in
  * {@link QemuArgs#UNRECORDED_MACHINE} while a flag file exists (the wrapper is why the engine runs unjailed).

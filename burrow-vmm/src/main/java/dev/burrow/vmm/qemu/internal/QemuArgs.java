@@ -22,7 +22,7 @@ public final class QemuArgs {
      * is restored with the options it was made with, not these. {@code pit=off}: no i8254, whose
      * QEMU timer woke the main loop of every idle VMM (the guest uses the TSC and the LAPIC timer,
      * and {@code tsc_early_khz} spares it the PIT calibration): 0.97 % to 0.60 % of a core per idle
-     * microVM (docs/adr/XXXX-idle-density.md).
+     * microVM (docs/adr/0040-idle-density.md).
      */
     public static final String MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=off,memory-backend=mem,pit=off";
     /**
@@ -142,7 +142,7 @@ public final class QemuArgs {
         if (!f.incoming()) {
             // a restore's guest is already running its kernel (its RAM comes from the template), and
             // QEMU keeps a private copy of -kernel for the boot loader: ~8 MiB of every restored
-            // VMM's PSS that nothing reads (docs/adr/XXXX-idle-density.md)
+            // VMM's PSS that nothing reads (docs/adr/0040-idle-density.md)
             a.addAll(List.of("-kernel", f.kernel().toString(), "-initrd", f.initramfs().toString(), "-append", kernelArgs(accel, tscKhz)));
         }
         // the jailer writes f.console(); an fd set, not /dev/fd/3, because a jail has no /proc
