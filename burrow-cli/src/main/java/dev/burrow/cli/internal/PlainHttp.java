@@ -160,19 +160,27 @@ final class PlainHttp {
         return s.length() > 100 ? s.substring(0, 100) + "…" : s;
     }
 
-    /** A body of a known length; ends early only with an error. */
-    private static final class Bounded extends FilterInputStream {
-        private long left;
+    /** A response body: single-byte reads go through the bulk read, which each kind of body bounds. */
+    private abstract static class Body extends FilterInputStream {
 
-        Bounded(InputStream in, long length) {
+        Body(InputStream in) {
             super(in);
-            this.left = length;
         }
 
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
+    /** A body of a known length; ends early only with an error. */
+    private static final class Bounded extends Body {
+        private long left;
+
+        Bounded(InputStream in, long length) {
+            super(in);
+            this.left = length;
         }
 
         @Override
@@ -186,18 +194,12 @@ final class PlainHttp {
     }
 
     /** A chunked body (RFC 9112 §7.1), trailers skipped. */
-    private static final class Chunked extends FilterInputStream {
+    private static final class Chunked extends Body {
         private long left;
         private boolean done;
 
         Chunked(InputStream in) {
             super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -31,11 +31,11 @@ class ImageTagsTest {
 
     @BeforeEach
     void setUp() {
-        db = Database.open(dir.resolve("burrow.db"), Database.Durability.RELAXED);
-        Tenants tenants = new Tenants(db);
-        tenantA = tenants.create("a", null).orElseThrow().id();
-        tenantB = tenants.create("b", null).orElseThrow().id();
-        a = new SqliteImageStore(db, tenantA);
+        TwoTenantStores stores = TwoTenantStores.open(dir);
+        db = stores.db();
+        tenantA = stores.tenantA();
+        tenantB = stores.tenantB();
+        a = stores.a();
         a.createImage(SqliteImageStoreTest.pending("web", 1));
         tags = new ImageTags(db);
     }

@@ -39,12 +39,12 @@ class SqliteImageStoreTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(dir.resolve("burrow.db"), Database.Durability.RELAXED);
-        Tenants tenants = new Tenants(db);
-        tenantA = tenants.create("a", null).orElseThrow().id();
-        tenantB = tenants.create("b", null).orElseThrow().id();
-        a = new SqliteImageStore(db, tenantA);
-        b = new SqliteImageStore(db, tenantB);
+        TwoTenantStores stores = TwoTenantStores.open(dir);
+        db = stores.db();
+        tenantA = stores.tenantA();
+        tenantB = stores.tenantB();
+        a = stores.a();
+        b = stores.b();
     }
 
     @AfterEach
