@@ -732,8 +732,10 @@ public final class QemuHypervisor implements Hypervisor {
      * A standby of {@code t}: everything a restore does before the claim's own work, then paused.
      * The VMM starts (marked as a standby first), the device state loads, the agent answers a
      * HELLO with a throwaway identity (so the guest's first run after the template, the agent's
-     * wake-up and the host's channel are behind it), then QMP {@code stop}. Nothing else runs in
-     * the guest; the claim's HELLO replaces all of that identity.
+     * wake-up and the host's channel are behind it), the {@link #WARM_UP_BUILTIN} when
+     * {@link #standbyWarmUp} is on (it leaves no process, no file and the guest's last pid as it
+     * was), then QMP {@code stop}. Nothing else runs in the guest; the claim's HELLO replaces all
+     * of that identity.
      */
     QemuMicroVm makeStandby(Template t) throws VmmException {
         checkCompatible(t);
