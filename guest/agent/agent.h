@@ -9,7 +9,7 @@
 #include "payload.h"
 #include "proto.h"
 
-#define AGENT_VERSION "0.6.0"
+#define AGENT_VERSION "0.7.0"
 
 #define MAX_STREAMS 1024
 #define MAX_CREDIT 2147483648u          /* 2^31: more credit than this is a violation */

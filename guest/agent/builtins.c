@@ -1,5 +1,5 @@
-/* Builtin commands: the file operations of the files API (see builtins.h, fs_util.h for the
- * exit codes, docs/files.md for the contract). Each runs in a forked child with the stream's
+/* Builtin commands: the file operations of the files API and a standby's warm-up (see
+ * builtins.h, fs_util.h for the exit codes, docs/files.md for the contract). Each runs in a forked child with the stream's
  * pipes on fds 0-2 and ends the child: nothing here returns to the agent's loop, so the only
  * state is what one command needs, and every buffer is fixed or capped by FS_PATH_MAX. */
 #include "builtins.h"
@@ -517,6 +517,34 @@ static int cmd_watch(int argc, char **argv)
     return rc ? rc : fs_watch(argv[1], recursive);
 }
 
+/* ---- warm-up (builtins.h) ---- */
+
+static int cmd_warm_up(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return fs_fail_msg(BUILTIN_WARM_UP, "usage: " BUILTIN_WARM_UP, FS_EXIT_USAGE);
+    if (geteuid() != 0)
+        return fs_fail(BUILTIN_WARM_UP, NS_LAST_PID, EPERM);
+    char *args[] = {(char *)"burrow-agent", (char *)WARM_UP_ARG, NULL};
+    char *env[] = {NULL};
+    execve("/proc/self/exe", args, env);
+    return fs_fail(BUILTIN_WARM_UP, "/proc/self/exe", errno);
+}
+
+int warm_up_give_back_pid(const char *ns_last_pid)
+{
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%ld", (long)getpid() - 1);
+    int fd = open(ns_last_pid, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fs_fail(BUILTIN_WARM_UP, ns_last_pid, errno);
+    int err = fs_write_all(fd, pid, (size_t)n) < 0 ? errno : 0;
+    if (close(fd) < 0 && !err)
+        err = errno;
+    return err ? fs_fail(BUILTIN_WARM_UP, ns_last_pid, err) : FS_EXIT_OK;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -526,7 +554,7 @@ static const struct {
     {"read", cmd_read},   {"write", cmd_write}, {"mkdir", cmd_mkdir}, {"rm", cmd_rm},
     {"mv", cmd_mv},       {"list", cmd_list},   {"stat", cmd_stat},   {"watch", cmd_watch},
     {"net", net_builtin},  {"layer-mark", layer_mark_main}, {"layer-diff", layer_diff_main},
-    {"untar", untar_main},
+    {"untar", untar_main}, {BUILTIN_WARM_UP, cmd_warm_up},
 };
 
 int builtin_known(const char *name)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "builtins.h"
 #include "cpustat.h"
 
 struct agent A;
@@ -604,7 +605,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: burrow-agent                    (as PID 1: boot the microVM)\n"
                     "       burrow-agent --connect SOCKET   (test mode: serve a unix socket)\n"
-                    "       burrow-agent --version\n");
+                    "       burrow-agent --version\n"
+                    "       burrow-agent " WARM_UP_ARG "   (only as the " BUILTIN_WARM_UP " builtin's child)\n");
     exit(2);
 }
 
@@ -615,6 +617,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--version") == 0) {
             printf("burrow-agent %s (protocol %u)\n", AGENT_VERSION, PROTO_VERSION);
             return 0;
+        } else if (strcmp(argv[i], WARM_UP_ARG) == 0 && argc == 2) {
+            _exit(warm_up_give_back_pid(NS_LAST_PID));
         } else if (strcmp(argv[i], "--connect") == 0 && i + 1 < argc) {
             connect_path = argv[++i];
         } else {

@@ -81,12 +81,11 @@ static pid_t start(char **argv, int fds[3])
     return pid;
 }
 
-/* Runs argv with stdin (may be NULL) and collects its output and exit code. */
-static struct result run_in(const void *in, size_t inlen, char **argv)
+/* Feeds stdin (may be NULL) to the builtin start() forked as pid and collects its output and
+ * exit code; closes fds. */
+static struct result finish(const char *name, pid_t pid, int fds[3], const void *in, size_t inlen)
 {
     struct result r = {0};
-    int fds[3];
-    pid_t pid = start(argv, fds);
     size_t sent = 0;
     if (!in || inlen == 0) {
         close(fds[0]);
@@ -97,7 +96,7 @@ static struct result run_in(const void *in, size_t inlen, char **argv)
         struct pollfd p[3] = {{fds[0], POLLOUT, 0}, {fds[1], POLLIN, 0}, {fds[2], POLLIN, 0}};
         long left = deadline - now_ms();
         if (left <= 0 || poll(p, 3, (int)left) <= 0) {
-            fprintf(stderr, "builtin %s did not finish in time\n", argv[0]);
+            fprintf(stderr, "builtin %s did not finish in time\n", name);
             kill(pid, SIGKILL);
             failures++;
             break;
@@ -132,6 +131,14 @@ static struct result run_in(const void *in, size_t inlen, char **argv)
     buf_put(&r.out, "", 0);
     buf_put(&r.err, "", 0);
     return r;
+}
+
+/* Runs argv with stdin (may be NULL) and collects its output and exit code. */
+static struct result run_in(const void *in, size_t inlen, char **argv)
+{
+    int fds[3];
+    pid_t pid = start(argv, fds);
+    return finish(argv[0], pid, fds, in, inlen);
 }
 
 #define ARGV(...) ((char *[]){__VA_ARGS__, NULL})

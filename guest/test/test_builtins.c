@@ -377,8 +377,43 @@ static void aRecursiveWatchReportsChangesBelowDirectoriesCreatedLater(void)
     free(b.p);
 }
 
-int main(void)
+/* The file the warm-up builtin's exec'd child (this binary, by /proc/self/exe) writes instead of
+ * the guest's NS_LAST_PID: relative, so it lands in the cwd the case forked it in. */
+#define WARM_UP_TEST_FILE "warm-up-last-pid"
+
+static void theWarmUpBuiltinReExecsItsOwnBinaryWhichGivesBackThePidItTook(void)
 {
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd) || chdir(root) < 0)
+        abort();
+    put_file(at(WARM_UP_TEST_FILE), "");
+    int fds[3];
+    pid_t pid = start(ARGV(BUILTIN_WARM_UP), fds);
+    if (chdir(cwd) < 0)
+        abort();
+    struct result r = finish(BUILTIN_WARM_UP, pid, fds, NULL, 0);
+    if (geteuid() == 0) {
+        /* the child took pid; the kernel's last pid must be set back to the one before it */
+        char want[32];
+        snprintf(want, sizeof want, "%ld", (long)pid - 1);
+        CHECK(r.code == 0 && r.err.len == 0);
+        CHECK(file_is(at(WARM_UP_TEST_FILE), want, strlen(want)));
+    } else {
+        CHECK(r.code != 0 && strstr(r.err.p, "warm-up"));
+        CHECK(file_is(at(WARM_UP_TEST_FILE), "", 0));
+    }
+    result_free(&r);
+    r = run(ARGV(BUILTIN_WARM_UP, "extra"));
+    CHECK(r.code == FS_EXIT_USAGE);
+    result_free(&r);
+    unlink(at(WARM_UP_TEST_FILE));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], WARM_UP_ARG))
+        return warm_up_give_back_pid(WARM_UP_TEST_FILE);
+
     /* a builtin may exit before it read all the stdin a test feeds it (a refused argument): the
      * write then fails with EPIPE, which run_in handles, instead of killing the test */
     signal(SIGPIPE, SIG_IGN);
@@ -400,6 +435,7 @@ int main(void)
     aStatDoesNotFollowASymlinkUnlessAsked();
     mkdirRmAndMvWorkOnWholeTrees();
     aRecursiveWatchReportsChangesBelowDirectoriesCreatedLater();
+    theWarmUpBuiltinReExecsItsOwnBinaryWhichGivesBackThePidItTook();
 
     struct result r = run(ARGV("rm", root));
     CHECK(r.code == 0);

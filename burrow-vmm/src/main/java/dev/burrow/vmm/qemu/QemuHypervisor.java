@@ -113,8 +113,16 @@ public final class QemuHypervisor implements Hypervisor {
     static final String STANDBY_HOSTNAME = "standby";
     /** How long a claim waits for a standby's QMP to say it is paused before it discards it (its main loop is idle: it answers at once). */
     static final Duration CLAIM_CHECK_TIMEOUT = Duration.ofSeconds(2);
-    /** What a standby runs when {@link #standbyWarmUp} is on: the cheapest exec, which still walks fork, execve and exit. */
-    static final ExecRequest STANDBY_WARM_UP = ExecRequest.of("true");
+    /**
+     * The agent's builtin a standby runs when {@link #standbyWarmUp} is on (guest/agent/builtins.h
+     * BUILTIN_WARM_UP; StandbyWarmUpTest compares them): its child re-executes the agent's own
+     * binary, which walks fork, execve, the ELF loader and exit whatever the image holds, and sets
+     * the guest's last pid back to what it was, so the claim's first process gets a fresh
+     * restore's pid.
+     */
+    static final String WARM_UP_BUILTIN = "warm-up";
+    /** As root and from {@code /}: the builtin writes the pid namespace's last pid, and the image may have no home for anyone. */
+    static final ExecRequest STANDBY_WARM_UP = ExecRequest.of(WARM_UP_BUILTIN).asBuiltin().withUser("0:0").withCwd("/");
 
     private final EngineConfig config;
     private final Accelerator accel;
@@ -137,8 +145,8 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile NetworkSettings network = NetworkSettings.defaults();
     /** The benchmark's path for microVMs restored without a network spec (warm ones too); off by default. */
     private volatile boolean benchNetwork;
-    /** Whether a standby runs {@link #STANDBY_WARM_UP} before it is paused; off by default (see {@link #standbyWarmUp(boolean)}). */
-    private volatile boolean standbyWarmUp;
+    /** Whether a standby runs {@link #STANDBY_WARM_UP} before it is paused; on by default (see {@link #standbyWarmUp(boolean)}). */
+    private volatile boolean standbyWarmUp = true;
     /** What a benchmark microVM gets: the most closed mode, and the host may connect to the guest (its settings say so). */
     private static final NetworkSpec BENCH_SPEC = NetworkSpec.allowlist();
 
@@ -724,15 +732,17 @@ public final class QemuHypervisor implements Hypervisor {
      * A standby of {@code t}: everything a restore does before the claim's own work, then paused.
      * The VMM starts (marked as a standby first), the device state loads, the agent answers a
      * HELLO with a throwaway identity (so the guest's first run after the template, the agent's
-     * wake-up and the host's channel are behind it), then QMP {@code stop}. Nothing else runs in
-     * the guest; the claim's HELLO replaces all of that identity.
+     * wake-up and the host's channel are behind it), the {@link #WARM_UP_BUILTIN} when
+     * {@link #standbyWarmUp} is on (it leaves no process, no file and the guest's last pid as it
+     * was), then QMP {@code stop}. Nothing else runs in the guest; the claim's HELLO replaces all
+     * of that identity.
      */
     QemuMicroVm makeStandby(Template t) throws VmmException {
         checkCompatible(t);
         long t0 = System.nanoTime();
         Waiting w = spawnWaiting(t, newVmId(), NetworkSpec.NONE, true);
         QemuMicroVm vm = (QemuMicroVm) complete(w, t, Identity.fresh(STANDBY_HOSTNAME));
-        if (standbyWarmUp) {
+        if (standbyWarmUp && warmsUp(vm.agent().agentVersion())) {
             warmUp(vm);
         }
         try {
@@ -767,12 +777,19 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    /** True when an agent of this version (as its HELLO said) has the {@link #WARM_UP_BUILTIN}; an older template's standbys are not warmed up. */
+    static boolean warmsUp(String agentVersion) {
+        AgentVersion v = AgentVersion.parse(agentVersion);
+        return v != null && v.compareTo(AgentVersion.WARM_UP_BUILTIN) >= 0;
+    }
+
     /**
-     * Whether standbys made from now on run {@link #STANDBY_WARM_UP} before they are paused; off by
-     * default. Off, a claimed standby has run nothing but its agent's HELLO (issue 13's "nothing
-     * run in them"); on, it has also run and reaped one {@code true}, which leaves no file and no
-     * process but advances the guest's pid counter, and under TCG takes the first exec after the
-     * claim from hundreds of ms to tens (docs/adr/0036-standby-pool.md has the figures).
+     * Whether standbys made from now on run {@link #STANDBY_WARM_UP} before they are paused; on by
+     * default (off is for the benchmark's comparison). On, a claimed standby has also run and
+     * reaped one re-execution of the agent's binary, which leaves no file and no process and sets
+     * the guest's last pid back, so it shows what a fresh restore shows, and under TCG takes the
+     * first exec after the claim from hundreds of ms to tens (docs/adr/0036-standby-pool.md has
+     * the figures). A standby of a template whose agent predates the builtin is not warmed up.
      */
     public void standbyWarmUp(boolean on) {
         this.standbyWarmUp = on;

@@ -109,20 +109,22 @@ class StandbyEngineTest {
     }
 
     @Test
-    void aStandbyWarmedUpByItsExecStillShowsOnlyTheClaimsIdentityAndKeepsNoProcessOfIt() throws Exception {
+    void aWarmedUpStandbysFirstProcessGetsTheSamePidAsAFreshRestoresAndNoProcessOrFileOfTheWarmUpIsLeft() throws Exception {
         Template t = fx.template;
-        fx.engine.standbyWarmUp(true);
-        try {
-            fx.engine.keepStandby(t, 1);
-            awaitStandbys(1);
-            MicroVm vm = vms.track(fx.engine.restore(t, Identity::fresh));
+        fx.engine.keepStandby(t, 1); // the warm-up is on by default
+        awaitStandbys(1);
+        MicroVm vm = vms.track(fx.engine.restore(t, Identity::fresh));
+        MicroVm fresh = vms.restore();
 
-            assertThat(vm.startPath()).isEqualTo(StartPath.STANDBY);
-            assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
-            assertThat(userProcesses(vm)).isEqualTo(userProcesses(vms.restore()));
-        } finally {
-            fx.engine.standbyWarmUp(false);
-        }
+        assertThat(vm.startPath()).isEqualTo(StartPath.STANDBY);
+        assertThat(fresh.startPath()).isNotEqualTo(StartPath.STANDBY);
+        assertThat(QemuHypervisor.warmsUp(vm.agent().agentVersion())).as("the standby's agent has the warm-up builtin").isTrue();
+        String firstPid = run(vm, "sh", "-c", "echo $$").stdoutText().strip();
+        assertThat(firstPid).matches("[0-9]+").isEqualTo(run(fresh, "sh", "-c", "echo $$").stdoutText().strip());
+        assertThat(run(vm, "hostname").stdoutText().strip()).isEqualTo(vm.id());
+        assertThat(userProcesses(vm)).isEqualTo(userProcesses(fresh));
+        String files = "find / -xdev ! -path '/proc/*' ! -path '/sys/*' | sort";
+        assertThat(run(vm, "sh", "-c", files).stdoutText()).isNotBlank().isEqualTo(run(fresh, "sh", "-c", files).stdoutText());
     }
 
     @Test

@@ -14,6 +14,8 @@ public record AgentVersion(int major, int minor, int patch) implements Comparabl
     public static final AgentVersion NET_BUILTIN = new AgentVersion(0, 5, 0);
     /** The first agent with the layer builtins ({@code layer-mark}, {@code layer-diff}, {@code untar}) of a builder microVM. */
     public static final AgentVersion LAYER_BUILTINS = new AgentVersion(0, 6, 0);
+    /** The first agent with the {@code warm-up} builtin a standby runs before it is paused (QemuHypervisor.standbyWarmUp). */
+    public static final AgentVersion WARM_UP_BUILTIN = new AgentVersion(0, 7, 0);
 
     private static final Pattern FORM = Pattern.compile("(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:[-+].*)?");
 
