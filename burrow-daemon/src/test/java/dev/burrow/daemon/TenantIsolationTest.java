@@ -7,6 +7,7 @@ import dev.burrow.daemon.images.builtin.BuiltinImages;
 import dev.burrow.daemon.properties.OpenApiOperations;
 import dev.burrow.oci.OciLayoutWriter;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -297,9 +298,16 @@ class TenantIsolationTest {
         HttpResponse<String> declared = b.send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofByteArray(oneMiB));
         assertThat(declared.statusCode()).as(declared.body()).isEqualTo(429); // refused on Content-Length, before the body
         assertThat(declared.body()).contains("uploadsMiB");
-        HttpResponse<String> streamed = b.send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofInputStream(
-                () -> new ByteArrayInputStream(oneMiB))); // chunked: cut when it grows past what is left
-        assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(429);
+        // chunked: cut when it grows past what is left. The 429 leaves while the client is still
+        // sending; the server then closes with unread body bytes, and the kernel's reset may reach
+        // the client before it reads the answer. Either way nothing past the quota is stored (below).
+        try {
+            HttpResponse<String> streamed = b.send("POST", "/v1/uploads", HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new ByteArrayInputStream(oneMiB)));
+            assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(429);
+        } catch (IOException cutBeforeTheAnswerWasRead) {
+            assertThat(cutBeforeTheAnswerWasRead).hasMessageContaining("received no bytes");
+        }
         assertThat(admin.call("GET", "/v1/admin/tenants/beta", null, 200).get("usage").get("uploadsMiB").asLong()).isEqualTo(usedMiB);
         quotas("{\"uploadsMiB\":null,\"suspendedMiB\":0}");
         refused(b, "POST", "/v1/microvms/" + vmB + "/suspend", null, "suspendedMiB");
