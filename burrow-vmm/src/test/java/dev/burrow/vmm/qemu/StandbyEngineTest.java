@@ -67,6 +67,13 @@ class StandbyEngineTest {
         await(n + " standbys ready", () -> fx.engine.standbyReady(fx.template) >= n);
     }
 
+    /** Keeps one standby of {@code t}, waits until it is ready, and answers its directory. */
+    private static Path oneStandby(Template t) throws Exception {
+        fx.engine.keepStandby(t, 1);
+        awaitStandbys(1);
+        return standbyDirs().getFirst();
+    }
+
     /** The directories of the engine's standbys, found by their mark. */
     private static List<Path> standbyDirs() throws Exception {
         try (var dirs = Files.list(fx.dataDir.resolve("vms"))) {
@@ -179,9 +186,7 @@ class StandbyEngineTest {
     @Test
     void aDeadStandbyIsDiscardedAndTheClaimRestoredFromNothing() throws Exception {
         Template t = fx.template;
-        fx.engine.keepStandby(t, 1);
-        awaitStandbys(1);
-        Path dir = standbyDirs().getFirst();
+        Path dir = oneStandby(t);
         long pid = VmmProcess.adopt(dir).orElseThrow().pid();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         await("the standby's VMM gone", () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
@@ -197,9 +202,7 @@ class StandbyEngineTest {
     @Test
     void aStandbyWhoseVmmNoLongerAnswersIsDiscardedAndTheClaimRestoredFromNothing() throws Exception {
         Template t = fx.template;
-        fx.engine.keepStandby(t, 1);
-        awaitStandbys(1);
-        Path dir = standbyDirs().getFirst();
+        Path dir = oneStandby(t);
         long pid = VmmProcess.adopt(dir).orElseThrow().pid();
         assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
 
@@ -214,9 +217,7 @@ class StandbyEngineTest {
     @Test
     void aStandbyIsNoMicroVmOfTheEngineAndARestartedEngineReapsItWithItsFiles() throws Exception {
         Template t = fx.template;
-        fx.engine.keepStandby(t, 1);
-        awaitStandbys(1);
-        Path dir = standbyDirs().getFirst();
+        Path dir = oneStandby(t);
         String id = dir.getFileName().toString();
         long pid = VmmProcess.adopt(dir).orElseThrow().pid();
         assertThat(fx.engine.liveVmms()).doesNotContain(id);
