@@ -1,5 +1,6 @@
 package dev.burrow.cli.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,15 @@ public final class Args {
             map.put(item.substring(0, eq), item.substring(eq + 1));
         }
         return map;
+    }
+
+    /** {@code K=V} pairs as the object {@code field} of {@code body}; nothing when there are none. */
+    public static void putPairs(ObjectNode body, String field, List<String> items, String flag) {
+        Map<String, String> map = pairs(items, flag);
+        if (!map.isEmpty()) {
+            ObjectNode o = body.putObject(field);
+            map.forEach(o::put);
+        }
     }
 
     public static long mib(String flag, String value) {

@@ -45,11 +45,7 @@ public record ExecVerb(String id, List<String> cmd, List<String> envs, String cw
         ObjectNode body = Json.object();
         ArrayNode argv = body.putArray("cmd");
         command.forEach(argv::add);
-        Map<String, String> envMap = Args.pairs(envs, "--env");
-        if (!envMap.isEmpty()) {
-            ObjectNode e = body.putObject("env");
-            envMap.forEach(e::put);
-        }
+        Args.putPairs(body, "env", envs, "--env");
         if (cwd != null) body.put("cwd", cwd);
         if (user != null) body.put("user", user);
         if (timeout != null) body.put("timeoutSeconds", Args.seconds("--timeout", timeout));

@@ -3,7 +3,6 @@ package dev.burrow.cli.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.Map;
 
 /** {@code burrow run IMAGE[:VERSION] [OPTIONS]}: starts a microVM and prints its id (or all of it as JSON). */
 public record RunVerb(String image, List<String> labels, List<String> envs, String idle, String suspended,
@@ -16,16 +15,8 @@ public record RunVerb(String image, List<String> labels, List<String> envs, Stri
         body.put("image", ref.name());
         if (ref.version() != null) body.put("version", ref.version());
         if (maxDuration != null) body.put("maxDurationSeconds", Args.seconds("--max-duration", maxDuration));
-        Map<String, String> envMap = Args.pairs(envs, "--env");
-        if (!envMap.isEmpty()) {
-            ObjectNode e = body.putObject("env");
-            envMap.forEach(e::put);
-        }
-        Map<String, String> labelMap = Args.pairs(labels, "--label");
-        if (!labelMap.isEmpty()) {
-            ObjectNode l = body.putObject("labels");
-            labelMap.forEach(l::put);
-        }
+        Args.putPairs(body, "env", envs, "--env");
+        Args.putPairs(body, "labels", labels, "--label");
         if (idle == null && (suspended != null || autoResume)) {
             throw new BurrowException("--suspended and --auto-resume belong to an idle policy: give --idle too, e.g. --idle 300s");
         }
